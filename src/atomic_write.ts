@@ -1,0 +1,52 @@
+import { basename, dirname, join } from "node:path";
+
+const encoder = new TextEncoder();
+
+/**
+ * Replaces `path` with `data` so that a reader (or a crash) sees either the old file or the new one, never a part:
+ * temp file in the same folder, write, fsync, rename, fsync of the folder.
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+  options: { mode?: number } = {},
+): Promise<void> {
+  const dir = dirname(path);
+  await Deno.mkdir(dir, { recursive: true });
+  const temp = join(dir, `.${basename(path)}.tmp-${crypto.randomUUID()}`);
+  const bytes = typeof data === "string" ? encoder.encode(data) : data;
+  try {
+    const file = await Deno.open(temp, { write: true, createNew: true, mode: options.mode ?? 0o644 });
+    try {
+      let written = 0;
+      while (written < bytes.length) written += await file.write(bytes.subarray(written));
+      await file.sync();
+    } finally {
+      file.close();
+    }
+    await Deno.rename(temp, path);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw error;
+  }
+  await syncDirectory(dir);
+}
+
+/** Pretty-printed JSON with a trailing newline, written atomically. */
+export function writeJsonAtomic(path: string, value: unknown, options: { mode?: number } = {}): Promise<void> {
+  return writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n", options);
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  if (Deno.build.os === "windows") return;
+  try {
+    const handle = await Deno.open(dir, { read: true });
+    try {
+      await handle.sync();
+    } finally {
+      handle.close();
+    }
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename itself has already happened.
+  }
+}

@@ -1,0 +1,44 @@
+import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { parseDuration } from "../duration.ts";
+import { type ListFilter, type ListState, parseStates, parseStatusFilter } from "../writeback/mod.ts";
+
+export interface FilterOptions {
+  state?: Set<ListState>;
+  path?: string;
+  status?: (status: number) => boolean;
+  olderThan?: number;
+}
+
+export function stateArgument(text: string): Set<ListState> {
+  const states = parseStates(text);
+  if (!states) {
+    throw new InvalidArgumentError("expected pending, in_flight, retry_wait or dead_lettered (comma-separated)");
+  }
+  return states;
+}
+
+export function statusArgument(text: string): (status: number) => boolean {
+  const filter = parseStatusFilter(text);
+  if (!filter) throw new InvalidArgumentError("expected HTTP statuses or classes such as 503, 4xx or 409,412");
+  return filter;
+}
+
+export function durationArgument(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new InvalidArgumentError("expected a duration such as 90s, 15m, 2h or 1d");
+  return ms;
+}
+
+export function toListFilter(options: FilterOptions): ListFilter {
+  return {
+    ...(options.state ? { states: options.state } : {}),
+    ...(options.path !== undefined ? { path: options.path } : {}),
+    ...(options.status ? { status: options.status } : {}),
+    ...(options.olderThan !== undefined ? { olderThanMs: options.olderThan } : {}),
+  };
+}
+
+export function hasFilter(options: FilterOptions): boolean {
+  return options.state !== undefined || options.path !== undefined || options.status !== undefined ||
+    options.olderThan !== undefined;
+}

@@ -1,0 +1,42 @@
+import type { Environment } from "../environment.ts";
+
+/** Everything a command may touch of the process: its streams, environment, folder and clock. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: Environment;
+  cwd: string;
+  stdoutIsTerminal: boolean;
+  stderrIsTerminal: boolean;
+  now(): Date;
+}
+
+/** Colour only on a terminal, and never when `NO_COLOR` is set (https://no-color.org). */
+export function useColor(io: CliIo, stream: "stdout" | "stderr"): boolean {
+  if (io.env.NO_COLOR) return false;
+  return stream === "stdout" ? io.stdoutIsTerminal : io.stderrIsTerminal;
+}
+
+export function denoIo(env: Environment): CliIo {
+  return {
+    stdout: (text) => writeAll(Deno.stdout, text),
+    stderr: (text) => writeAll(Deno.stderr, text),
+    env,
+    cwd: Deno.cwd(),
+    stdoutIsTerminal: Deno.stdout.isTerminal(),
+    stderrIsTerminal: Deno.stderr.isTerminal(),
+    now: () => new Date(),
+  };
+}
+
+const encoder = new TextEncoder();
+
+function writeAll(stream: { writeSync(bytes: Uint8Array): number }, text: string): void {
+  const bytes = encoder.encode(text);
+  try {
+    for (let written = 0; written < bytes.length;) written += stream.writeSync(bytes.subarray(written));
+  } catch (error) {
+    // The reader went away (`relayfile … | head`): the rest of the output has nowhere to go.
+    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+  }
+}

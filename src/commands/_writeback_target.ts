@@ -1,0 +1,41 @@
+import { locateMount } from "../config/mod.ts";
+import { UsageError } from "../errors.ts";
+import { loadWritebackSnapshot, type WritebackSnapshot } from "../writeback/mod.ts";
+import type { CliIo } from "./_io.ts";
+
+export interface TargetOptions {
+  dir?: string;
+  workspace?: string;
+}
+
+export interface WritebackTarget {
+  mountDir: string;
+  workspaceId: string;
+  workspaceName?: string | undefined;
+  snapshot: WritebackSnapshot;
+}
+
+/** Finds the mount named by `--dir`, `--workspace` or WORKSPACE, and reads its writeback state. */
+export async function openWritebackTarget(
+  io: CliIo,
+  options: TargetOptions,
+  positionalWorkspace: string | undefined,
+): Promise<WritebackTarget> {
+  if (options.workspace !== undefined && positionalWorkspace !== undefined) {
+    throw new UsageError(`WORKSPACE given twice: "${positionalWorkspace}" and --workspace "${options.workspace}"`);
+  }
+  if (options.dir !== undefined && (options.workspace ?? positionalWorkspace) !== undefined) {
+    throw new UsageError("pass either --dir PATH or a workspace, not both");
+  }
+  const location = await locateMount(
+    { dir: options.dir, workspace: options.workspace ?? positionalWorkspace },
+    { env: io.env, cwd: io.cwd },
+  );
+  const snapshot = await loadWritebackSnapshot(location.dir);
+  return {
+    mountDir: location.dir,
+    workspaceId: location.workspaceId ?? snapshot.state?.workspaceId ?? "",
+    workspaceName: location.workspaceName,
+    snapshot,
+  };
+}

@@ -1,0 +1,42 @@
+import { Command } from "@commander-js/extra-typings";
+import { discardDeadLetter } from "../writeback/mod.ts";
+import type { CommandContext } from "./_context.ts";
+import { durationArgument, statusArgument } from "./_filters.ts";
+import { printJson } from "./_output.ts";
+import { selectDeadLetters } from "./_select_dead_letters.ts";
+import { openWritebackTarget } from "./_writeback_target.ts";
+
+export function writebackDiscardCommand({ io }: CommandContext) {
+  return new Command("discard")
+    .description("Remove dead-lettered ops on purpose; each leaves a line in .relay/discarded.log.")
+    .argument("[workspace]", "workspace name or id")
+    .option("--opId <op>", "the dead-lettered op to discard")
+    .option("--all", "discard every dead-lettered op (narrowed by the filters below)")
+    .option("--path <glob>", "with --all: only paths matching this glob")
+    .option("--status <codes>", "with --all: only ops whose last HTTP status matches (403, 4xx)", statusArgument)
+    .option("--older-than <duration>", "with --all: only ops older than this", durationArgument)
+    .option("--dry-run", "print what would be discarded and change nothing")
+    .option("--json", "print a JSON document (schemaVersion 1)")
+    .option("--dir <path>", "the mount folder (instead of a workspace)")
+    .option("--workspace <name>", "workspace name or id")
+    .action(async (workspace, options) => {
+      const target = await openWritebackTarget(io, options, workspace);
+      const now = io.now();
+      const entries = selectDeadLetters(target, options, "discard", now);
+      for (const entry of entries) {
+        if (!options.dryRun) await discardDeadLetter(target.mountDir, entry, now);
+        if (!options.json) {
+          io.stdout(`${options.dryRun ? "Would discard" : "Discarded"} op ${entry.opId} (${entry.path || "-"})\n`);
+        }
+      }
+      if (options.json) {
+        printJson(io, {
+          schemaVersion: 1,
+          dryRun: options.dryRun ?? false,
+          discarded: entries.map((entry) => ({ opId: entry.opId, path: entry.path, source: entry.source })),
+        });
+      } else if (entries.length === 0) {
+        io.stdout("No dead-lettered ops match\n");
+      }
+    });
+}

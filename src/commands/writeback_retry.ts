@@ -1,0 +1,81 @@
+import { Command, Option } from "@commander-js/extra-typings";
+import { errorMessage, ExitCode, RelayfileError } from "../errors.ts";
+import { retryDeadLetter, type RetryOutcome } from "../writeback/mod.ts";
+import type { CommandContext } from "./_context.ts";
+import { durationArgument, statusArgument } from "./_filters.ts";
+import { printError, printJson, printNote } from "./_output.ts";
+import { selectDeadLetters } from "./_select_dead_letters.ts";
+import { openWritebackTarget } from "./_writeback_target.ts";
+
+export function writebackRetryCommand({ io, exit }: CommandContext) {
+  return new Command("retry")
+    .description(
+      "Re-enqueue dead-lettered ops with a fresh attempt budget and the payload they failed with.",
+    )
+    .argument("[workspace]", "workspace name or id")
+    .option("--opId <op>", "the dead-lettered op to retry")
+    .option("--all", "retry every dead-lettered op (narrowed by the filters below)")
+    .option("--path <glob>", "with --all: only paths matching this glob")
+    .option("--status <codes>", "with --all: only ops whose last HTTP status matches (503, 4xx)", statusArgument)
+    .option("--older-than <duration>", "with --all: only ops older than this", durationArgument)
+    .addOption(
+      new Option("--from <source>", "payload to send: the stored one it failed with, or the current local file")
+        .choices(["stored", "current"] as const).default("stored" as const),
+    )
+    .option("--dry-run", "print what would be retried and change nothing")
+    .option("--json", "print a JSON document (schemaVersion 1)")
+    .option("--dir <path>", "the mount folder (instead of a workspace)")
+    .option("--workspace <name>", "workspace name or id")
+    .action(async (workspace, options) => {
+      const target = await openWritebackTarget(io, options, workspace);
+      const now = io.now();
+      const entries = selectDeadLetters(target, options, "retry", now);
+      const retried: RetryOutcome[] = [];
+      const failed: { opId: string; error: string }[] = [];
+      for (const entry of entries) {
+        try {
+          const outcome = await retryDeadLetter(entry, {
+            mountDir: target.mountDir,
+            remoteRoot: target.snapshot.state?.remoteRoot ?? "/",
+            now,
+            from: options.from,
+            dryRun: options.dryRun ?? false,
+            files: target.snapshot.state?.files ?? {},
+          });
+          retried.push(outcome);
+          if (!options.json) {
+            for (const note of outcome.notes) printNote(io, note);
+            io.stdout(
+              options.dryRun
+                ? `Would retry op ${outcome.opId} (${entry.path || "-"})\n`
+                : `Retry queued for op ${outcome.opId}\n`,
+            );
+          }
+        } catch (error) {
+          if (!(error instanceof RelayfileError) || entries.length === 1) throw error;
+          failed.push({ opId: entry.opId, error: errorMessage(error) });
+          printError(io, `retry op ${entry.opId}: ${errorMessage(error)}`);
+        }
+      }
+      if (options.json) {
+        printJson(io, {
+          schemaVersion: 1,
+          dryRun: options.dryRun ?? false,
+          retried: retried.map((outcome) => ({
+            opId: outcome.opId,
+            ops: outcome.ops.map((op) => ({
+              opId: op.opId,
+              path: op.path,
+              kind: op.kind,
+              contentHash: op.contentHash,
+            })),
+            notes: outcome.notes,
+          })),
+          failed,
+        });
+      } else if (entries.length === 0) {
+        io.stdout("No dead-lettered ops match\n");
+      }
+      if (failed.length > 0) exit(ExitCode.failed);
+    });
+}

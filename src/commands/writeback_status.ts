@@ -1,0 +1,67 @@
+import { Command } from "@commander-js/extra-typings";
+import { ExitCode } from "../errors.ts";
+import { remotePathFromArgument } from "../remote/paths.ts";
+import { formatPathStatus, formatStatus, pathStatuses, statusDocument, summarize } from "../writeback/mod.ts";
+import type { CommandContext } from "./_context.ts";
+import { printError, printJson } from "./_output.ts";
+import { openWritebackTarget } from "./_writeback_target.ts";
+
+export function writebackStatusCommand({ io, exit }: CommandContext) {
+  return new Command("status")
+    .description(
+      "Report pending, in-flight, retry-waiting and dead-lettered writeback ops of a mount; " +
+        "exit 1 when something needs attention.",
+    )
+    .argument("[workspace]", "workspace name or id (from ~/.relayfile/workspaces.json)")
+    .argument("[paths...]", "report only these paths: synced, pending, dead-lettered, conflict or unknown")
+    .option("--json", "print a JSON document (schemaVersion 1)")
+    .option("--dir <path>", "the mount folder (instead of a workspace)")
+    .option("--workspace <name>", "workspace name or id; then every argument is a PATH")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 nothing actionable, 1 dead-lettered ops or unreadable records (or a PATH not synced),\n" +
+        "2 usage error, 3 no such mount.",
+    )
+    .action(async (workspaceArg, pathArgs, options) => {
+      // With --dir or --workspace the mount is named, so every positional argument is a PATH.
+      const named = options.dir !== undefined || options.workspace !== undefined;
+      const workspace = named ? undefined : workspaceArg;
+      const paths = named && workspaceArg !== undefined ? [workspaceArg, ...pathArgs] : pathArgs;
+      const target = await openWritebackTarget(io, options, workspace);
+      const now = io.now();
+      const report = summarize(target.snapshot, {
+        workspaceId: target.workspaceId,
+        workspaceName: target.workspaceName,
+        localDir: target.mountDir,
+        now: now.getTime(),
+      });
+
+      if (paths.length > 0) {
+        const remoteRoot = target.snapshot.state?.remoteRoot ?? "/";
+        const remotePaths = paths.map((path) =>
+          remotePathFromArgument(path, { cwd: io.cwd, mountDir: target.mountDir, remoteRoot })
+        );
+        const statuses = pathStatuses(target.snapshot, remotePaths);
+        if (options.json) printJson(io, { ...statusDocument(report), paths: statuses });
+        else io.stdout(statuses.map(formatPathStatus).join("\n") + "\n");
+        for (const problem of report.problems) printError(io, `unreadable record ${problem.file}: ${problem.message}`);
+        if (statuses.some((status) => status.state !== "synced")) exit(ExitCode.actionable);
+        return;
+      }
+
+      if (options.json) printJson(io, statusDocument(report));
+      else io.stdout(formatStatus(report));
+      if (report.actionable) {
+        const first = report.deadLettered[0];
+        printError(
+          io,
+          "writeback failures present",
+          first
+            ? `fix the cause, then: relayfile writeback retry --opId ${first.opId} (or --all); ` +
+              "relayfile writeback discard drops an op on purpose"
+            : "the unreadable records are listed above; fix or move them aside",
+        );
+        exit(ExitCode.actionable);
+      }
+    });
+}

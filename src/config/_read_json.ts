@@ -1,0 +1,30 @@
+import type { z } from "zod";
+import { errorMessage, InvalidRecordError } from "../errors.ts";
+
+/** Reads and validates a JSON config file; `undefined` when it does not exist. */
+export async function readJsonFile<T>(path: string, schema: z.ZodType<T>): Promise<T | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new InvalidRecordError(path, `Cannot read ${path}: ${errorMessage(error)}`, { cause: error });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidRecordError(path, `parse ${path}: ${errorMessage(error)}`, { cause: error });
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new InvalidRecordError(path, `parse ${path}: ${describeIssues(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join(".") : "document"}: ${issue.message}`)
+    .join("; ");
+}

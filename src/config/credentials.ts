@@ -1,0 +1,30 @@
+/** `~/.relayfile/credentials.json` (mode 0600), the Go CLI's format: the only file a token may be written to. */
+import { join } from "node:path";
+import { z } from "zod";
+import { writeJsonAtomic } from "../atomic_write.ts";
+import { readJsonFile } from "./_read_json.ts";
+
+export const CREDENTIALS_FILE = "credentials.json";
+
+const CredentialsSchema = z.looseObject({
+  server: z.string().default(""),
+  token: z.string().default(""),
+  updatedAt: z.string().optional(),
+});
+
+export type Credentials = z.infer<typeof CredentialsSchema>;
+
+export function credentialsPath(configDir: string): string {
+  return join(configDir, CREDENTIALS_FILE);
+}
+
+/** The stored credentials, or `undefined` when the file does not exist. */
+export function readCredentials(configDir: string): Promise<Credentials | undefined> {
+  return readJsonFile(credentialsPath(configDir), CredentialsSchema);
+}
+
+export async function writeCredentials(configDir: string, credentials: Credentials): Promise<void> {
+  const path = credentialsPath(configDir);
+  await writeJsonAtomic(path, credentials, { mode: 0o600 });
+  if (Deno.build.os !== "windows") await Deno.chmod(path, 0o600);
+}

@@ -1,0 +1,76 @@
+import { resolve } from "node:path";
+import { MountNotFoundError } from "../errors.ts";
+import { configDir } from "./config_dir.ts";
+import { readCredentials } from "./credentials.ts";
+import { resolveWorkspace } from "./resolve_workspace.ts";
+import { workspaceFromToken } from "./token_claims.ts";
+import { readWorkspaces } from "./workspaces.ts";
+
+export interface MountLocation {
+  /** Absolute path of the mount folder. */
+  dir: string;
+  /** The workspace id, when known from the catalog or the arguments. */
+  workspaceId?: string;
+  /** The catalog name, when it differs from the id. */
+  workspaceName?: string;
+}
+
+export interface LocateMountOptions {
+  /** `--dir PATH`: names the mount folder directly. */
+  dir?: string | undefined;
+  /** WORKSPACE (or `--workspace`). */
+  workspace?: string | undefined;
+}
+
+export interface LocateMountContext {
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+}
+
+/** Finds the local folder of a mount without credentials or network: `--dir`, else the workspace catalog. */
+export async function locateMount(options: LocateMountOptions, context: LocateMountContext): Promise<MountLocation> {
+  if (options.dir !== undefined) {
+    const dir = resolve(context.cwd, options.dir);
+    await requireDirectory(dir, `no mount folder at ${dir}`);
+    return { dir };
+  }
+  const config = configDir(context.env, context.cwd);
+  const catalog = await readWorkspaces(config);
+  const needsToken = !options.workspace?.trim() && !context.env.RELAYFILE_WORKSPACE?.trim();
+  const { id, record } = resolveWorkspace({
+    arg: options.workspace,
+    envWorkspace: context.env.RELAYFILE_WORKSPACE,
+    tokenWorkspace: needsToken ? await tokenWorkspace(context.env.RELAYFILE_TOKEN, config) : undefined,
+    catalog,
+  });
+  const localDir = record?.localDir?.trim();
+  if (!localDir) {
+    throw new MountNotFoundError(`workspace ${id} has no local mirror`, {
+      hint: `pass --dir PATH, or run relayfile mount DIR --workspace ${id}`,
+    });
+  }
+  const dir = resolve(context.cwd, localDir);
+  await requireDirectory(dir, `the local mirror of workspace ${id} does not exist: ${dir}`);
+  const name = record?.name && record.name !== id ? record.name : undefined;
+  return { dir, workspaceId: id, ...(name ? { workspaceName: name } : {}) };
+}
+
+/**
+ * The workspace claim of `RELAYFILE_TOKEN`, else of the stored token. Reading local state never requires
+ * credentials, so a missing or unreadable credentials file just means "no claim".
+ */
+async function tokenWorkspace(envToken: string | undefined, config: string): Promise<string | undefined> {
+  if (envToken?.trim()) return workspaceFromToken(envToken);
+  const stored = await readCredentials(config).catch(() => undefined);
+  return stored?.token ? workspaceFromToken(stored.token) : undefined;
+}
+
+async function requireDirectory(dir: string, message: string): Promise<void> {
+  try {
+    const info = await Deno.stat(dir);
+    if (info.isDirectory) return;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  throw new MountNotFoundError(message, { hint: "pass --dir PATH to name the mount folder" });
+}

@@ -1,0 +1,87 @@
+/** `~/.relayfile/workspaces.json`, the Go CLI's workspace catalog (spec §4.2). */
+import { join } from "node:path";
+import { z } from "zod";
+import { writeJsonAtomic } from "../atomic_write.ts";
+import { readJsonFile } from "./_read_json.ts";
+
+export const WORKSPACES_FILE = "workspaces.json";
+export const DEFAULT_SCOPES = ["fs:read", "fs:write"];
+
+const WorkspaceRecordSchema = z.looseObject({
+  name: z.string(),
+  id: z.string().optional(),
+  createdAt: z.string().default(""),
+  lastUsedAt: z.string().optional(),
+  localDir: z.string().optional(),
+  server: z.string().optional(),
+  cloudApiUrl: z.string().optional(),
+  agentName: z.string().optional(),
+  scopes: z.array(z.string()).optional(),
+});
+
+const CatalogSchema = z.looseObject({
+  default: z.string().optional(),
+  workspaces: z.array(WorkspaceRecordSchema).nullable().default([]).transform((list) => list ?? []),
+});
+
+export type WorkspaceRecord = z.infer<typeof WorkspaceRecordSchema>;
+export type WorkspaceCatalog = z.infer<typeof CatalogSchema>;
+
+export function workspacesPath(configDir: string): string {
+  return join(configDir, WORKSPACES_FILE);
+}
+
+/** The catalog; empty when the file does not exist. */
+export async function readWorkspaces(configDir: string): Promise<WorkspaceCatalog> {
+  return await readJsonFile(workspacesPath(configDir), CatalogSchema) ?? { workspaces: [] };
+}
+
+export function writeWorkspaces(configDir: string, catalog: WorkspaceCatalog): Promise<void> {
+  const workspaces = [...catalog.workspaces].sort((a, b) => a.name.localeCompare(b.name));
+  return writeJsonAtomic(workspacesPath(configDir), { ...catalog, workspaces });
+}
+
+/** The id a record stands for: its `id`, or its name when the id is blank. */
+export function recordId(record: WorkspaceRecord): string {
+  return record.id?.trim() || record.name;
+}
+
+export function findByName(catalog: WorkspaceCatalog, name: string): WorkspaceRecord | undefined {
+  return catalog.workspaces.find((record) => record.name === name);
+}
+
+export function findById(catalog: WorkspaceCatalog, id: string): WorkspaceRecord | undefined {
+  return catalog.workspaces.find((record) => recordId(record) === id);
+}
+
+/**
+ * Merges `details` into the record matched by name or id (non-empty fields win), or adds a new record; sets the
+ * default when there is none. Pure: returns a new catalog.
+ */
+export function upsertWorkspace(
+  catalog: WorkspaceCatalog,
+  details: Partial<WorkspaceRecord> & { name: string },
+  now: Date,
+): WorkspaceCatalog {
+  const id = details.id?.trim() || details.name;
+  const existing = catalog.workspaces.find((record) => record.name === details.name || recordId(record) === id);
+  const filled = Object.fromEntries(
+    Object.entries(details).filter(([, value]) => value !== undefined && value !== "" && !isEmptyArray(value)),
+  );
+  const merged: WorkspaceRecord = existing ? { ...existing, ...filled, lastUsedAt: now.toISOString() } : {
+    createdAt: now.toISOString(),
+    scopes: DEFAULT_SCOPES,
+    ...filled,
+    name: details.name,
+    id,
+    lastUsedAt: now.toISOString(),
+  };
+  const workspaces = existing
+    ? catalog.workspaces.map((record) => record === existing ? merged : record)
+    : [...catalog.workspaces, merged];
+  return { ...catalog, default: catalog.default || merged.name, workspaces };
+}
+
+function isEmptyArray(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 0;
+}

@@ -1,0 +1,47 @@
+/**
+ * What a failed writeback attempt means and what the user should do about it (design.md, classification table).
+ * Pure: from the HTTP status (0 = network error or timeout) and an optional per-file error code.
+ */
+
+export type Classification =
+  | "transient"
+  | "unauthorized"
+  | "conflict"
+  | "forbidden"
+  | "invalid_payload"
+  | "unknown";
+
+export type NextAction = "retry" | "reauth" | "resolve-conflict" | "contact-admin" | "fix-payload" | "inspect";
+
+const INVALID_CODES = new Set(["schema_validation_failed", "bad_request", "payload_too_large", "not_found"]);
+const TRANSIENT_STATUSES = new Set([0, 408, 425, 429]);
+const INVALID_STATUSES = new Set([400, 404, 413, 422]);
+
+export function classifyFailure(status: number, code?: string): Classification {
+  if (code === "conflict" || code === "revision_conflict") return "conflict";
+  if (code === "forbidden") return "forbidden";
+  if (code !== undefined && (code.startsWith("invalid_") || INVALID_CODES.has(code))) return "invalid_payload";
+  if (TRANSIENT_STATUSES.has(status) || (status >= 500 && status <= 599)) return "transient";
+  if (status === 401) return "unauthorized";
+  if (status === 409 || status === 412) return "conflict";
+  if (status === 403) return "forbidden";
+  if (INVALID_STATUSES.has(status)) return "invalid_payload";
+  return "unknown";
+}
+
+export function nextActionFor(classification: Classification): NextAction {
+  switch (classification) {
+    case "transient":
+      return "retry";
+    case "unauthorized":
+      return "reauth";
+    case "conflict":
+      return "resolve-conflict";
+    case "forbidden":
+      return "contact-admin";
+    case "invalid_payload":
+      return "fix-payload";
+    case "unknown":
+      return "inspect";
+  }
+}

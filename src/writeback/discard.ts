@@ -1,0 +1,34 @@
+/** `writeback discard`: dead-lettered ops removed on purpose, each leaving a line in `.relay/discarded.log`. */
+import type { DeadLetterEntry } from "./entries.ts";
+import { relayPaths } from "./relay_dir.ts";
+
+/** Appends what is discarded (the whole record, so nothing is lost without trace), then removes its files. */
+export async function discardDeadLetter(mountDir: string, entry: DeadLetterEntry, now: Date): Promise<void> {
+  const line = JSON.stringify({
+    discardedAt: now.toISOString(),
+    opId: entry.opId,
+    path: entry.path,
+    source: entry.source,
+    lastStatus: entry.lastStatus,
+    attempts: entry.attempts,
+    reason: entry.reason,
+    ...(entry.record ? { record: entry.record } : {}),
+  }) + "\n";
+  const log = await Deno.open(relayPaths(mountDir).discardedLog, { append: true, create: true });
+  try {
+    const bytes = new TextEncoder().encode(line);
+    for (let written = 0; written < bytes.length;) written += await log.write(bytes.subarray(written));
+    await log.sync();
+  } finally {
+    log.close();
+  }
+  await removeDeadLetterFiles(entry);
+}
+
+export async function removeDeadLetterFiles(entry: DeadLetterEntry): Promise<void> {
+  for (const file of entry.files) {
+    await Deno.remove(file).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+  }
+}

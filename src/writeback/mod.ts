@@ -1,0 +1,16 @@
+export * from "./classify.ts";
+export * from "./entries.ts";
+export * from "./op.ts";
+export { readOutbox, removeOp, writeOp } from "./outbox.ts";
+export { readDeadLetter, readDeadLetters, writeDeadLetter } from "./dead_letter.ts";
+export { readGoOutbox } from "./go_outbox.ts";
+export { type PublicState, readPublicState, toPublicState } from "./state_file.ts";
+export { listConflicts } from "./conflicts.ts";
+export { hasBlob, putBlob, readBlob, sha256Hex } from "./blobs.ts";
+export { loadWritebackSnapshot, type WritebackSnapshot } from "./snapshot.ts";
+export * from "./status.ts";
+export * from "./list.ts";
+export { retryDeadLetter, type RetryOutcome, type RetryPayloadSource } from "./retry.ts";
+export { discardDeadLetter } from "./discard.ts";
+export { relayPaths } from "./relay_dir.ts";
+export type { Problem } from "./_records.ts";

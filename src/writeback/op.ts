@@ -1,0 +1,88 @@
+/**
+ * The writeback op: one local change (create, update or delete of one path) on its way to the server, and the
+ * dead-letter record it becomes when it cannot get there. Pure: time is passed in.
+ */
+import type { Classification, NextAction } from "./classify.ts";
+
+export type OpKind = "create" | "update" | "delete";
+
+/** States of an op that still lives in the outbox. */
+export type LiveState = "pending" | "in_flight" | "retry_wait";
+
+/** One attempt to send an op, kept in its history. `status` 0 = no HTTP answer (network error, timeout). */
+export interface Attempt {
+  at: string;
+  status: number;
+  code?: string;
+  error: string;
+}
+
+export interface WritebackOp {
+  schemaVersion: 1;
+  opId: string;
+  /** Normalised remote path. */
+  path: string;
+  kind: OpKind;
+  state: LiveState;
+  /** SHA-256 of the payload in `.relay/blobs/`; null for a delete. */
+  contentHash: string | null;
+  contentType?: string;
+  /** The revision the change was made on; null when the path was never on the server. */
+  baseRevision: string | null;
+  /** Attempts in the current budget (reset by `writeback retry`). */
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  /** When a `retry_wait` op may go out again. */
+  notBefore?: string;
+  history: Attempt[];
+}
+
+/** A dead-lettered op: the Go seed fields first, then ours (design.md, on-disk layout). */
+export interface DeadLetterRecord {
+  opId: string;
+  path: string;
+  attempts: number;
+  lastStatus: number;
+  lastBody: string;
+  ts: string;
+  schemaVersion: 1;
+  kind: OpKind;
+  baseRevision: string | null;
+  contentHash: string | null;
+  contentType?: string;
+  classification: Classification;
+  nextAction: NextAction;
+  createdAt: string;
+  history: Attempt[];
+}
+
+/** History kept per op; older attempts are dropped (the lifetime count lives in `failedWritebacks`). */
+export const MAX_HISTORY = 50;
+
+export function appendAttempt(history: readonly Attempt[], attempt: Attempt): Attempt[] {
+  return [...history, attempt].slice(-MAX_HISTORY);
+}
+
+/** `writeback retry`: the dead-lettered op goes back to the outbox with a fresh attempt budget. */
+export function requeue(
+  record: DeadLetterRecord,
+  now: Date,
+  payload: { contentHash: string | null } = { contentHash: record.contentHash },
+): WritebackOp {
+  const op: WritebackOp = {
+    schemaVersion: 1,
+    opId: record.opId,
+    path: record.path,
+    kind: record.kind,
+    state: "pending",
+    contentHash: payload.contentHash,
+    baseRevision: record.baseRevision,
+    attempts: 0,
+    createdAt: record.createdAt,
+    updatedAt: now.toISOString(),
+    history: record.history,
+  };
+  if (record.contentType !== undefined) op.contentType = record.contentType;
+  return op;
+}
