@@ -13,14 +13,25 @@ export type Classification =
 
 export type NextAction = "retry" | "reauth" | "resolve-conflict" | "contact-admin" | "fix-payload" | "inspect";
 
-const INVALID_CODES = new Set(["schema_validation_failed", "bad_request", "payload_too_large", "not_found"]);
+const INVALID_CODES = new Set([
+  "schema_validation_failed",
+  "schema_violation",
+  "bad_request",
+  "payload_too_large",
+  "not_found",
+]);
+/** Codes of the Go dead-letter sidecar (spec §5.1) that mean "gave up on a transient failure". */
+const TRANSIENT_CODES = new Set(["provider_5xx_exhausted", "timeout", "rate_limited", "unavailable"]);
 const TRANSIENT_STATUSES = new Set([0, 408, 425, 429]);
 const INVALID_STATUSES = new Set([400, 404, 413, 422]);
 
 export function classifyFailure(status: number, code?: string): Classification {
   if (code === "conflict" || code === "revision_conflict") return "conflict";
+  if (code !== undefined && TRANSIENT_CODES.has(code)) return "transient";
   if (code === "forbidden") return "forbidden";
   if (code !== undefined && (code.startsWith("invalid_") || INVALID_CODES.has(code))) return "invalid_payload";
+  // Status 0 is "no answer" only when nothing else is known; a code without a status (`provider_4xx`) is too vague.
+  if (status === 0 && code !== undefined) return "unknown";
   if (TRANSIENT_STATUSES.has(status) || (status >= 500 && status <= 599)) return "transient";
   if (status === 401) return "unauthorized";
   if (status === 409 || status === 412) return "conflict";

@@ -166,7 +166,8 @@ function ownEntry(record: DeadLetterRecord, file: string): DeadLetterEntry {
 function goEntry(opId: string, record: GoRecord, sidecar: Sidecar | undefined, files: string[]): DeadLetterEntry {
   const lastStatus = record.lastStatus ?? sidecar?.providerStatus ?? 0;
   const code = sidecar?.code ?? record.code;
-  const classification = classifyFailure(lastStatus, lastStatus === 0 ? undefined : code);
+  // A Go record without status or code says nothing about the cause: a person has to look.
+  const classification = lastStatus === 0 && code === undefined ? "unknown" : classifyFailure(lastStatus, code);
   const path = record.path ?? "";
   const ts = firstNonBlank(record.ts, record.lastAttemptedAt, sidecar?.lastAttemptAt, record.createdAt);
   const message = record.message ?? sidecar?.message;

@@ -97,7 +97,8 @@ function queuedEntry(stem: string, record: GoOutboxRecord, files: string[]): Que
 
 function attentionEntry(stem: string, record: GoOutboxRecord, files: string[]): DeadLetterEntry {
   const lastStatus = statusIn(record.lastError ?? "");
-  const classification = classifyFailure(lastStatus);
+  // The Go record names no status when the server dead-lettered the op: a person has to look.
+  const classification = lastStatus === 0 ? "unknown" : classifyFailure(lastStatus);
   const ts = record.lastAttemptAt || record.firstSeenAt;
   const reason = record.lastError?.trim()
     ? describeFailure({ status: lastStatus, message: record.lastError })

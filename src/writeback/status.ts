@@ -72,7 +72,8 @@ export function summarize(snapshot: WritebackSnapshot, context: StatusContext): 
 function lastErrorByProvider(snapshot: WritebackSnapshot): Record<string, string> {
   const latest = new Map<string, { at: string; message: string }>();
   const consider = (path: string, at: string | undefined, message: string) => {
-    const provider = providerOf(path);
+    // A file at the root (`/a.md`) belongs to no provider.
+    const provider = path.split("/").filter(Boolean).length > 1 ? providerOf(path) : "";
     const current = latest.get(provider);
     if (provider && (!current || (at ?? "") >= current.at)) latest.set(provider, { at: at ?? "", message });
   };

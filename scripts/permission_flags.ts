@@ -1,0 +1,24 @@
+/**
+ * The permission flags of the shipped binary, read from the `compile` task in deno.json — the one place they are
+ * written. The release workflow prints them with `deno run --allow-read scripts/permission_flags.ts`; the
+ * end-to-end tests run `src/main.ts` with exactly these flags.
+ */
+
+const FORBIDDEN = ["--allow-all", "-A", "--allow-run", "--allow-ffi", "--allow-sys"];
+
+export function permissionFlags(denoJson: { tasks?: Record<string, string> }): string[] {
+  const task = denoJson.tasks?.compile;
+  if (!task) throw new Error("deno.json has no compile task");
+  const flags = task.split(/\s+/).filter((token) => token.startsWith("--allow-") || token === "-A");
+  const forbidden = flags.filter((flag) => FORBIDDEN.some((name) => flag === name || flag.startsWith(`${name}=`)));
+  if (forbidden.length > 0) throw new Error(`the compile task grants forbidden permissions: ${forbidden.join(" ")}`);
+  return flags;
+}
+
+export async function readPermissionFlags(denoJsonPath = new URL("../deno.json", import.meta.url)): Promise<string[]> {
+  return permissionFlags(JSON.parse(await Deno.readTextFile(denoJsonPath)));
+}
+
+if (import.meta.main) {
+  console.log((await readPermissionFlags()).join(" "));
+}
