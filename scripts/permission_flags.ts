@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console
 /**
  * The permission flags of the shipped binary, read from the `compile` task in deno.json — the one place they are
  * written. The release workflow prints them with `deno run --allow-read scripts/permission_flags.ts`; the

@@ -18,9 +18,11 @@ export const ENVIRONMENT_VARIABLES = [
 
 export type Environment = Readonly<Partial<Record<typeof ENVIRONMENT_VARIABLES[number], string>>>;
 
+/** The allow-listed variables this process may read; a sandbox that grants fewer just leaves the rest unset. */
 export function readEnvironment(): Environment {
   const env: Partial<Record<typeof ENVIRONMENT_VARIABLES[number], string>> = {};
   for (const name of ENVIRONMENT_VARIABLES) {
+    if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") continue;
     const value = Deno.env.get(name);
     if (value !== undefined) env[name] = value;
   }

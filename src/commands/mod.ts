@@ -31,6 +31,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       printError(io, error.message, error.hint);
       return error.exitCode;
     }
+    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+      printError(io, errorMessage(error), "the README's Permissions table lists what each command needs");
+      return ExitCode.failed;
+    }
     printError(io, errorMessage(error));
     return ExitCode.failed;
   }

@@ -5,7 +5,8 @@
 import { readPermissionFlags } from "../../scripts/permission_flags.ts";
 
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
-const flags = await readPermissionFlags();
+const compileFlags = await readPermissionFlags();
+const runtimeEnv = await denoRuntimeEnv();
 
 export interface CliResult {
   code: number;
@@ -17,12 +18,14 @@ export interface CliOptions {
   /** The whole environment of the child (HOME should point into a temp folder). */
   env?: Record<string, string>;
   cwd?: string;
+  /** Permission flags instead of the compile task's (to show a command needs less). */
+  flags?: string[];
 }
 
 export async function runRelayfile(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  const env: Record<string, string> = { ...passThrough(), ...options.env };
+  const env: Record<string, string> = { ...runtimeEnv, ...options.env };
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--no-prompt", "--cached-only", ...flags, MAIN, ...args],
+    args: ["run", "--quiet", "--no-prompt", "--cached-only", ...(options.flags ?? compileFlags), MAIN, ...args],
     env,
     clearEnv: true,
     ...(options.cwd ? { cwd: options.cwd } : {}),
@@ -37,17 +40,18 @@ export async function runRelayfile(args: string[], options: CliOptions = {}): Pr
   };
 }
 
-/** What the Deno runtime itself needs from the environment: its cache, and the TLS settings of this machine. */
-function passThrough(): Record<string, string> {
-  const names = ["DENO_DIR", "DENO_TLS_CA_STORE", "SSL_CERT_FILE", "SSL_CERT_DIR", "PATH"];
-  const env: Record<string, string> = { RUST_BACKTRACE: "0" };
-  for (const name of names) {
+/**
+ * What the Deno runtime itself needs from the environment of `deno run` (not the program: it reads only its own
+ * allow-listed names): where its module cache is, and this machine's TLS settings.
+ */
+async function denoRuntimeEnv(): Promise<Record<string, string>> {
+  const info = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped", stderr: "null" })
+    .output();
+  const { denoDir } = JSON.parse(new TextDecoder().decode(info.stdout)) as { denoDir: string };
+  const env: Record<string, string> = { DENO_DIR: denoDir, RUST_BACKTRACE: "0" };
+  for (const name of ["DENO_TLS_CA_STORE", "SSL_CERT_FILE", "SSL_CERT_DIR"]) {
     const value = Deno.env.get(name);
     if (value !== undefined) env[name] = value;
-  }
-  if (!env.DENO_DIR) {
-    const home = Deno.env.get("HOME");
-    if (home) env.DENO_DIR = `${home}/.cache/deno`;
   }
   return env;
 }
