@@ -77,7 +77,10 @@ Deno.test("status and list need only read access and the listed environment vari
   await using m = await fixtureHome("go-seed");
   const envFlag = `--allow-env=${ENVIRONMENT_VARIABLES.join(",")}`;
   const readOnly = ["--allow-read", envFlag];
-  const status = await runRelayfile(["writeback", "status", "--json", "--dir", m.mount], { env: m.env, flags: readOnly });
+  const status = await runRelayfile(["writeback", "status", "--json", "--dir", m.mount], {
+    env: m.env,
+    flags: readOnly,
+  });
   assertEquals(status.code, 1, status.stderr);
   const list = await runRelayfile(["writeback", "list", "--dir", m.mount], { env: m.env, flags: readOnly });
   assertEquals(list.code, 0, list.stderr);
