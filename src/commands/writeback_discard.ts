@@ -1,7 +1,17 @@
 import { Command } from "@commander-js/extra-typings";
 import { discardDeadLetter } from "../writeback/mod.ts";
 import type { CommandContext } from "./_context.ts";
-import { durationArgument, statusArgument } from "./_filters.ts";
+import {
+  allOption,
+  dirOption,
+  dryRunOption,
+  jsonOption,
+  olderThanOption,
+  opIdOption,
+  pathOption,
+  statusOption,
+  workspaceOption,
+} from "./_options.ts";
 import { printJson } from "./_output.ts";
 import { selectDeadLetters } from "./_select_dead_letters.ts";
 import { openWritebackTarget } from "./_writeback_target.ts";
@@ -10,15 +20,15 @@ export function writebackDiscardCommand({ io }: CommandContext) {
   return new Command("discard")
     .description("Remove dead-lettered ops on purpose; each leaves a line in .relay/discarded.log.")
     .argument("[workspace]", "workspace name or id")
-    .option("--opId <op>", "the dead-lettered op to discard")
-    .option("--all", "discard every dead-lettered op (narrowed by the filters below)")
-    .option("--path <glob>", "with --all: only paths matching this glob")
-    .option("--status <codes>", "with --all: only ops whose last HTTP status matches (403, 4xx)", statusArgument)
-    .option("--older-than <duration>", "with --all: only ops older than this", durationArgument)
-    .option("--dry-run", "print what would be discarded and change nothing")
-    .option("--json", "print a JSON document (schemaVersion 1)")
-    .option("--dir <path>", "the mount folder (instead of a workspace)")
-    .option("--workspace <name>", "workspace name or id")
+    .addOption(opIdOption("discard"))
+    .addOption(allOption("discard"))
+    .addOption(pathOption())
+    .addOption(statusOption())
+    .addOption(olderThanOption())
+    .addOption(dryRunOption("discarded"))
+    .addOption(jsonOption())
+    .addOption(dirOption())
+    .addOption(workspaceOption())
     .action(async (workspace, options) => {
       const target = await openWritebackTarget(io, options, workspace);
       const now = io.now();

@@ -2,7 +2,17 @@ import { Command, Option } from "@commander-js/extra-typings";
 import { errorMessage, ExitCode, RelayfileError } from "../errors.ts";
 import { retryDeadLetter, type RetryOutcome } from "../writeback/mod.ts";
 import type { CommandContext } from "./_context.ts";
-import { durationArgument, statusArgument } from "./_filters.ts";
+import {
+  allOption,
+  dirOption,
+  dryRunOption,
+  jsonOption,
+  olderThanOption,
+  opIdOption,
+  pathOption,
+  statusOption,
+  workspaceOption,
+} from "./_options.ts";
 import { printError, printJson, printNote } from "./_output.ts";
 import { selectDeadLetters } from "./_select_dead_letters.ts";
 import { openWritebackTarget } from "./_writeback_target.ts";
@@ -13,19 +23,19 @@ export function writebackRetryCommand({ io, exit }: CommandContext) {
       "Re-enqueue dead-lettered ops with a fresh attempt budget and the payload they failed with.",
     )
     .argument("[workspace]", "workspace name or id")
-    .option("--opId <op>", "the dead-lettered op to retry")
-    .option("--all", "retry every dead-lettered op (narrowed by the filters below)")
-    .option("--path <glob>", "with --all: only paths matching this glob")
-    .option("--status <codes>", "with --all: only ops whose last HTTP status matches (503, 4xx)", statusArgument)
-    .option("--older-than <duration>", "with --all: only ops older than this", durationArgument)
+    .addOption(opIdOption("retry"))
+    .addOption(allOption("retry"))
+    .addOption(pathOption())
+    .addOption(statusOption())
+    .addOption(olderThanOption())
     .addOption(
       new Option("--from <source>", "payload to send: the stored one it failed with, or the current local file")
         .choices(["stored", "current"] as const).default("stored" as const),
     )
-    .option("--dry-run", "print what would be retried and change nothing")
-    .option("--json", "print a JSON document (schemaVersion 1)")
-    .option("--dir <path>", "the mount folder (instead of a workspace)")
-    .option("--workspace <name>", "workspace name or id")
+    .addOption(dryRunOption("retried"))
+    .addOption(jsonOption())
+    .addOption(dirOption())
+    .addOption(workspaceOption())
     .action(async (workspace, options) => {
       const target = await openWritebackTarget(io, options, workspace);
       const now = io.now();

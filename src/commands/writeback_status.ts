@@ -3,6 +3,7 @@ import { ExitCode } from "../errors.ts";
 import { remotePathFromArgument } from "../remote/paths.ts";
 import { formatPathStatus, formatStatus, pathStatuses, statusDocument, summarize } from "../writeback/mod.ts";
 import type { CommandContext } from "./_context.ts";
+import { dirOption, jsonOption, workspaceOption } from "./_options.ts";
 import { printError, printJson } from "./_output.ts";
 import { openWritebackTarget } from "./_writeback_target.ts";
 
@@ -14,9 +15,9 @@ export function writebackStatusCommand({ io, exit }: CommandContext) {
     )
     .argument("[workspace]", "workspace name or id (from ~/.relayfile/workspaces.json)")
     .argument("[paths...]", "report only these paths: synced, pending, dead-lettered, conflict or unknown")
-    .option("--json", "print a JSON document (schemaVersion 1)")
-    .option("--dir <path>", "the mount folder (instead of a workspace)")
-    .option("--workspace <name>", "workspace name or id; then every argument is a PATH")
+    .addOption(jsonOption())
+    .addOption(dirOption())
+    .addOption(workspaceOption("workspace name or id; then every argument is a PATH"))
     .addHelpText(
       "after",
       "\nExit codes: 0 nothing actionable, 1 dead-lettered ops or unreadable records (or a PATH not synced),\n" +

@@ -3,15 +3,18 @@
  * Pure: from the HTTP status (0 = network error or timeout) and an optional per-file error code.
  */
 
-export type Classification =
-  | "transient"
-  | "unauthorized"
-  | "conflict"
-  | "forbidden"
-  | "invalid_payload"
-  | "unknown";
+export const CLASSIFICATIONS = [
+  "transient",
+  "unauthorized",
+  "conflict",
+  "forbidden",
+  "invalid_payload",
+  "unknown",
+] as const;
+export type Classification = typeof CLASSIFICATIONS[number];
 
-export type NextAction = "retry" | "reauth" | "resolve-conflict" | "contact-admin" | "fix-payload" | "inspect";
+export const NEXT_ACTIONS = ["retry", "reauth", "resolve-conflict", "contact-admin", "fix-payload", "inspect"] as const;
+export type NextAction = typeof NEXT_ACTIONS[number];
 
 const INVALID_CODES = new Set([
   "schema_validation_failed",

@@ -13,16 +13,10 @@ import { classifyFailure, nextActionFor } from "./classify.ts";
 import { type DeadLetterEntry, describeFailure } from "./entries.ts";
 import type { DeadLetterRecord } from "./op.ts";
 import { isSafeOpId, relayPaths } from "./relay_dir.ts";
+import { AttemptSchema, ClassificationSchema, NextActionSchema, OpKindSchema, Sha256Schema } from "./_schemas.ts";
 import { NOT_FOUND, type Problem, type RawRecord, readJsonRecord, readJsonRecords, stemOf } from "./_records.ts";
 
 const SIDECAR_SUFFIX = ".error.json";
-
-const AttemptSchema = z.object({
-  at: z.string(),
-  status: z.number().int(),
-  code: z.string().optional(),
-  error: z.string(),
-});
 
 const OwnRecordSchema = z.object({
   opId: z.string().min(1),
@@ -32,12 +26,12 @@ const OwnRecordSchema = z.object({
   lastBody: z.string(),
   ts: z.string(),
   schemaVersion: z.literal(1),
-  kind: z.enum(["create", "update", "delete"]),
+  kind: OpKindSchema,
   baseRevision: z.string().nullable(),
-  contentHash: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  contentHash: Sha256Schema.nullable(),
   contentType: z.string().optional(),
-  classification: z.enum(["transient", "unauthorized", "conflict", "forbidden", "invalid_payload", "unknown"]),
-  nextAction: z.enum(["retry", "reauth", "resolve-conflict", "contact-admin", "fix-payload", "inspect"]),
+  classification: ClassificationSchema,
+  nextAction: NextActionSchema,
   createdAt: z.string(),
   history: z.array(AttemptSchema),
 });

@@ -4,7 +4,8 @@
  */
 import type { Classification, NextAction } from "./classify.ts";
 
-export type OpKind = "create" | "update" | "delete";
+export const OP_KINDS = ["create", "update", "delete"] as const;
+export type OpKind = typeof OP_KINDS[number];
 
 /** States of an op that still lives in the outbox. */
 export type LiveState = "pending" | "in_flight" | "retry_wait";

@@ -9,25 +9,19 @@ import { describeIssues } from "../config/_read_json.ts";
 import type { QueuedEntry } from "./entries.ts";
 import type { WritebackOp } from "./op.ts";
 import { isSafeOpId, relayPaths } from "./relay_dir.ts";
+import { AttemptSchema, OpKindSchema, Sha256Schema } from "./_schemas.ts";
 import { type Problem, readJsonRecords, stemOf } from "./_records.ts";
 
 /** Written by the Go mount into the same folder; not an op. */
 const GO_CAPABILITIES_FILE = "capabilities.json";
 
-const AttemptSchema = z.object({
-  at: z.string(),
-  status: z.number().int(),
-  code: z.string().optional(),
-  error: z.string(),
-});
-
 export const WritebackOpSchema = z.object({
   schemaVersion: z.literal(1),
   opId: z.string().min(1),
   path: z.string().min(1),
-  kind: z.enum(["create", "update", "delete"]),
+  kind: OpKindSchema,
   state: z.enum(["pending", "in_flight", "retry_wait"]),
-  contentHash: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  contentHash: Sha256Schema.nullable(),
   contentType: z.string().optional(),
   baseRevision: z.string().nullable(),
   attempts: z.number().int().nonnegative(),
