@@ -9,6 +9,8 @@ export interface CliIo {
   stdoutIsTerminal: boolean;
   stderrIsTerminal: boolean;
   now(): Date;
+  /** Resolves with the signal's name on SIGINT or SIGTERM (listeners are installed only while waiting). */
+  waitForShutdown(): Promise<string>;
 }
 
 /** Colour only on a terminal, and never when `NO_COLOR` is set (https://no-color.org). */
@@ -26,7 +28,22 @@ export function denoIo(env: Environment): CliIo {
     stdoutIsTerminal: Deno.stdout.isTerminal(),
     stderrIsTerminal: Deno.stderr.isTerminal(),
     now: () => new Date(),
+    waitForShutdown,
   };
+}
+
+function waitForShutdown(): Promise<string> {
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT", "SIGBREAK"] : ["SIGINT", "SIGTERM"];
+  return new Promise((resolve) => {
+    const handlers = signals.map((signal) => {
+      const handler = () => {
+        handlers.forEach(([name, fn]) => Deno.removeSignalListener(name, fn));
+        resolve(signal);
+      };
+      Deno.addSignalListener(signal, handler);
+      return [signal, handler] as const;
+    });
+  });
 }
 
 const encoder = new TextEncoder();

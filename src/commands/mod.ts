@@ -5,6 +5,8 @@ import { VERSION } from "../version.ts";
 import type { CommandContext } from "./_context.ts";
 import { type CliIo, useColor } from "./_io.ts";
 import { printError } from "./_output.ts";
+import { serveCommand } from "./serve.ts";
+import { tokenCommand } from "./token.ts";
 import { writebackDiscardCommand } from "./writeback_discard.ts";
 import { writebackListCommand } from "./writeback_list.ts";
 import { writebackRetryCommand } from "./writeback_retry.ts";
@@ -48,6 +50,8 @@ function buildProgram(context: CommandContext) {
     )
     .version(VERSION, "-V, --version", "print the version");
 
+  program.addCommand(serveCommand(context));
+  program.addCommand(tokenCommand(context));
   program
     .command("writeback")
     .description("Inspect and repair the writeback queue of a mount (works offline, without credentials).")

@@ -1,0 +1,78 @@
+import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
+import { resolve } from "node:path";
+import { parseDuration } from "../duration.ts";
+import { DEFAULT_MAX_BODY_BYTES, defaultDataDir, parseRateLimit, startServer } from "../server/mod.ts";
+import type { CommandContext } from "./_context.ts";
+
+export const DEFAULT_ADDR = "127.0.0.1:8080";
+export const DEFAULT_WORKSPACE = "ws_local";
+
+export function serveCommand({ io }: CommandContext) {
+  return new Command("serve")
+    .description(
+      "Run a local relayfile v1 server (SQLite in --data) and print a dev token. Stops on SIGINT/SIGTERM.",
+    )
+    .option(
+      "--addr <host:port>",
+      "address to listen on; port 0 picks a free one",
+      addressArgument,
+      addressArgument(DEFAULT_ADDR),
+    )
+    .option("--data <dir>", "data folder (database and token secret)")
+    .option(
+      "--max-body-bytes <n>",
+      "largest request body accepted (413 above)",
+      positiveInteger,
+      DEFAULT_MAX_BODY_BYTES,
+    )
+    .option(
+      "--rate-limit <n/window>",
+      "per workspace and agent, e.g. 100/1m (429 with Retry-After above)",
+      rateArgument,
+    )
+    .option("--jwks-url <url>", "also accept RS256 tokens verified against this JWKS, like the reference server")
+    .option("--workspace <id>", "workspace of the printed dev token", DEFAULT_WORKSPACE)
+    .option("--verbose", "log one line per request to stderr (never a token)")
+    .action(async (options) => {
+      const dataDir = resolve(io.cwd, options.data ?? defaultDataDir(io.env, io.cwd));
+      const server = await startServer({
+        dataDir,
+        hostname: options.addr.hostname,
+        port: options.addr.port,
+        maxBodyBytes: options.maxBodyBytes,
+        ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+        ...(options.jwksUrl ? { jwksUrl: options.jwksUrl } : {}),
+        ...(options.verbose ? { log: (line: string) => io.stderr(`${line}\n`) } : {}),
+      });
+      try {
+        const token = await server.mintToken({ workspace: options.workspace });
+        io.stdout(
+          `listening on ${server.url}\ndata: ${dataDir}\nworkspace: ${options.workspace}\ntoken: ${token}\n`,
+        );
+        const signal = await io.waitForShutdown();
+        io.stderr(`${signal}: shutting down\n`);
+      } finally {
+        await server.close();
+      }
+    });
+}
+
+/** `HOST:PORT`, `[::1]:PORT` or `:PORT` (loopback). */
+export function addressArgument(text: string): { hostname: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text.trim());
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) throw new InvalidArgumentError("expected HOST:PORT, e.g. 127.0.0.1:8080 or 127.0.0.1:0");
+  return { hostname: match[1] ?? (match[2] || "127.0.0.1"), port };
+}
+
+function positiveInteger(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError("expected a positive whole number");
+  return value;
+}
+
+function rateArgument(text: string) {
+  const limit = parseRateLimit(text, parseDuration);
+  if (!limit) throw new InvalidArgumentError("expected COUNT/WINDOW, e.g. 100/1m");
+  return limit;
+}

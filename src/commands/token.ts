@@ -1,0 +1,40 @@
+import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
+import { resolve } from "node:path";
+import { parseDuration } from "../duration.ts";
+import { DEFAULT_SCOPES, DEFAULT_TOKEN_TTL_MS, defaultDataDir, mintDevToken } from "../server/mod.ts";
+import { openDataDir } from "../server/data_dir.ts";
+import type { CommandContext } from "./_context.ts";
+import { DEFAULT_WORKSPACE } from "./serve.ts";
+
+export function tokenCommand({ io }: CommandContext) {
+  return new Command("token")
+    .description("Print a dev token (and nothing else) signed with the secret of a relayfile serve data folder.")
+    .option("--data <dir>", "the server's data folder")
+    .option("--workspace <id>", "workspace the token is for", DEFAULT_WORKSPACE)
+    .option("--agent <name>", "agent name (the token's subject)", "relayfile-dev")
+    .option("--scopes <list>", `scopes, comma- or space-separated (default: ${DEFAULT_SCOPES.join(",")})`, scopeList)
+    .option("--ttl <duration>", "lifetime, e.g. 1h or 7d", ttlArgument, DEFAULT_TOKEN_TTL_MS)
+    .action(async (options) => {
+      const dataDir = await openDataDir(resolve(io.cwd, options.data ?? defaultDataDir(io.env, io.cwd)));
+      const token = await mintDevToken(dataDir.secret, {
+        workspace: options.workspace,
+        agent: options.agent,
+        scopes: options.scopes ?? DEFAULT_SCOPES,
+        ttlMs: options.ttl,
+        now: io.now().getTime(),
+      });
+      io.stdout(`${token}\n`);
+    });
+}
+
+function scopeList(text: string): string[] {
+  const scopes = text.split(/[\s,]+/).filter(Boolean);
+  if (scopes.length === 0) throw new InvalidArgumentError("expected at least one scope");
+  return scopes;
+}
+
+function ttlArgument(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) throw new InvalidArgumentError("expected a duration such as 1h or 7d");
+  return ms;
+}

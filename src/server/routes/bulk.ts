@@ -1,0 +1,150 @@
+/**
+ * `POST …/fs/bulk` — the mount's write path — and `POST …/fs/bulk-read`. Per-file outcomes, never a whole-request
+ * failure for one bad file (spec §1.7.5, §5.2): per-file `ifMatch` gives a per-file `conflict`, a repeated
+ * `contentIdentity` returns the first write's result instead of writing again.
+ */
+import { decodeWireContent, DEFAULT_CONTENT_TYPE } from "../content.ts";
+import type { RequestContext } from "../context.ts";
+import { HttpProblem, jsonResponse, normalizeIfMatch, readJsonObject } from "../http.ts";
+import { invalidPathReason, normalizeStorePath } from "../paths.ts";
+import { scopeAllows } from "../scopes.ts";
+import type { StoredEvent } from "../store.ts";
+import { writeContext } from "./files.ts";
+
+const DEFAULT_IDENTITY_TTL_S = 7 * 86_400;
+const MAX_IDENTITY_TTL_S = 30 * 86_400;
+const MAX_BULK_READ_PATHS = 256;
+
+interface BulkError {
+  path: string;
+  code: string;
+  message: string;
+  expectedRevision?: string;
+  currentRevision?: string;
+}
+
+export async function bulkWrite(context: RequestContext): Promise<Response> {
+  const body = await readJsonObject(context.request, context.maxBodyBytes);
+  if (!Array.isArray(body.files)) throw new HttpProblem("bad_request", "missing files");
+  if (body.files.length === 0) throw new HttpProblem("bad_request", "missing files");
+  const files = body.files as unknown[];
+  const results: Record<string, unknown>[] = [];
+  const errors: BulkError[] = [];
+  const events: StoredEvent[] = [];
+  context.store.transaction(() => {
+    for (const raw of files) {
+      const outcome = writeOne(context, raw);
+      if ("error" in outcome) errors.push(outcome.error);
+      else {
+        results.push(outcome.result);
+        if (outcome.event) events.push(outcome.event);
+      }
+    }
+  });
+  context.hub.publish(context.workspace, events);
+  return jsonResponse(202, {
+    written: results.length,
+    errorCount: errors.length,
+    errors,
+    results,
+    correlationId: context.correlationId,
+  });
+}
+
+type Outcome = { error: BulkError } | { result: Record<string, unknown>; event?: StoredEvent };
+
+function writeOne(context: RequestContext, raw: unknown): Outcome {
+  const file = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? raw as Record<string, unknown> : {};
+  const rawPath = typeof file.path === "string" ? file.path.trim() : "";
+  const fail = (code: string, message: string, extra: Partial<BulkError> = {}): Outcome => ({
+    error: { path: rawPath, code, message, ...extra },
+  });
+  if (rawPath === "") return fail("invalid_path", "path is required");
+  const path = normalizeStorePath(rawPath);
+  const invalid = invalidPathReason(path);
+  if (invalid) return fail("invalid_path", invalid);
+  if (!scopeAllows(context.principal.scopes, "fs:write", path)) {
+    return fail("forbidden", "missing required scope: fs:write");
+  }
+  if (typeof file.content !== "string") return fail("invalid_content", "content must be a string");
+  let decoded: ReturnType<typeof decodeWireContent>;
+  try {
+    decoded = decodeWireContent(file.content, file.encoding);
+  } catch {
+    return fail("invalid_encoding", "invalid input");
+  }
+  const identity = parseIdentity(file.contentIdentity);
+  const now = context.now();
+  if (identity) {
+    const earlier = context.store.findIdentity(context.workspace, identity.kind, identity.key, now.getTime());
+    if (earlier) return { result: earlier as Record<string, unknown> };
+  }
+  const ifMatch = typeof file.ifMatch === "string" ? normalizeIfMatch(file.ifMatch) : "";
+  const existing = context.store.getFile(context.workspace, path);
+  const conflicted = ifMatch === "0"
+    ? existing !== undefined
+    : ifMatch !== "" && ifMatch !== "*" && existing?.revision !== ifMatch;
+  if (conflicted) {
+    const current = existing?.revision ?? "";
+    return fail("conflict", `expected revision "${ifMatch}" but current revision is "${current}"`, {
+      expectedRevision: ifMatch,
+      currentRevision: current,
+    });
+  }
+  const contentType = typeof file.contentType === "string" && file.contentType.trim()
+    ? file.contentType.trim()
+    : DEFAULT_CONTENT_TYPE;
+  const change = context.store.writeFile(context.workspace, { path, contentType, ...decoded }, writeContext(context));
+  const result = {
+    path,
+    revision: change.file!.revision,
+    contentType,
+    opId: change.op.opId,
+    ...(identity ? { contentIdentity: identity } : {}),
+    writeback: { provider: change.op.provider, state: change.op.status },
+  };
+  if (identity) {
+    const expiresAt = now.getTime() + identity.ttlSeconds * 1000;
+    context.store.saveIdentity(context.workspace, identity.kind, identity.key, expiresAt, result);
+  }
+  return { result, event: change.event };
+}
+
+function parseIdentity(value: unknown): { kind: string; key: string; ttlSeconds: number } | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  const { kind, key, ttlSeconds } = value as Record<string, unknown>;
+  if (typeof key !== "string" || key.trim() === "") return undefined;
+  const ttl = typeof ttlSeconds === "number" && ttlSeconds > 0 ? Math.min(ttlSeconds, MAX_IDENTITY_TTL_S) : undefined;
+  return {
+    kind: typeof kind === "string" ? kind : "",
+    key,
+    ttlSeconds: ttl ?? DEFAULT_IDENTITY_TTL_S,
+  };
+}
+
+/** `{"paths":[…]}` → `{"files":[…]}`, one entry per path in order, each the file or its own `error`. */
+export async function bulkRead(context: RequestContext): Promise<Response> {
+  const body = await readJsonObject(context.request, context.maxBodyBytes);
+  const paths = body.paths;
+  if (!Array.isArray(paths) || paths.length === 0 || paths.some((path) => typeof path !== "string")) {
+    throw new HttpProblem("bad_request", "paths must be a non-empty array of strings");
+  }
+  if (paths.length > MAX_BULK_READ_PATHS) {
+    throw new HttpProblem("bad_request", `at most ${MAX_BULK_READ_PATHS} paths per bulk read`);
+  }
+  const files = (paths as string[]).map((raw) => {
+    const path = normalizeStorePath(raw.trim());
+    const error = (status: number, code: string, message: string) => ({ path: raw, error: { status, code, message } });
+    if (!scopeAllows(context.principal.scopes, "fs:read", path)) return error(403, "forbidden", "file access denied");
+    const file = context.store.getFile(context.workspace, path);
+    if (!file) return error(404, "not_found", "not found");
+    return {
+      path: file.path,
+      revision: file.revision,
+      contentType: file.contentType,
+      content: file.content,
+      ...(file.encoding ? { encoding: file.encoding } : {}),
+    };
+  });
+  return jsonResponse(200, { files });
+}
