@@ -22,17 +22,24 @@ export interface CliOptions {
   flags?: string[];
 }
 
-export async function runRelayfile(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  const env: Record<string, string> = { ...runtimeEnv, ...options.env };
-  const output = await new Deno.Command(Deno.execPath(), {
+/** The command that runs the CLI like the compiled binary: same permissions, cleared environment. */
+export function relayfileCommand(
+  args: string[],
+  options: CliOptions & { stdout?: "piped" | "null"; stderr?: "piped" | "null" } = {},
+): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", "--no-prompt", "--cached-only", ...(options.flags ?? compileFlags), MAIN, ...args],
-    env,
+    env: { ...runtimeEnv, ...options.env },
     clearEnv: true,
     ...(options.cwd ? { cwd: options.cwd } : {}),
-    stdout: "piped",
-    stderr: "piped",
+    stdout: options.stdout ?? "piped",
+    stderr: options.stderr ?? "piped",
     stdin: "null",
-  }).output();
+  });
+}
+
+export async function runRelayfile(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const output = await relayfileCommand(args, options).output();
   return {
     code: output.code,
     stdout: new TextDecoder().decode(output.stdout),

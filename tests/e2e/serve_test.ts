@@ -1,0 +1,55 @@
+import { assertEquals, assertIncludes, assertMatch } from "../support/assert.ts";
+import { runRelayfile } from "../support/cli.ts";
+import { apiClient, startServeProcess } from "../support/serve_process.ts";
+import { usingTempDir } from "../support/temp_dir.ts";
+
+Deno.test("serve prints its address and a working token, and stops cleanly on SIGTERM", async () => {
+  await using data = await usingTempDir();
+  const serve = await startServeProcess(data.path);
+  assertMatch(serve.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assertEquals(serve.workspace, "ws_local");
+  const api = apiClient(serve.url, serve.workspace, serve.token);
+  assertEquals((await api("POST", "fs/bulk", { files: [{ path: "/a.md", content: "a" }] })).status, 202);
+  const stopped = await serve.stop("SIGTERM");
+  assertEquals(stopped.code, 0);
+  assertIncludes(stopped.stderr, "SIGTERM: shutting down");
+});
+
+Deno.test("token prints only a token, signed for the data folder's server", async () => {
+  await using data = await usingTempDir();
+  const minted = await runRelayfile(
+    ["token", "--data", data.path, "--workspace", "ws_other", "--agent", "ci", "--scopes", "fs:read", "--ttl", "1h"],
+    { env: { HOME: data.path } },
+  );
+  assertEquals(minted.code, 0, minted.stderr);
+  assertMatch(minted.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+  await using serve = await startServeProcess(data.path);
+  const api = apiClient(serve.url, "ws_other", minted.stdout.trim());
+  assertEquals((await api("GET", "fs/events")).status, 200);
+  assertEquals((await api("POST", "fs/bulk", { files: [{ path: "/a", content: "x" }] })).status, 403);
+});
+
+Deno.test("a write answered 202 survives kill -9 of the server", async () => {
+  await using data = await usingTempDir();
+  const files = Array.from({ length: 50 }, (_, i) => ({ path: `/durable/f${i}.md`, content: `content ${i}` }));
+  {
+    const serve = await startServeProcess(data.path);
+    const api = apiClient(serve.url, serve.workspace, serve.token);
+    assertEquals((await api("POST", "fs/bulk", { files })).json.written, 50);
+    const killed = await serve.stop("SIGKILL");
+    assertEquals(killed.signal, "SIGKILL");
+  }
+  await using serve = await startServeProcess(data.path);
+  const api = apiClient(serve.url, serve.workspace, serve.token);
+  const exported = await api("GET", "fs/export?format=json&path=/durable");
+  assertEquals(exported.json.length, 50);
+  assertEquals(exported.json.find((file: { path: string }) => file.path === "/durable/f7.md").content, "content 7");
+});
+
+Deno.test("serve rejects a bad flag value with exit 2", async () => {
+  for (const args of [["--addr", "nowhere"], ["--rate-limit", "lots"], ["--max-body-bytes", "-1"]]) {
+    const result = await runRelayfile(["serve", ...args]);
+    assertEquals(result.code, 2, args.join(" "));
+    assertIncludes(result.stderr, `error: option '${args[0]}`);
+  }
+});
