@@ -5,6 +5,7 @@ import { VERSION } from "../version.ts";
 import type { CommandContext } from "./_context.ts";
 import { type CliIo, useColor } from "./_io.ts";
 import { printError } from "./_output.ts";
+import { mountCommand } from "./mount.ts";
 import { serveCommand } from "./serve.ts";
 import { tokenCommand } from "./token.ts";
 import { writebackDiscardCommand } from "./writeback_discard.ts";
@@ -50,6 +51,7 @@ function buildProgram(context: CommandContext) {
     )
     .version(VERSION, "-V, --version", "print the version");
 
+  program.addCommand(mountCommand(context));
   program.addCommand(serveCommand(context));
   program.addCommand(tokenCommand(context));
   program

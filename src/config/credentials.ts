@@ -18,9 +18,12 @@ export function credentialsPath(configDir: string): string {
   return join(configDir, CREDENTIALS_FILE);
 }
 
-/** The stored credentials, or `undefined` when the file does not exist. */
-export function readCredentials(configDir: string): Promise<Credentials | undefined> {
-  return readJsonFile(credentialsPath(configDir), CredentialsSchema);
+/** The stored credentials (of `configDir`, or of an explicit file), or `undefined` when the file does not exist. */
+export function readCredentials(
+  configDir: string,
+  file = credentialsPath(configDir),
+): Promise<Credentials | undefined> {
+  return readJsonFile(file, CredentialsSchema);
 }
 
 export async function writeCredentials(configDir: string, credentials: Credentials): Promise<void> {

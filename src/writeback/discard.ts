@@ -25,7 +25,7 @@ export async function discardDeadLetter(mountDir: string, entry: DeadLetterEntry
   await removeDeadLetterFiles(entry);
 }
 
-export async function removeDeadLetterFiles(entry: DeadLetterEntry): Promise<void> {
+export async function removeDeadLetterFiles(entry: Pick<DeadLetterEntry, "files">): Promise<void> {
   for (const file of entry.files) {
     await Deno.remove(file).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;

@@ -18,6 +18,12 @@ export interface Attempt {
   error: string;
 }
 
+/** A small payload carried in the op record itself (one file to persist per op); larger ones live in blobs/. */
+export interface InlinePayload {
+  content: string;
+  encoding: "" | "base64";
+}
+
 export interface WritebackOp {
   schemaVersion: 1;
   opId: string;
@@ -36,7 +42,56 @@ export interface WritebackOp {
   updatedAt: string;
   /** When a `retry_wait` op may go out again. */
   notBefore?: string;
+  payload?: InlinePayload;
   history: Attempt[];
+}
+
+/** Payloads up to this size travel inside the op record. */
+export const INLINE_PAYLOAD_MAX_BYTES = 256 * 1024;
+
+/**
+ * The bulk `contentIdentity` key of an op: stable across replays of the same content (so the server applies it
+ * once), different when the content differs.
+ */
+export function contentIdentityKey(op: Pick<WritebackOp, "opId" | "contentHash">): string {
+  return `${op.opId}:${op.contentHash ?? "delete"}`;
+}
+
+/** A new op id: time-ordered, then random (both passed in). */
+export function newOpId(now: number, random: () => number): string {
+  const suffix = Array.from({ length: 8 }, () => Math.floor(random() * 36).toString(36)).join("");
+  return `op_${now.toString(36)}_${suffix}`;
+}
+
+/** The dead-letter record of an op that cannot be delivered. */
+export function deadLetterOf(
+  op: WritebackOp,
+  failure: {
+    status: number;
+    body: string;
+    classification: DeadLetterRecord["classification"];
+    nextAction: DeadLetterRecord["nextAction"];
+  },
+  now: Date,
+): DeadLetterRecord {
+  const record: DeadLetterRecord = {
+    opId: op.opId,
+    path: op.path,
+    attempts: op.attempts,
+    lastStatus: failure.status,
+    lastBody: failure.body,
+    ts: now.toISOString(),
+    schemaVersion: 1,
+    kind: op.kind,
+    baseRevision: op.baseRevision,
+    contentHash: op.contentHash,
+    classification: failure.classification,
+    nextAction: failure.nextAction,
+    createdAt: op.createdAt,
+    history: op.history,
+  };
+  if (op.contentType !== undefined) record.contentType = op.contentType;
+  return record;
 }
 
 /** A dead-lettered op: the Go seed fields first, then ours (design.md, on-disk layout). */

@@ -28,6 +28,7 @@ export const WritebackOpSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   notBefore: z.string().optional(),
+  payload: z.object({ content: z.string(), encoding: z.enum(["", "base64"]) }).optional(),
   history: z.array(AttemptSchema),
 });
 

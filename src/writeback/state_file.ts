@@ -3,6 +3,7 @@
  * the Go CLI snapshot (format B), the failure transport's sorted rewrite (C), or this project (a superset of A and B)
  * — tolerantly: absent fields are zero, key order is free (spec §2.12).
  */
+import { writeFileAtomic } from "../atomic_write.ts";
 import { errorMessage } from "../errors.ts";
 import { relayPaths } from "./relay_dir.ts";
 import type { Problem } from "./_records.ts";
@@ -81,4 +82,12 @@ function count(value: unknown): number {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * Writes the public status of a mount this project runs: the Go syncer's fields (format A, always with
+ * `remoteRoot`), the Go CLI snapshot's counters (format B), `failedWritebacks` and outbox counts. One writer.
+ */
+export function writePublicState(mountDir: string, document: Record<string, unknown>): Promise<void> {
+  return writeFileAtomic(relayPaths(mountDir).state, JSON.stringify(document, null, 2) + "\n");
 }

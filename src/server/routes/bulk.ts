@@ -7,7 +7,7 @@ import { decodeWireContent, DEFAULT_CONTENT_TYPE } from "../content.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpProblem, jsonResponse, normalizeIfMatch, readJsonObject } from "../http.ts";
 import { invalidPathReason, normalizeStorePath } from "../paths.ts";
-import { scopeAllows } from "../scopes.ts";
+import { scopeAllows } from "../../remote/scopes.ts";
 import type { StoredEvent } from "../store.ts";
 import { writeContext } from "./files.ts";
 

@@ -1,4 +1,4 @@
-import { pathMatches, scopeAllows, scopeGrantsAny, scopePathMountRoot } from "../../src/server/scopes.ts";
+import { pathMatches, scopeAllows, scopeGrantsAny, scopePathMountRoot } from "../../src/remote/scopes.ts";
 import { assertEquals } from "../support/assert.ts";
 
 // Auth-matching cases of the path contract (spec §8), restated as data.

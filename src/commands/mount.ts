@@ -1,0 +1,131 @@
+import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
+import { resolve } from "node:path";
+import {
+  configDir,
+  credentialsPath,
+  readCredentials,
+  readWorkspaces,
+  upsertWorkspace,
+  workspaceFromToken,
+  writeWorkspaces,
+} from "../config/mod.ts";
+import { parseDuration } from "../duration.ts";
+import { ExitCode, UsageError } from "../errors.ts";
+import { fileToken, fixedToken, runMount, type TokenSource } from "../mount/mod.ts";
+import type { CommandContext } from "./_context.ts";
+import type { CliIo } from "./_io.ts";
+
+export const DEFAULT_SERVER = "http://127.0.0.1:8080";
+
+export function mountCommand({ io, exit }: CommandContext) {
+  return new Command("mount")
+    .description(
+      "Mount a workspace into DIR: pull it, then keep both sides in sync until SIGINT/SIGTERM " +
+        "(then the outbox drains for --drain-timeout).",
+    )
+    .argument("[dir]", "local folder", ".")
+    .option("--server <url>", `relayfile server (env RELAYFILE_SERVER, RELAYFILE_BASE_URL; default ${DEFAULT_SERVER})`)
+    .option("--workspace <id>", "workspace id (env RELAYFILE_WORKSPACE, else the token's claim)")
+    .option("--token <jwt>", "bearer token (env RELAYFILE_TOKEN; else --creds-file or ~/.relayfile/credentials.json)")
+    .option("--creds-file <file>", "JSON file with a token, re-read when the server answers 401")
+    .option("--remote-path <path>", "remote folder to mirror (env RELAYFILE_REMOTE_PATH)", "")
+    .option("--interval <duration>", "poll and full-scan period", durationArgument, 30_000)
+    .option("--no-websocket", "poll the events feed instead of listening on the WebSocket")
+    .option("--once", "one sync (pull, push, drain) and exit")
+    .option("--drain-timeout <duration>", "how long to send queued changes when stopping", durationArgument, 10_000)
+    .option("--verbose", "log each sync event")
+    .action(async (dir, options) => {
+      const tokens = await tokenSource(io, options);
+      const workspace = options.workspace ?? io.env.RELAYFILE_WORKSPACE ?? workspaceFromToken(tokens.current());
+      if (!workspace) {
+        throw new UsageError("workspace is required", {
+          hint: "pass --workspace, set RELAYFILE_WORKSPACE, or use a token with a workspace claim",
+        });
+      }
+      const server = options.server ?? io.env.RELAYFILE_SERVER ?? io.env.RELAYFILE_BASE_URL ??
+        ((await readCredentials(configDir(io.env, io.cwd)).catch(() => undefined))?.server || DEFAULT_SERVER);
+      const mountDir = resolve(io.cwd, dir);
+      await register(io, { workspace, mountDir, server });
+
+      const controller = new AbortController();
+      const shutdown = options.once ? undefined : io.waitForShutdown().then((signal) => {
+        io.stderr(`${signal}: stopping; sending what is queued (up to ${options.drainTimeout / 1000}s)\n`);
+        controller.abort();
+      });
+      const log = (line: string) => io.stderr(`${line}\n`);
+      const summary = await runMount({
+        mountDir,
+        server: server.replace(/\/+$/, ""),
+        workspace,
+        remoteRoot: options.remotePath || io.env.RELAYFILE_REMOTE_PATH || "/",
+        tokens,
+        intervalMs: options.interval,
+        websocket: options.websocket,
+        once: options.once ?? false,
+        drainTimeoutMs: options.drainTimeout,
+        signal: controller.signal,
+        log: options.verbose ? log : (line) => {
+          if (/conflict|dead-lettered|REVERTED|skipped|failed|not sending|keeping/.test(line)) log(line);
+        },
+        ...(io.stderrIsTerminal ? { progress: progressBar(io) } : {}),
+      });
+      void shutdown;
+      io.stderr(
+        `${workspace} at ${mountDir}: ${summary.files} files, ${summary.pending} pending, ` +
+          `${summary.deadLettered} dead-lettered, ${summary.conflicts} conflicts\n`,
+      );
+      if (summary.deadLettered > 0) exit(ExitCode.actionable);
+    });
+}
+
+async function tokenSource(
+  io: CliIo,
+  options: { token?: string; credsFile?: string },
+): Promise<TokenSource> {
+  if (options.credsFile) return await fileToken(resolve(io.cwd, options.credsFile));
+  const direct = options.token ?? io.env.RELAYFILE_TOKEN;
+  if (direct?.trim()) return fixedToken(direct.trim());
+  const stored = credentialsPath(configDir(io.env, io.cwd));
+  const source = await fileToken(stored).catch(() => undefined);
+  if (!source?.current()) {
+    throw new UsageError("a token is required", {
+      hint: "pass --token or --creds-file, set RELAYFILE_TOKEN, or save one in ~/.relayfile/credentials.json",
+    });
+  }
+  return source;
+}
+
+/** Records the mount in ~/.relayfile/workspaces.json, so `writeback status WORKSPACE` finds the folder. */
+async function register(io: CliIo, mount: { workspace: string; mountDir: string; server: string }): Promise<void> {
+  const dir = configDir(io.env, io.cwd);
+  const catalog = await readWorkspaces(dir);
+  await writeWorkspaces(
+    dir,
+    upsertWorkspace(catalog, {
+      name: mount.workspace,
+      id: mount.workspace,
+      localDir: mount.mountDir,
+      server: mount.server.replace(/\/+$/, ""),
+      agentName: "relayfile-deno",
+    }, io.now()),
+  );
+}
+
+function progressBar(io: CliIo): (done: number, total: number) => void {
+  let last = 0;
+  return (done, total) => {
+    if (total < 50 || (done !== total && Date.now() - last < 100)) return;
+    last = Date.now();
+    const width = 30;
+    const filled = Math.round((done / total) * width);
+    io.stderr(
+      `\rpulling [${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done}/${total}${done === total ? "\n" : ""}`,
+    );
+  };
+}
+
+function durationArgument(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) throw new InvalidArgumentError("expected a duration such as 500ms, 30s or 5m");
+  return ms;
+}

@@ -1,0 +1,396 @@
+/**
+ * The sync engine: applies remote state to the folder and turns local changes into writeback ops, through the pure
+ * decisions of `decide.ts`. Every change of state runs in `serialize`, one at a time.
+ */
+import type { RelayfileClient } from "../remote/client.ts";
+import { isUnderRoot, normalizeRemotePath, relativeToRoot, remotePathFor } from "../remote/paths.ts";
+import type { RemoteFile } from "../remote/wire.ts";
+import { sha256Hex } from "../writeback/blobs.ts";
+import { listConflicts } from "../writeback/conflicts.ts";
+import type { WritebackOp } from "../writeback/op.ts";
+import type { LocalChange, WritebackQueue } from "../writeback/queue.ts";
+import { contentTypeFor, fromWire, toWire } from "./content.ts";
+import { decideLocal, decideRemoteDelete, decideRemoteFile, type PathFacts } from "./decide.ts";
+import { isIgnored } from "./ignore.ts";
+import {
+  readLocal,
+  removeLocal,
+  saveConflictCopy,
+  statLocal,
+  UnsafeLocalPathError,
+  walkLocal,
+  writeLocal,
+} from "./local_fs.ts";
+import type { MountStateDocument, Tracked } from "./mount_state.ts";
+
+const APPLY_CONCURRENCY = 16;
+
+export interface EngineOptions {
+  mountDir: string;
+  remoteRoot: string;
+  client: RelayfileClient;
+  state: MountStateDocument;
+  writable: (remotePath: string) => boolean;
+  log: (line: string) => void;
+}
+
+export class SyncEngine {
+  readonly mountDir: string;
+  readonly remoteRoot: string;
+  readonly state: MountStateDocument;
+  readonly conflictPaths = new Set<string>();
+  readonly readonlyPaths = new Set<string>();
+  rejectedRemotePaths = 0;
+  queue!: WritebackQueue;
+  readonly #client: RelayfileClient;
+  readonly #writable: (remotePath: string) => boolean;
+  readonly #log: (line: string) => void;
+  readonly #reported = new Set<string>();
+  readonly #deferred = new Set<string>();
+  #lock: Promise<unknown> = Promise.resolve();
+  #changed = false;
+
+  constructor(options: EngineOptions) {
+    this.mountDir = options.mountDir;
+    this.remoteRoot = normalizeRemotePath(options.remoteRoot);
+    this.state = options.state;
+    this.#client = options.client;
+    this.#writable = options.writable;
+    this.#log = options.log;
+  }
+
+  async loadConflicts(): Promise<void> {
+    for (const copy of await listConflicts(this.mountDir)) this.conflictPaths.add(copy.remotePath);
+  }
+
+  /** Runs `work` after everything queued before it; one state change at a time. */
+  serialize<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(work, work);
+    this.#lock = run.catch(() => {});
+    return run;
+  }
+
+  /** True once since the last call when tracked state changed (the caller saves it). */
+  takeChanged(): boolean {
+    const changed = this.#changed;
+    this.#changed = false;
+    return changed;
+  }
+
+  // ---- remote → local ------------------------------------------------------------------------------------------
+
+  /** Everything under the remote root, then forget what is gone. Sets the events cursor from before the listing. */
+  async fullPull(progress?: (done: number, total: number) => void): Promise<void> {
+    const cursor = await this.#client.latestEventId().catch(() => undefined);
+    const files = await this.#client.exportFiles(this.remoteRoot) ??
+      await this.#client.readFiles(await this.#client.listFilePaths(this.remoteRoot));
+    const present = new Set<string>();
+    for (const file of files) present.add(normalizeRemotePath(file.path));
+    await this.applyRemoteFiles(files, progress);
+    for (const path of Object.keys(this.state.files)) {
+      if (!present.has(path)) await this.#applyRemoteDelete(path);
+    }
+    this.state.eventsCursor = cursor ?? null;
+    this.#changed = true;
+  }
+
+  /** The events after the cursor, folded per path; `false` when the server has no event feed (then: full pull). */
+  async incrementalPull(): Promise<boolean> {
+    let cursor = this.state.eventsCursor;
+    if (cursor === null) return false;
+    const changed = new Set<string>();
+    const deleted = new Set<string>();
+    for (let page = 0; page < 10_000; page++) {
+      const { events, nextCursor } = await this.#client.events({ cursor, limit: 500 });
+      for (const event of events) {
+        if (event.eventId) cursor = event.eventId;
+        if (event.timestamp) this.state.lastEventAt = event.timestamp;
+        const path = normalizeRemotePath(event.path);
+        if (!isUnderRoot(this.remoteRoot, path)) continue;
+        if (event.type === "file.deleted") {
+          deleted.add(path);
+          changed.delete(path);
+        } else if (event.type === "file.created" || event.type === "file.updated") {
+          // Our own write, already tracked at this revision: nothing to fetch.
+          if (event.revision && this.state.files[path]?.revision === event.revision) continue;
+          changed.add(path);
+          deleted.delete(path);
+        }
+      }
+      if (!nextCursor || events.length === 0) break;
+    }
+    const files = changed.size > 0 ? await this.#client.readFiles([...changed]) : [];
+    await this.applyRemoteFiles(files);
+    const fetched = new Set(files.map((file) => normalizeRemotePath(file.path)));
+    for (const path of changed) if (!fetched.has(path)) deleted.add(path);
+    for (const path of deleted) await this.#applyRemoteDelete(path);
+    if (cursor !== this.state.eventsCursor) {
+      this.state.eventsCursor = cursor;
+      this.#changed = true;
+    }
+    return true;
+  }
+
+  async applyRemoteFiles(files: RemoteFile[], progress?: (done: number, total: number) => void): Promise<void> {
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+      while (next < files.length) {
+        const file = files[next++]!;
+        await this.#applyRemoteFile(file);
+        progress?.(++done, files.length);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(APPLY_CONCURRENCY, files.length) }, worker));
+  }
+
+  async #applyRemoteFile(file: RemoteFile): Promise<void> {
+    const relative = this.#localPathOf(file.path);
+    if (relative === undefined) return;
+    const path = normalizeRemotePath(file.path);
+    const bytes = fromWire(file.content, file.encoding);
+    if (!bytes) return this.#reportOnce(`bad-content:${path}`, `skipped ${path}: its base64 content does not decode`);
+    const facts = await this.#facts(path, relative);
+    const remote = { revision: file.revision, hash: await sha256Hex(bytes) };
+    const action = decideRemoteFile(facts, remote);
+    if (action === "skip") return;
+    if (action === "defer") {
+      this.#deferred.add(path);
+      return;
+    }
+    if (action === "conflict") {
+      const local = await readLocal(this.mountDir, relative);
+      if (local) {
+        const copy = await saveConflictCopy(this.mountDir, path, facts.tracked?.revision ?? null, local.bytes);
+        this.conflictPaths.add(path);
+        this.#log(`conflict on ${path}: kept the local version as ${copy}, took the server's ${file.revision}`);
+      }
+    }
+    if (facts.queued) await this.queue.cancel(path);
+    const contentType = file.contentType || contentTypeFor(relative);
+    if (action === "adopt") {
+      const local = await statLocal(this.mountDir, relative);
+      this.#track(path, file.revision, remote.hash, contentType, local.kind === "file" ? local : undefined);
+      return;
+    }
+    try {
+      const written = await writeLocal(this.mountDir, relative, bytes, this.#writable(path) ? 0o644 : 0o444);
+      this.#track(path, file.revision, remote.hash, contentType, written);
+    } catch (error) {
+      if (!(error instanceof UnsafeLocalPathError)) throw error;
+      this.rejectedRemotePaths++;
+      this.#reportOnce(`unsafe:${path}`, `skipped ${path}: ${error.message}`);
+    }
+  }
+
+  async #applyRemoteDelete(path: string): Promise<void> {
+    const relative = relativeToRoot(this.remoteRoot, path);
+    if (relative === undefined || !this.state.files[path]) return;
+    const facts = await this.#facts(path, relative);
+    const action = decideRemoteDelete(facts);
+    if (action === "defer") {
+      this.#deferred.add(path);
+      return;
+    }
+    if (action === "remove") await removeLocal(this.mountDir, relative);
+    delete this.state.files[path];
+    this.#changed = true;
+    if (action === "keep-local") {
+      this.#log(`${path} was deleted on the server but changed here: keeping it, it will be created again`);
+      await this.queue.cancel(path);
+      await this.detect([relative], { trustStat: false });
+    }
+  }
+
+  // ---- local → remote ------------------------------------------------------------------------------------------
+
+  /** Watch hints: folders are rescanned, a removed folder expands to what was tracked under it. */
+  async handleHints(hints: Iterable<string>): Promise<void> {
+    const candidates = new Set<string>();
+    for (const hint of hints) {
+      candidates.add(hint);
+      const entry = await statLocal(this.mountDir, hint);
+      if (entry.kind === "dir") {
+        for await (const file of walkLocal(this.mountDir, hint)) candidates.add(file.path);
+      } else if (entry.kind === "missing") {
+        const prefix = `${remotePathFor(this.remoteRoot, hint)}/`;
+        for (const path of Object.keys(this.state.files)) {
+          if (path.startsWith(prefix)) candidates.add(relativeToRoot(this.remoteRoot, path)!);
+        }
+      }
+    }
+    await this.detect(candidates, { trustStat: false });
+  }
+
+  /** A full scan of the folder: catches whatever the watcher missed. */
+  async scanAll(): Promise<void> {
+    const seen = new Set<string>();
+    for await (const file of walkLocal(this.mountDir)) seen.add(file.path);
+    for (const path of Object.keys(this.state.files)) {
+      const relative = relativeToRoot(this.remoteRoot, path);
+      if (relative !== undefined) seen.add(relative);
+    }
+    await this.detect(seen, { trustStat: true });
+  }
+
+  /** Local paths → ops. With `trustStat`, a tracked file whose size and mtime did not change is not re-read. */
+  async detect(relativePaths: Iterable<string>, options: { trustStat: boolean }): Promise<void> {
+    const changes: LocalChange[] = [];
+    for (const relative of relativePaths) {
+      if (relative === "" || isIgnored(relative)) continue;
+      const path = remotePathFor(this.remoteRoot, relative);
+      const tracked = this.state.files[path];
+      const entry = await statLocal(this.mountDir, relative);
+      if (entry.kind === "dir" || entry.kind === "other") continue;
+      if (
+        options.trustStat && tracked && entry.kind === "file" && entry.size === tracked.size &&
+        entry.mtimeMs === tracked.mtimeMs
+      ) continue;
+      const local = entry.kind === "file" ? await readLocal(this.mountDir, relative) : undefined;
+      const facts = await this.#facts(path, relative, local?.hash ?? null);
+      const action = decideLocal(facts, {
+        writable: this.#writable(path),
+        deadLetteredHash: this.queue.isDeadLettered(path, local?.hash ?? null) ? local?.hash ?? null : undefined,
+      });
+      if (action === "none") {
+        if (tracked && local && local.hash === tracked.hash && local.mtimeMs !== tracked.mtimeMs) {
+          this.#track(path, tracked.revision, tracked.hash, tracked.contentType, local);
+        }
+        continue;
+      }
+      if (action === "restore") await this.#restore(path, relative);
+      else if (action === "refuse") {
+        this.#reportOnce(`refuse:${path}`, `not sending ${path}: the token may not write it`);
+      } else if (action === "delete") {
+        changes.push({ path, kind: "delete", contentHash: null, baseRevision: tracked?.revision ?? null });
+      } else if (local) {
+        const contentType = tracked?.contentType || contentTypeFor(relative);
+        changes.push({
+          path,
+          kind: tracked ? "update" : "create",
+          bytes: local.bytes,
+          contentHash: local.hash,
+          contentType,
+          wire: toWire(local.bytes, contentType),
+          baseRevision: tracked?.revision ?? null,
+        });
+      }
+    }
+    if (changes.length > 0) await this.queue.enqueue(changes);
+  }
+
+  /** The token may not write this path: put the server's version back, once per change. */
+  async #restore(path: string, relative: string): Promise<void> {
+    const file = await this.#client.readFile(path);
+    this.readonlyPaths.add(path);
+    this.#log(`WRITE_REVERTED ${path}: the token may not write it; restored the server's version`);
+    if (!file) {
+      delete this.state.files[path];
+      this.#changed = true;
+      return;
+    }
+    const bytes = fromWire(file.content, file.encoding);
+    if (!bytes) return;
+    const written = await writeLocal(this.mountDir, relative, bytes, 0o444);
+    this.#track(path, file.revision, await sha256Hex(bytes), file.contentType || contentTypeFor(relative), written);
+  }
+
+  // ---- hooks of the writeback queue ----------------------------------------------------------------------------
+
+  baseRevision(path: string): string | null {
+    return this.state.files[path]?.revision ?? null;
+  }
+
+  onCommitted(op: WritebackOp, revision: string | null): Promise<void> {
+    return this.serialize(async () => {
+      const relative = relativeToRoot(this.remoteRoot, op.path);
+      if (op.kind === "delete" || revision === null) {
+        delete this.state.files[op.path];
+        this.#changed = true;
+      } else if (relative !== undefined) {
+        const local = await statLocal(this.mountDir, relative);
+        const current = local.kind === "file" ? await readLocal(this.mountDir, relative) : undefined;
+        // Size and mtime only when the file still holds what was sent, so a newer edit is not mistaken as synced.
+        const stat = current && current.hash === op.contentHash ? current : undefined;
+        this.#track(op.path, revision, op.contentHash ?? "", op.contentType ?? contentTypeFor(relative), stat);
+      }
+      await this.#retryDeferred(op.path);
+    });
+  }
+
+  /** The server moved on since the op's base: keep the local bytes as a conflict copy and take the server's. */
+  onConflict(op: WritebackOp): Promise<void> {
+    return this.serialize(async () => {
+      const relative = relativeToRoot(this.remoteRoot, op.path);
+      if (relative === undefined) return;
+      const remote = await this.#client.readFile(op.path);
+      const local = await readLocal(this.mountDir, relative);
+      if (!remote) {
+        delete this.state.files[op.path];
+        this.#changed = true;
+        if (local) await this.detect([relative], { trustStat: false });
+        return;
+      }
+      const bytes = fromWire(remote.content, remote.encoding);
+      if (!bytes) return;
+      const hash = await sha256Hex(bytes);
+      if (local && local.hash !== hash) {
+        const copy = await saveConflictCopy(this.mountDir, op.path, op.baseRevision, local.bytes);
+        this.conflictPaths.add(op.path);
+        this.#log(`conflict on ${op.path}: kept the local version as ${copy}, took the server's ${remote.revision}`);
+      } else if (!local && op.kind === "delete") {
+        this.#log(`${op.path} changed on the server after it was deleted here: restored the server's version`);
+      }
+      const written = local && local.hash === hash
+        ? { size: local.size, mtimeMs: local.mtimeMs }
+        : await writeLocal(this.mountDir, relative, bytes, this.#writable(op.path) ? 0o644 : 0o444);
+      this.#track(op.path, remote.revision, hash, remote.contentType || contentTypeFor(relative), written);
+      await this.#retryDeferred(op.path);
+    });
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------------------------
+
+  async #retryDeferred(path: string): Promise<void> {
+    if (!this.#deferred.delete(path)) return;
+    const file = await this.#client.readFile(path);
+    if (file) await this.#applyRemoteFile(file);
+    else await this.#applyRemoteDelete(path);
+  }
+
+  async #facts(path: string, relative: string, localHash?: string | null): Promise<PathFacts> {
+    const tracked = this.state.files[path];
+    const hash = localHash !== undefined ? localHash : (await readLocal(this.mountDir, relative))?.hash ?? null;
+    const queued = this.queue.opFor(path);
+    return {
+      tracked: tracked ? { revision: tracked.revision, hash: tracked.hash } : null,
+      localHash: hash,
+      queued: queued ? { hash: queued.contentHash, inFlight: this.queue.isInFlight(path) } : null,
+    };
+  }
+
+  /** The local path of a remote path, or `undefined` (reported) when it is outside the root or hostile. */
+  #localPathOf(remotePath: string): string | undefined {
+    const path = normalizeRemotePath(remotePath);
+    if (!isUnderRoot(this.remoteRoot, path) || path === this.remoteRoot) return undefined;
+    const relative = relativeToRoot(this.remoteRoot, remotePath);
+    if (relative === undefined || isIgnored(relative)) {
+      this.rejectedRemotePaths++;
+      this.#reportOnce(`hostile:${remotePath}`, `skipped remote path ${JSON.stringify(remotePath)}: not a safe path`);
+      return undefined;
+    }
+    return relative;
+  }
+
+  #track(path: string, revision: string, hash: string, contentType: string, stat?: { size: number; mtimeMs: number }) {
+    const tracked: Tracked = { revision, hash, contentType, size: stat?.size ?? -1, mtimeMs: stat?.mtimeMs ?? -1 };
+    this.state.files[path] = tracked;
+    this.#changed = true;
+  }
+
+  #reportOnce(key: string, message: string): void {
+    if (this.#reported.has(key)) return;
+    this.#reported.add(key);
+    this.#log(message);
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * The relayfile v1 HTTP client a mount uses. Bearer token from a provider (re-read on 401 by the caller), a fresh
+ * `X-Correlation-Id` per attempt, a timeout per request, typed errors. Reads retry briefly on transient failures;
+ * writes never retry here — the writeback queue owns their retries.
+ */
+import type { z } from "zod";
+import { HttpError, NetworkError, parseRetryAfter, ProtocolError } from "./errors.ts";
+import {
+  type BulkFile,
+  BulkReadSchema,
+  type BulkResponse,
+  BulkResponseSchema,
+  ErrorBodySchema,
+  EventsPageSchema,
+  ExportSchema,
+  type RemoteEvent,
+  type RemoteFile,
+  RemoteFileSchema,
+  TreeSchema,
+} from "./wire.ts";
+
+export interface ClientOptions {
+  baseUrl: string;
+  workspace: string;
+  token: () => string;
+  timeoutMs?: number;
+  /** Called with every correlation id this client sends (the mount recognises its own events by them). */
+  onCorrelationId?: (id: string) => void;
+}
+
+const READ_RETRIES = [100, 300, 900];
+const BULK_READ_BATCH = 32;
+
+export class RelayfileClient {
+  readonly #options: Required<Omit<ClientOptions, "onCorrelationId">> & Pick<ClientOptions, "onCorrelationId">;
+  #bulkReadSupported = true;
+
+  constructor(options: ClientOptions) {
+    this.#options = { timeoutMs: 15_000, ...options, baseUrl: options.baseUrl.trim().replace(/\/+$/, "") };
+  }
+
+  get workspace(): string {
+    return this.#options.workspace;
+  }
+
+  /** `ws://…/fs/ws?token=…` (the token travels in the query, as the reference reads it). */
+  webSocketUrl(cursor?: string): string {
+    const url = new URL(`${this.#options.baseUrl}${this.#prefix()}/fs/ws`);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    url.searchParams.set("token", this.#options.token());
+    if (cursor) url.searchParams.set("cursor", cursor);
+    return url.toString();
+  }
+
+  /** Every file under `root`; `undefined` when the server has no export (404, or 400 `bad_request`). */
+  async exportFiles(root: string): Promise<RemoteFile[] | undefined> {
+    try {
+      return await this.#read("GET", `/fs/export?format=json&path=${encodeURIComponent(root)}`, ExportSchema);
+    } catch (error) {
+      if (
+        error instanceof HttpError && (error.status === 404 || (error.status === 400 && error.code === "bad_request"))
+      ) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  /** Every file path under `root` through `fs/tree` (the fallback when export is missing). */
+  async listFilePaths(root: string): Promise<string[]> {
+    const paths: string[] = [];
+    let cursor = "";
+    for (let page = 0; page < 100_000; page++) {
+      const query = `path=${encodeURIComponent(root)}&depth=100${
+        cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""
+      }`;
+      const tree = await this.#read("GET", `/fs/tree?${query}`, TreeSchema);
+      for (const entry of tree.entries) if (entry.type === "file") paths.push(entry.path);
+      if (!tree.nextCursor) return paths;
+      cursor = tree.nextCursor;
+    }
+    throw new ProtocolError("fs/tree paging did not end");
+  }
+
+  /** One file, or `undefined` when it does not exist. */
+  async readFile(path: string): Promise<RemoteFile | undefined> {
+    try {
+      return await this.#read("GET", `/fs/file?path=${encodeURIComponent(path)}`, RemoteFileSchema);
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Many files: `fs/bulk-read` in batches when the server has it, else one read each. Missing files are left out. */
+  async readFiles(paths: string[]): Promise<RemoteFile[]> {
+    const files: RemoteFile[] = [];
+    for (let start = 0; start < paths.length; start += BULK_READ_BATCH) {
+      const batch = paths.slice(start, start + BULK_READ_BATCH);
+      if (this.#bulkReadSupported) {
+        try {
+          const response = await this.#read("POST", "/fs/bulk-read", BulkReadSchema, { paths: batch });
+          for (const entry of response.files) if (!("error" in entry)) files.push(entry);
+          continue;
+        } catch (error) {
+          if (!(error instanceof HttpError && (error.status === 404 || error.status === 501))) throw error;
+          this.#bulkReadSupported = false;
+        }
+      }
+      for (const path of batch) {
+        const file = await this.readFile(path);
+        if (file) files.push(file);
+      }
+    }
+    return files;
+  }
+
+  /** One page of the change feed after `cursor`. */
+  events(
+    query: { cursor?: string; provider?: string; limit?: number; descending?: boolean },
+  ): Promise<{ events: RemoteEvent[]; nextCursor: string | null }> {
+    const params = new URLSearchParams({ limit: String(query.limit ?? 500) });
+    if (query.cursor) params.set("cursor", query.cursor);
+    if (query.provider) params.set("provider", query.provider);
+    if (query.descending) params.set("direction", "desc");
+    return this.#read("GET", `/fs/events?${params}`, EventsPageSchema).then((page) => ({
+      events: page.events,
+      nextCursor: page.nextCursor ?? null,
+    }));
+  }
+
+  /** The id of the newest event (where an incremental pull starts after a full one), or `undefined`. */
+  async latestEventId(): Promise<string | undefined> {
+    const page = await this.events({ limit: 1, descending: true });
+    return page.events[0]?.eventId;
+  }
+
+  /** `POST fs/bulk`. Not retried here. */
+  bulkWrite(files: BulkFile[]): Promise<BulkResponse> {
+    return this.#send("POST", "/fs/bulk", BulkResponseSchema, { files });
+  }
+
+  /** `DELETE fs/file` with `If-Match`. Not retried here. */
+  async deleteFile(path: string, ifMatch: string): Promise<void> {
+    await this.#send("DELETE", `/fs/file?path=${encodeURIComponent(path)}`, undefined, undefined, {
+      "if-match": ifMatch,
+    });
+  }
+
+  #prefix(): string {
+    return `/v1/workspaces/${encodeURIComponent(this.#options.workspace)}`;
+  }
+
+  async #read<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+    for (let attempt = 0;; attempt++) {
+      try {
+        return await this.#send(method, path, schema, body);
+      } catch (error) {
+        const transient = error instanceof NetworkError ||
+          (error instanceof HttpError && (error.status === 429 || error.status >= 500));
+        const delay = READ_RETRIES[attempt];
+        if (!transient || delay === undefined) throw error;
+        const retryAfter = error instanceof HttpError ? error.retryAfterMs : undefined;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfter ?? delay, 5_000)));
+      }
+    }
+  }
+
+  async #send<T>(
+    method: string,
+    path: string,
+    schema: z.ZodType<T> | undefined,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
+    const correlationId = `mount_${Date.now()}_${crypto.randomUUID().slice(0, 8)}`;
+    this.#options.onCorrelationId?.(correlationId);
+    let response: Response;
+    try {
+      response = await fetch(`${this.#options.baseUrl}${this.#prefix()}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.#options.token()}`,
+          "x-correlation-id": correlationId,
+          ...(body !== undefined ? { "content-type": "application/json" } : {}),
+          ...headers,
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(this.#options.timeoutMs),
+      });
+    } catch (error) {
+      throw new NetworkError(`${method} ${path.split("?")[0]}: ${error instanceof Error ? error.message : error}`, {
+        cause: error,
+      });
+    }
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw new NetworkError(`${method} ${path.split("?")[0]}: the answer was cut off`, { cause: error });
+    }
+    if (!response.ok) {
+      const parsed = safeJson(text, ErrorBodySchema);
+      throw new HttpError(response.status, {
+        code: parsed?.code ?? "",
+        message: parsed?.message ?? `server answered ${response.status}`,
+        retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), Date.now()),
+        body: text.slice(0, 1024),
+        opId: response.headers.get("x-relayfile-op-id") ?? undefined,
+      });
+    }
+    if (!schema) return undefined as T;
+    const parsed = safeJson(text, schema);
+    if (parsed === undefined) throw new ProtocolError(`${method} ${path.split("?")[0]}: unexpected answer`);
+    return parsed;
+  }
+}
+
+function safeJson<T>(text: string, schema: z.ZodType<T>): T | undefined {
+  try {
+    const result = schema.safeParse(JSON.parse(text));
+    return result.success ? result.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

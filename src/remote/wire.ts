@@ -1,0 +1,73 @@
+/** The relayfile v1 documents a mount reads, as zod schemas: nothing from the wire is used unchecked. */
+import { z } from "zod";
+
+const encoding = z.string().optional().transform((value) => value?.trim().toLowerCase() === "base64" ? "base64" : "");
+
+export const RemoteFileSchema = z.object({
+  path: z.string(),
+  revision: z.string(),
+  contentType: z.string().optional().default(""),
+  content: z.string().default(""),
+  encoding,
+});
+export type RemoteFile = z.infer<typeof RemoteFileSchema>;
+
+export const ExportSchema = z.array(RemoteFileSchema);
+
+export const TreeSchema = z.object({
+  path: z.string().optional(),
+  entries: z.array(z.object({ path: z.string(), type: z.string(), revision: z.string().optional() })),
+  nextCursor: z.string().nullable().optional(),
+});
+
+export const EventSchema = z.object({
+  eventId: z.string().optional(),
+  type: z.string(),
+  path: z.string().default(""),
+  revision: z.string().optional(),
+  correlationId: z.string().optional(),
+  timestamp: z.string().optional(),
+});
+export type RemoteEvent = z.infer<typeof EventSchema>;
+
+export const EventsPageSchema = z.object({
+  events: z.array(EventSchema),
+  nextCursor: z.string().nullable().optional(),
+});
+
+export const BulkResponseSchema = z.object({
+  written: z.number().optional(),
+  errorCount: z.number().optional(),
+  errors: z.array(z.object({
+    path: z.string(),
+    code: z.string(),
+    message: z.string().optional().default(""),
+    currentRevision: z.string().optional(),
+  })).nullable().optional().transform((errors) => errors ?? []),
+  results: z.array(z.object({
+    path: z.string(),
+    revision: z.string(),
+    contentType: z.string().optional(),
+    opId: z.string().optional(),
+  })).nullable().optional().transform((results) => results ?? []),
+});
+export type BulkResponse = z.infer<typeof BulkResponseSchema>;
+
+export const BulkReadSchema = z.object({
+  files: z.array(z.union([
+    RemoteFileSchema,
+    z.object({ path: z.string(), error: z.object({ status: z.number(), code: z.string().optional() }) }),
+  ])),
+});
+
+export const ErrorBodySchema = z.object({ code: z.string().optional(), message: z.string().optional() });
+
+export interface BulkFile {
+  path: string;
+  contentType: string;
+  content: string;
+  encoding: "" | "base64";
+  /** `"0"`: create only; a revision: update that revision only. */
+  ifMatch: string;
+  contentIdentity: { kind: string; key: string; ttlSeconds: number };
+}

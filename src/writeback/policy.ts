@@ -1,0 +1,69 @@
+/**
+ * What to do after one attempt to send an op (design.md, the classification table), pure: the outcome, the op's
+ * history, the time and a random number in [0, 1) go in; a decision comes out.
+ */
+import { type Classification, classifyFailure, type NextAction, nextActionFor } from "./classify.ts";
+
+export interface RetryPolicy {
+  baseMs: number;
+  capMs: number;
+  /** Attempts in one budget; the op is dead-lettered after this many transient failures. */
+  maxAttempts: number;
+  /** Or once this much time has passed since the op was created. */
+  maxAgeMs: number;
+}
+
+export const DEFAULT_POLICY: RetryPolicy = {
+  baseMs: 500,
+  capMs: 5 * 60_000,
+  maxAttempts: 8,
+  maxAgeMs: 24 * 3_600_000,
+};
+
+export interface Failure {
+  /** 0 = no HTTP answer. */
+  status: number;
+  code?: string;
+  message: string;
+  retryAfterMs?: number;
+}
+
+export type Decision =
+  | { action: "retry"; notBefore: number }
+  | { action: "conflict" }
+  | { action: "reauth" }
+  | { action: "dead_letter"; classification: Classification; nextAction: NextAction };
+
+/** Full jitter: a uniform delay in [0, min(cap, base · 2^(attempt−1))]. */
+export function backoffMs(policy: RetryPolicy, attempt: number, random: number): number {
+  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.floor(random * ceiling);
+}
+
+/**
+ * `attempts` counts this failed attempt. `reauthTried`: the token source was already re-read for a 401.
+ */
+export function decide(
+  failure: Failure,
+  op: { attempts: number; createdAtMs: number },
+  context: { now: number; random: number; policy: RetryPolicy; reauthTried: boolean },
+): Decision {
+  const classification = classifyFailure(failure.status, failure.code);
+  switch (classification) {
+    case "conflict":
+      return { action: "conflict" };
+    case "unauthorized":
+      return context.reauthTried
+        ? { action: "dead_letter", classification, nextAction: "reauth" }
+        : { action: "reauth" };
+    case "transient": {
+      const exhausted = op.attempts >= context.policy.maxAttempts ||
+        context.now - op.createdAtMs >= context.policy.maxAgeMs;
+      if (exhausted) return { action: "dead_letter", classification, nextAction: nextActionFor(classification) };
+      const delay = failure.retryAfterMs ?? backoffMs(context.policy, op.attempts, context.random);
+      return { action: "retry", notBefore: context.now + delay };
+    }
+    default:
+      return { action: "dead_letter", classification, nextAction: nextActionFor(classification) };
+  }
+}

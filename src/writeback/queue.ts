@@ -1,0 +1,541 @@
+/**
+ * The writeback queue: every local change is an op persisted in the outbox before anything is sent; creates and
+ * updates go out in `fs/bulk` batches under the body limit, deletes one by one with `If-Match`; each per-file outcome
+ * is decided by the pure policy. One op per path at a time; a newer change to a path supersedes its unsent op.
+ */
+import { HttpError, NetworkError } from "../remote/errors.ts";
+import type { RelayfileClient } from "../remote/client.ts";
+import type { BulkFile } from "../remote/wire.ts";
+import { putBlob, readBlob } from "./blobs.ts";
+import { classifyFailure, nextActionFor } from "./classify.ts";
+import { deadLetterFile, readDeadLetters, writeDeadLetter } from "./dead_letter.ts";
+import { removeDeadLetterFiles } from "./discard.ts";
+import {
+  appendAttempt,
+  contentIdentityKey,
+  deadLetterOf,
+  INLINE_PAYLOAD_MAX_BYTES,
+  newOpId,
+  type OpKind,
+  type WritebackOp,
+} from "./op.ts";
+import { outboxFile, readOutbox, removeOp, WritebackOpSchema } from "./outbox.ts";
+import { decide, DEFAULT_POLICY, type Failure, type RetryPolicy } from "./policy.ts";
+import { sampleBody } from "./redact.ts";
+import { writeFilesAtomic } from "../atomic_write.ts";
+
+/** A local change handed to the queue. */
+export interface LocalChange {
+  path: string;
+  kind: OpKind;
+  /** The bytes to upload (create/update), already hashed. */
+  bytes?: Uint8Array;
+  contentHash: string | null;
+  contentType?: string;
+  /** Wire form of `bytes`. */
+  wire?: { content: string; encoding: "" | "base64" };
+  baseRevision: string | null;
+}
+
+export interface QueueHooks {
+  /** The revision the server has for `path` as far as the mount knows, asked at send time (not at enqueue time). */
+  baseRevision(path: string): string | null;
+  /** The op reached the server: `revision` is the new revision (null after a delete). */
+  onCommitted(op: WritebackOp, revision: string | null): Promise<void>;
+  /** The server has another revision than the op was based on: the mount keeps both sides. */
+  onConflict(op: WritebackOp): Promise<void>;
+  /** Re-reads the token source; true when it changed (a 401 is then retried once). */
+  reloadToken(): Promise<boolean>;
+  log(line: string): void;
+}
+
+export interface QueueOptions {
+  policy?: RetryPolicy;
+  now?: () => number;
+  random?: () => number;
+  /** Upper bound for one bulk request body (the reference server's default limit is 1 MiB). */
+  maxBatchBytes?: number;
+  maxBatchFiles?: number;
+}
+
+export interface QueueCounts {
+  pending: number;
+  inFlight: number;
+  retryWait: number;
+  deadLettered: number;
+  /** Lifetime count of failed attempts, for `failedWritebacks`. */
+  failedAttempts: number;
+}
+
+interface DeadLetterMark {
+  opId: string;
+  contentHash: string | null;
+}
+
+export class WritebackQueue {
+  readonly #mountDir: string;
+  readonly #client: RelayfileClient;
+  readonly #hooks: QueueHooks;
+  readonly #policy: RetryPolicy;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #maxBatchBytes: number;
+  readonly #maxBatchFiles: number;
+  readonly #ops = new Map<string, WritebackOp>();
+  readonly #inFlight = new Set<string>();
+  /** Our dead letters by path: a path keeps at most one, and its content is not re-sent until it changes. */
+  readonly #deadLetters = new Map<string, DeadLetterMark>();
+  #failedAttempts = 0;
+  #flushing: Promise<void> | undefined;
+  #again = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(mountDir: string, client: RelayfileClient, hooks: QueueHooks, options: QueueOptions = {}) {
+    this.#mountDir = mountDir;
+    this.#client = client;
+    this.#hooks = hooks;
+    this.#policy = options.policy ?? DEFAULT_POLICY;
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+    this.#maxBatchBytes = options.maxBatchBytes ?? 768 * 1024;
+    this.#maxBatchFiles = options.maxBatchFiles ?? 256;
+  }
+
+  /** Loads unsettled ops (a crash leaves them here; they replay with the same identity) and our dead letters. */
+  async load(): Promise<void> {
+    const { ops, problems } = await readOutbox(this.#mountDir);
+    for (const problem of problems) {
+      this.#hooks.log(`outbox: unreadable record kept: ${problem.file}: ${problem.message}`);
+    }
+    for (const op of ops) this.#ops.set(op.opId, op.state === "in_flight" ? { ...op, state: "pending" } : op);
+    const { entries } = await readDeadLetters(this.#mountDir);
+    for (const entry of entries) {
+      if (entry.record) {
+        this.#deadLetters.set(entry.record.path, { opId: entry.opId, contentHash: entry.record.contentHash });
+      }
+    }
+  }
+
+  set failedAttempts(count: number) {
+    this.#failedAttempts = count;
+  }
+
+  counts(): QueueCounts {
+    let pending = 0;
+    let retryWait = 0;
+    for (const op of this.#ops.values()) {
+      if (this.#inFlight.has(op.path)) continue;
+      if (op.state === "retry_wait") retryWait++;
+      else pending++;
+    }
+    return {
+      pending,
+      inFlight: this.#inFlight.size,
+      retryWait,
+      deadLettered: this.#deadLetters.size,
+      failedAttempts: this.#failedAttempts,
+    };
+  }
+
+  /** The live op of a path, if any. */
+  opFor(path: string): WritebackOp | undefined {
+    for (const op of this.#ops.values()) if (op.path === path) return op;
+    return undefined;
+  }
+
+  isInFlight(path: string): boolean {
+    return this.#inFlight.has(path);
+  }
+
+  /** True when this content of this path was dead-lettered and has not changed since. */
+  isDeadLettered(path: string, contentHash: string | null): boolean {
+    const mark = this.#deadLetters.get(path);
+    return mark !== undefined && mark.contentHash === contentHash;
+  }
+
+  /**
+   * Persists ops for local changes (fsynced, before anything is sent), superseding unsent ops of the same paths,
+   * then starts sending. A delete of a path that was never uploaded sends nothing: it only cancels the unsent create.
+   */
+  async enqueue(changes: LocalChange[]): Promise<void> {
+    const now = this.#now();
+    const toWrite: WritebackOp[] = [];
+    const superseded: WritebackOp[] = [];
+    const blobs: Uint8Array[] = [];
+    for (const change of changes) {
+      const previous = this.opFor(change.path);
+      if (previous && !this.#inFlight.has(change.path)) superseded.push(previous);
+      const neverUploaded = change.kind === "delete" && change.baseRevision === null &&
+        this.#hooks.baseRevision(change.path) === null;
+      if (neverUploaded) continue;
+      const op: WritebackOp = {
+        schemaVersion: 1,
+        opId: newOpId(now, this.#random),
+        path: change.path,
+        kind: change.kind,
+        state: "pending",
+        contentHash: change.contentHash,
+        baseRevision: change.baseRevision,
+        attempts: 0,
+        createdAt: new Date(now).toISOString(),
+        updatedAt: new Date(now).toISOString(),
+        history: [],
+      };
+      if (change.contentType) op.contentType = change.contentType;
+      if (change.wire && change.bytes && change.bytes.length <= INLINE_PAYLOAD_MAX_BYTES) op.payload = change.wire;
+      else if (change.bytes) blobs.push(change.bytes);
+      toWrite.push(op);
+    }
+    for (const bytes of blobs) await putBlob(this.#mountDir, bytes);
+    await writeFilesAtomic(toWrite.map((op) => ({
+      path: outboxFile(this.#mountDir, op.opId),
+      data: JSON.stringify(WritebackOpSchema.parse(op)) + "\n",
+    })));
+    for (const op of superseded) {
+      this.#ops.delete(op.opId);
+      await removeOp(this.#mountDir, op.opId);
+    }
+    for (const op of toWrite) this.#ops.set(op.opId, op);
+    this.kick();
+  }
+
+  /** Drops the unsent op of a path (its bytes were kept by the caller, e.g. in a conflict copy). */
+  async cancel(path: string): Promise<void> {
+    const op = this.opFor(path);
+    if (!op || this.#inFlight.has(path)) return;
+    this.#ops.delete(op.opId);
+    await removeOp(this.#mountDir, op.opId);
+  }
+
+  /** Starts a send pass now (or right after the running one). */
+  kick(): void {
+    if (this.#closed) return;
+    if (this.#flushing) {
+      this.#again = true;
+      return;
+    }
+    this.#flushing = this.#flushLoop().finally(() => {
+      this.#flushing = undefined;
+      this.#schedule();
+      if (this.#ops.size === 0 || this.#nothingDue()) this.#idleWaiters.splice(0).forEach((resolve) => resolve());
+    });
+  }
+
+  /** Resolves when nothing is due to be sent (ops waiting for a retry do not count), or after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = this.#now() + timeoutMs;
+    while (this.#now() < deadline) {
+      if (!this.#flushing && this.#nothingDue() && this.#inFlight.size === 0) return true;
+      this.kick();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(1, Math.min(100, deadline - this.#now())));
+        this.#idleWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.#nothingDue() && this.#inFlight.size === 0;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    await this.#flushing;
+  }
+
+  #nothingDue(): boolean {
+    const now = this.#now();
+    for (const op of this.#ops.values()) {
+      if (this.#inFlight.has(op.path)) continue;
+      if (op.state !== "retry_wait" || Date.parse(op.notBefore ?? "") <= now) return false;
+    }
+    return true;
+  }
+
+  #schedule(): void {
+    if (this.#closed) return;
+    if (this.#again) {
+      this.#again = false;
+      this.kick();
+      return;
+    }
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    let earliest = Infinity;
+    for (const op of this.#ops.values()) {
+      if (op.state === "retry_wait") earliest = Math.min(earliest, Date.parse(op.notBefore ?? "") || 0);
+    }
+    if (earliest === Infinity) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.kick();
+    }, Math.max(0, earliest - this.#now()));
+  }
+
+  async #flushLoop(): Promise<void> {
+    for (;;) {
+      const due = this.#dueOps();
+      if (due.length === 0 || this.#closed) return;
+      const uploads = due.filter((op) => op.kind !== "delete");
+      const deletes = due.filter((op) => op.kind === "delete");
+      const batches = this.#batches(uploads);
+      await Promise.all([
+        (async () => {
+          for (const batch of batches) await this.#sendBatch(batch);
+        })(),
+        this.#sendDeletes(deletes),
+      ]);
+    }
+  }
+
+  #dueOps(): WritebackOp[] {
+    const now = this.#now();
+    const due: WritebackOp[] = [];
+    for (const op of this.#ops.values()) {
+      if (this.#inFlight.has(op.path)) continue;
+      if (op.state === "retry_wait" && Date.parse(op.notBefore ?? "") > now) continue;
+      due.push(op);
+    }
+    return due;
+  }
+
+  #batches(ops: WritebackOp[]): WritebackOp[][] {
+    const batches: WritebackOp[][] = [];
+    let current: WritebackOp[] = [];
+    let bytes = 0;
+    for (const op of ops) {
+      const size = (op.payload?.content.length ?? 0) + op.path.length + 256;
+      if (current.length > 0 && (bytes + size > this.#maxBatchBytes || current.length >= this.#maxBatchFiles)) {
+        batches.push(current);
+        current = [];
+        bytes = 0;
+      }
+      current.push(op);
+      bytes += size;
+    }
+    if (current.length > 0) batches.push(current);
+    return batches;
+  }
+
+  async #sendBatch(batch: WritebackOp[]): Promise<void> {
+    const files: BulkFile[] = [];
+    const sendable: WritebackOp[] = [];
+    for (const op of batch) {
+      const payload = await this.#payloadOf(op);
+      if (!payload) {
+        await this.#deadLetter(
+          op,
+          { status: 0, message: "the payload of this op is gone", code: "payload_missing" },
+          "",
+        );
+        continue;
+      }
+      const base = this.#hooks.baseRevision(op.path);
+      files.push({
+        path: op.path,
+        contentType: op.contentType ?? "text/plain",
+        content: payload.content,
+        encoding: payload.encoding,
+        ifMatch: base ?? "0",
+        contentIdentity: { kind: "relayfile-deno-op", key: contentIdentityKey(op), ttlSeconds: 604_800 },
+      });
+      sendable.push(op);
+    }
+    if (sendable.length === 0) return;
+    sendable.forEach((op) => this.#inFlight.add(op.path));
+    try {
+      const response = await this.#client.bulkWrite(files);
+      const results = new Map(response.results.map((result) => [result.path, result]));
+      const errors = new Map(response.errors.map((error) => [error.path, error]));
+      for (const op of sendable) {
+        const result = results.get(op.path);
+        const error = errors.get(op.path);
+        if (result && !error) await this.#committed(op, result.revision);
+        else if (error) {
+          await this.#failed(op, {
+            status: error.code === "conflict" ? 409 : 202,
+            code: error.code,
+            message: error.message || error.code,
+          }, JSON.stringify(error));
+        } else {
+          await this.#failed(op, { status: 502, message: "the server did not answer for this file" }, "");
+        }
+      }
+    } catch (error) {
+      const failure = failureOf(error);
+      // One file can poison a batch (too large, invalid): send the batch-mates on their own, uncharged.
+      if (sendable.length > 1 && !isTransient(failure)) {
+        sendable.forEach((op) => this.#inFlight.delete(op.path));
+        const middle = Math.ceil(sendable.length / 2);
+        await this.#sendBatch(sendable.slice(0, middle));
+        await this.#sendBatch(sendable.slice(middle));
+        return;
+      }
+      for (const op of sendable) await this.#failed(op, failure, error instanceof HttpError ? error.body : "");
+    } finally {
+      sendable.forEach((op) => this.#inFlight.delete(op.path));
+    }
+  }
+
+  async #sendDeletes(deletes: WritebackOp[]): Promise<void> {
+    for (const op of deletes) {
+      const base = this.#hooks.baseRevision(op.path) ?? op.baseRevision;
+      if (base === null) {
+        await this.#settle(op);
+        continue;
+      }
+      this.#inFlight.add(op.path);
+      try {
+        await this.#client.deleteFile(op.path, base);
+        await this.#committed(op, null);
+      } catch (error) {
+        if (error instanceof HttpError && error.status === 404) await this.#committed(op, null);
+        else await this.#failed(op, failureOf(error), error instanceof HttpError ? error.body : "");
+      } finally {
+        this.#inFlight.delete(op.path);
+      }
+    }
+  }
+
+  async #committed(op: WritebackOp, revision: string | null): Promise<void> {
+    await this.#hooks.onCommitted(op, revision);
+    const mark = this.#deadLetters.get(op.path);
+    if (mark && mark.opId !== op.opId) await this.#removeDeadLetter(op.path, mark.opId);
+    await this.#settle(op);
+  }
+
+  async #settle(op: WritebackOp): Promise<void> {
+    this.#ops.delete(op.opId);
+    await removeOp(this.#mountDir, op.opId);
+  }
+
+  async #failed(op: WritebackOp, failure: Failure, body: string): Promise<void> {
+    const now = this.#now();
+    this.#failedAttempts++;
+    const attempted: WritebackOp = {
+      ...op,
+      attempts: op.attempts + 1,
+      updatedAt: new Date(now).toISOString(),
+      history: appendAttempt(op.history, {
+        at: new Date(now).toISOString(),
+        status: failure.status,
+        ...(failure.code ? { code: failure.code } : {}),
+        error: failure.message,
+      }),
+    };
+    const decision = decide(failure, { attempts: attempted.attempts, createdAtMs: Date.parse(op.createdAt) }, {
+      now,
+      random: this.#random(),
+      policy: this.#policy,
+      reauthTried: false,
+    });
+    if (decision.action === "conflict") {
+      await this.#hooks.onConflict(attempted);
+      await this.#settle(attempted);
+      return;
+    }
+    if (decision.action === "reauth") {
+      if (await this.#hooks.reloadToken()) {
+        await this.#persist({ ...attempted, state: "pending" });
+        return;
+      }
+      await this.#deadLetter(attempted, failure, body);
+      return;
+    }
+    if (decision.action === "retry") {
+      await this.#persist({ ...attempted, state: "retry_wait", notBefore: new Date(decision.notBefore).toISOString() });
+      return;
+    }
+    await this.#deadLetter(attempted, failure, body);
+  }
+
+  async #persist(op: WritebackOp): Promise<void> {
+    this.#ops.set(op.opId, op);
+    await writeFilesAtomic([{
+      path: outboxFile(this.#mountDir, op.opId),
+      data: JSON.stringify(WritebackOpSchema.parse(op)) + "\n",
+    }]);
+  }
+
+  /** The op leaves the outbox for a dead-letter record that keeps its payload in blobs/. */
+  async #deadLetter(op: WritebackOp, failure: Failure, body: string): Promise<void> {
+    const classification = failure.code === "payload_missing"
+      ? "unknown"
+      : classifyFailure(failure.status, failure.code);
+    if (op.payload) {
+      const bytes = decodePayload(op.payload);
+      if (bytes) await putBlob(this.#mountDir, bytes);
+    }
+    const record = deadLetterOf(op, {
+      status: failure.status,
+      body: sampleBody(body || failure.message),
+      classification,
+      nextAction: nextActionFor(classification),
+    }, new Date(this.#now()));
+    const previous = this.#deadLetters.get(op.path);
+    await writeDeadLetter(this.#mountDir, record);
+    if (previous && previous.opId !== op.opId) await this.#removeDeadLetter(op.path, previous.opId);
+    this.#deadLetters.set(op.path, { opId: op.opId, contentHash: op.contentHash });
+    this.#hooks.log(`dead-lettered ${op.opId} ${op.path}: ${failure.status || "no answer"} ${failure.message}`);
+    await this.#settle(op);
+  }
+
+  async #removeDeadLetter(path: string, opId: string): Promise<void> {
+    await removeDeadLetterFiles({ files: [deadLetterFile(this.#mountDir, opId)] });
+    if (this.#deadLetters.get(path)?.opId === opId) this.#deadLetters.delete(path);
+  }
+
+  async #payloadOf(op: WritebackOp): Promise<{ content: string; encoding: "" | "base64" } | undefined> {
+    if (op.payload) return op.payload;
+    if (op.contentHash === null) return undefined;
+    const bytes = await readBlob(this.#mountDir, op.contentHash).catch(() => undefined);
+    if (!bytes) return undefined;
+    const text = isUtf8Text(bytes);
+    return text !== undefined ? { content: text, encoding: "" } : { content: toBase64(bytes), encoding: "base64" };
+  }
+}
+
+function failureOf(error: unknown): Failure {
+  if (error instanceof HttpError) {
+    return {
+      status: error.status,
+      ...(error.code ? { code: error.code } : {}),
+      message: error.message,
+      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    };
+  }
+  if (error instanceof NetworkError) return { status: 0, message: error.message };
+  return { status: 0, message: error instanceof Error ? error.message : String(error) };
+}
+
+function isTransient(failure: Failure): boolean {
+  return classifyFailure(failure.status, failure.code) === "transient";
+}
+
+function decodePayload(payload: { content: string; encoding: "" | "base64" }): Uint8Array | undefined {
+  if (payload.encoding === "") return new TextEncoder().encode(payload.content);
+  try {
+    return Uint8Array.from(atob(payload.content), (char) => char.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
+}
+
+function isUtf8Text(bytes: Uint8Array): string | undefined {
+  try {
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    // deno-lint-ignore no-control-regex
+    return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text) ? undefined : text;
+  } catch {
+    return undefined;
+  }
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
