@@ -47,6 +47,8 @@ export class SyncEngine {
   readonly #log: (line: string) => void;
   readonly #reported = new Set<string>();
   readonly #deferred = new Set<string>();
+  /** Size and mtime of the bytes an op carries, as seen when it was made (memory only). */
+  readonly #observed = new Map<string, { hash: string; size: number; mtimeMs: number }>();
   #lock: Promise<unknown> = Promise.resolve();
   #changed = false;
 
@@ -204,13 +206,19 @@ export class SyncEngine {
 
   // ---- local → remote ------------------------------------------------------------------------------------------
 
-  /** Watch hints: folders are rescanned, a removed folder expands to what was tracked under it. */
-  async handleHints(hints: Iterable<string>): Promise<void> {
+  /**
+   * Watch hints: folders are rescanned, a removed folder expands to what was tracked under it. Returns the folders
+   * it rescanned: files written into a new folder right after it appeared produce no events, so the caller rescans
+   * them again a little later.
+   */
+  async handleHints(hints: Iterable<string>): Promise<string[]> {
     const candidates = new Set<string>();
+    const folders: string[] = [];
     for (const hint of hints) {
       candidates.add(hint);
       const entry = await statLocal(this.mountDir, hint);
       if (entry.kind === "dir") {
+        folders.push(hint);
         for await (const file of walkLocal(this.mountDir, hint)) candidates.add(file.path);
       } else if (entry.kind === "missing") {
         const prefix = `${remotePathFor(this.remoteRoot, hint)}/`;
@@ -220,6 +228,7 @@ export class SyncEngine {
       }
     }
     await this.detect(candidates, { trustStat: false });
+    return folders;
   }
 
   /** A full scan of the folder: catches whatever the watcher missed. */
@@ -264,6 +273,7 @@ export class SyncEngine {
       } else if (action === "delete") {
         changes.push({ path, kind: "delete", contentHash: null, baseRevision: tracked?.revision ?? null });
       } else if (local) {
+        this.#observed.set(path, { hash: local.hash, size: local.size, mtimeMs: local.mtimeMs });
         const contentType = tracked?.contentType || contentTypeFor(relative);
         changes.push({
           path,
@@ -301,20 +311,31 @@ export class SyncEngine {
     return this.state.files[path]?.revision ?? null;
   }
 
-  onCommitted(op: WritebackOp, revision: string | null): Promise<void> {
+  /** Ops that reached the server, a batch at a time: their revisions become the tracked state. */
+  onCommitted(committed: { op: WritebackOp; revision: string | null }[]): Promise<void> {
     return this.serialize(async () => {
-      const relative = relativeToRoot(this.remoteRoot, op.path);
-      if (op.kind === "delete" || revision === null) {
-        delete this.state.files[op.path];
-        this.#changed = true;
-      } else if (relative !== undefined) {
-        const local = await statLocal(this.mountDir, relative);
-        const current = local.kind === "file" ? await readLocal(this.mountDir, relative) : undefined;
-        // Size and mtime only when the file still holds what was sent, so a newer edit is not mistaken as synced.
-        const stat = current && current.hash === op.contentHash ? current : undefined;
-        this.#track(op.path, revision, op.contentHash ?? "", op.contentType ?? contentTypeFor(relative), stat);
+      for (const { op, revision } of committed) {
+        const relative = relativeToRoot(this.remoteRoot, op.path);
+        if (op.kind === "delete" || revision === null) {
+          delete this.state.files[op.path];
+          this.#changed = true;
+        } else if (relative !== undefined) {
+          // Size and mtime only when the file still is what was sent, so a newer edit is not taken as synced.
+          const seen = this.#observed.get(op.path);
+          const now = await statLocal(this.mountDir, relative);
+          const unchanged = seen !== undefined && seen.hash === op.contentHash && now.kind === "file" &&
+            now.size === seen.size && now.mtimeMs === seen.mtimeMs;
+          this.#track(
+            op.path,
+            revision,
+            op.contentHash ?? "",
+            op.contentType ?? contentTypeFor(relative),
+            unchanged ? seen : undefined,
+          );
+        }
+        if (this.#observed.get(op.path)?.hash === op.contentHash) this.#observed.delete(op.path);
+        await this.#retryDeferred(op.path);
       }
-      await this.#retryDeferred(op.path);
     });
   }
 

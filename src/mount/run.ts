@@ -67,7 +67,7 @@ export async function runMount(options: MountOptions): Promise<MountSummary> {
   });
   const queue = new WritebackQueue(options.mountDir, client, {
     baseRevision: (path) => engine.baseRevision(path),
-    onCommitted: (op, revision) => engine.onCommitted(op, revision),
+    onCommitted: (committed) => engine.onCommitted(committed),
     onConflict: (op) => engine.onConflict(op),
     reloadToken: () => options.tokens.reload(),
     log: options.log,
@@ -148,9 +148,22 @@ export async function runMount(options: MountOptions): Promise<MountSummary> {
     return summary(engine, queue, drained);
   }
 
-  const watcher = new LocalWatcher(options.mountDir, (hints) => {
-    engine.serialize(() => engine.handleHints(hints)).catch((error) => options.log(`local change failed: ${error}`));
-  });
+  // A folder that appears is rescanned again shortly after: files written into it before the watcher covered it
+  // produce no events (Deno.watchFs on Linux under bursts).
+  const followUps = new Set<ReturnType<typeof setTimeout>>();
+  const handleHints = (hints: Iterable<string>, followUp: boolean) => {
+    engine.serialize(() => engine.handleHints(hints)).then((folders) => {
+      if (!followUp || folders.length === 0) return;
+      for (const delay of [100, 1_000]) {
+        const timer = setTimeout(() => {
+          followUps.delete(timer);
+          handleHints(folders, false);
+        }, delay);
+        followUps.add(timer);
+      }
+    }).catch((error) => options.log(`local change failed: ${error}`));
+  };
+  const watcher = new LocalWatcher(options.mountDir, (hints) => handleHints(hints, true));
   const feed = new RemoteFeed(client, {
     websocket: options.websocket,
     intervalMs: options.intervalMs,
@@ -182,6 +195,7 @@ export async function runMount(options: MountOptions): Promise<MountSummary> {
 
   clearInterval(scanTimer);
   clearInterval(saveTimer);
+  followUps.forEach(clearTimeout);
   await watcher.close();
   await feed.close();
   const drained = await queue.drain(options.drainTimeoutMs);

@@ -40,8 +40,8 @@ export interface LocalChange {
 export interface QueueHooks {
   /** The revision the server has for `path` as far as the mount knows, asked at send time (not at enqueue time). */
   baseRevision(path: string): string | null;
-  /** The op reached the server: `revision` is the new revision (null after a delete). */
-  onCommitted(op: WritebackOp, revision: string | null): Promise<void>;
+  /** Ops reached the server, a batch at a time: `revision` is the new revision (null after a delete). */
+  onCommitted(committed: { op: WritebackOp; revision: string | null }[]): Promise<void>;
   /** The server has another revision than the op was based on: the mount keeps both sides. */
   onConflict(op: WritebackOp): Promise<void>;
   /** Re-reads the token source; true when it changed (a 401 is then retried once). */
@@ -350,11 +350,17 @@ export class WritebackQueue {
       const response = await this.#client.bulkWrite(files);
       const results = new Map(response.results.map((result) => [result.path, result]));
       const errors = new Map(response.errors.map((error) => [error.path, error]));
+      const committed: { op: WritebackOp; revision: string | null }[] = [];
+      for (const op of sendable) {
+        const result = results.get(op.path);
+        if (result && !errors.has(op.path)) committed.push({ op, revision: result.revision });
+      }
+      await this.#committed(committed);
       for (const op of sendable) {
         const result = results.get(op.path);
         const error = errors.get(op.path);
-        if (result && !error) await this.#committed(op, result.revision);
-        else if (error) {
+        if (result && !error) continue;
+        if (error) {
           await this.#failed(op, {
             status: error.code === "conflict" ? 409 : 202,
             code: error.code,
@@ -390,9 +396,9 @@ export class WritebackQueue {
       this.#inFlight.add(op.path);
       try {
         await this.#client.deleteFile(op.path, base);
-        await this.#committed(op, null);
+        await this.#committed([{ op, revision: null }]);
       } catch (error) {
-        if (error instanceof HttpError && error.status === 404) await this.#committed(op, null);
+        if (error instanceof HttpError && error.status === 404) await this.#committed([{ op, revision: null }]);
         else await this.#failed(op, failureOf(error), error instanceof HttpError ? error.body : "");
       } finally {
         this.#inFlight.delete(op.path);
@@ -400,16 +406,22 @@ export class WritebackQueue {
     }
   }
 
-  async #committed(op: WritebackOp, revision: string | null): Promise<void> {
-    await this.#hooks.onCommitted(op, revision);
-    const mark = this.#deadLetters.get(op.path);
-    if (mark && mark.opId !== op.opId) await this.#removeDeadLetter(op.path, mark.opId);
-    await this.#settle(op);
+  async #committed(committed: { op: WritebackOp; revision: string | null }[]): Promise<void> {
+    if (committed.length === 0) return;
+    await this.#hooks.onCommitted(committed);
+    for (const { op } of committed) {
+      const mark = this.#deadLetters.get(op.path);
+      if (mark && mark.opId !== op.opId) await this.#removeDeadLetter(op.path, mark.opId);
+    }
+    await this.#settle(...committed.map(({ op }) => op));
   }
 
-  async #settle(op: WritebackOp): Promise<void> {
-    this.#ops.delete(op.opId);
-    await removeOp(this.#mountDir, op.opId);
+  /** Settled ops leave the outbox (their files removed a few at a time). */
+  async #settle(...ops: WritebackOp[]): Promise<void> {
+    for (const op of ops) this.#ops.delete(op.opId);
+    for (let start = 0; start < ops.length; start += 32) {
+      await Promise.all(ops.slice(start, start + 32).map((op) => removeOp(this.#mountDir, op.opId)));
+    }
   }
 
   async #failed(op: WritebackOp, failure: Failure, body: string): Promise<void> {

@@ -1,0 +1,159 @@
+import { join } from "node:path";
+import { assertEquals, assertOk } from "../support/assert.ts";
+import { usingTempDir } from "../support/temp_dir.ts";
+import { waitFor } from "../support/wait.ts";
+import { usingServer, WORKSPACE } from "../server/_server.ts";
+import { mountReady, startMount } from "./_mount.ts";
+
+async function setup(options: { websocket?: boolean; intervalMs?: number } = {}) {
+  const server = await usingServer();
+  const folder = await usingTempDir();
+  const mount = startMount({
+    url: server.server.url,
+    workspace: WORKSPACE,
+    token: server.token,
+    dir: join(folder.path, "mirror"),
+    ...options,
+  });
+  const remote = async (path: string) => {
+    const response = await server.api("GET", `fs/file?path=${path}`);
+    return response.status === 200 ? response.json.content as string : undefined;
+  };
+  return {
+    server,
+    mount,
+    remote,
+    [Symbol.asyncDispose]: async () => {
+      await mount.stop().catch(() => {});
+      await server[Symbol.asyncDispose]();
+      await folder[Symbol.asyncDispose]();
+    },
+  };
+}
+
+Deno.test("mount pulls the workspace, binary files byte for byte, and records remoteRoot in state.json", async () => {
+  const bytes = new Uint8Array([0, 1, 2, 127, 128, 254, 255]);
+  await using s = await setup();
+  await s.server.api("POST", "fs/bulk", {
+    body: {
+      files: [
+        { path: "/docs/readme.md", content: "# hi\n" },
+        { path: "/docs/deep/a/b/c.md", content: "deep\n" },
+        { path: "/img/logo.png", content: btoa(String.fromCharCode(...bytes)), encoding: "base64" },
+      ],
+    },
+  });
+  await mountReady(s.mount);
+  assertEquals(await s.mount.local("docs/readme.md"), "# hi\n");
+  assertEquals(await s.mount.local("docs/deep/a/b/c.md"), "deep\n");
+  assertEquals(await Deno.readFile(join(s.mount.dir, "img/logo.png")), bytes);
+  const state = JSON.parse((await s.mount.local(".relay/state.json"))!);
+  assertEquals([state.remoteRoot, state.workspaceId, state.status], ["/", WORKSPACE, "ready"]);
+  assertEquals(state.files["/docs/readme.md"].revision, "rev_1");
+});
+
+Deno.test("local creates, updates, deletes, renames and a nested burst reach the server", async () => {
+  await using s = await setup();
+  await s.server.write("/docs/old.md", "old\n");
+  await mountReady(s.mount);
+  await s.mount.write("docs/new.md", "new\n");
+  await waitFor("a local create", async () => (await s.remote("/docs/new.md")) === "new\n");
+  await s.mount.write("docs/new.md", "newer\n");
+  await waitFor("a local update", async () => (await s.remote("/docs/new.md")) === "newer\n");
+  await Deno.rename(join(s.mount.dir, "docs/old.md"), join(s.mount.dir, "docs/renamed.md"));
+  await waitFor(
+    "a rename",
+    async () => (await s.remote("/docs/old.md")) === undefined && (await s.remote("/docs/renamed.md")) === "old\n",
+  );
+  await Deno.remove(join(s.mount.dir, "docs/new.md"));
+  await waitFor("a local delete", async () => (await s.remote("/docs/new.md")) === undefined);
+  await Deno.mkdir(join(s.mount.dir, "burst/a/b/c"), { recursive: true });
+  for (let i = 0; i < 20; i++) await Deno.writeTextFile(join(s.mount.dir, `burst/a/b/c/f${i}.md`), `${i}\n`);
+  await waitFor("a nested burst", async () => {
+    const exported = await s.server.api("GET", "fs/export?format=json&path=/burst");
+    return exported.json.length === 20;
+  });
+});
+
+Deno.test("a folder moved into the mount is picked up though the watcher reports no files inside it", async () => {
+  await using s = await setup();
+  await using outside = await usingTempDir();
+  await mountReady(s.mount);
+  await Deno.mkdir(join(outside.path, "pack/inner"), { recursive: true });
+  await Deno.writeTextFile(join(outside.path, "pack/inner/a.md"), "moved in\n");
+  await Deno.rename(join(outside.path, "pack"), join(s.mount.dir, "pack"));
+  await waitFor("the moved-in folder's file", async () => (await s.remote("/pack/inner/a.md")) === "moved in\n");
+});
+
+Deno.test("remote creates, updates and deletes reach the folder over the WebSocket", async () => {
+  await using s = await setup();
+  await mountReady(s.mount);
+  await s.server.write("/docs/remote.md", "v1\n");
+  await waitFor("a remote create", async () => (await s.mount.local("docs/remote.md")) === "v1\n");
+  await s.server.write("/docs/remote.md", "v2\n");
+  await waitFor("a remote update", async () => (await s.mount.local("docs/remote.md")) === "v2\n");
+  const revision = (await s.server.api("GET", "fs/file?path=/docs/remote.md")).json.revision;
+  await s.server.api("DELETE", "fs/file?path=/docs/remote.md", { headers: { "if-match": revision } });
+  await waitFor("a remote delete", async () => (await s.mount.local("docs/remote.md")) === undefined);
+});
+
+Deno.test("remote changes reach the folder by polling when the WebSocket is off", async () => {
+  await using s = await setup({ websocket: false, intervalMs: 200 });
+  await mountReady(s.mount);
+  await s.server.write("/polled.md", "polled\n");
+  await waitFor("a polled remote create", async () => (await s.mount.local("polled.md")) === "polled\n");
+  const state = JSON.parse((await s.mount.local(".relay/state.json"))!);
+  assertEquals(state.eventListener, { mode: "poll", status: "polling" });
+});
+
+Deno.test("a change on both sides keeps the local bytes as a conflict copy and takes the server's", async () => {
+  await using s = await setup({ websocket: false, intervalMs: 60_000 });
+  await s.server.write("/docs/c.md", "base\n");
+  await mountReady(s.mount);
+  await s.server.write("/docs/c.md", "theirs\n"); // not pulled: no WebSocket, a long interval
+  await s.mount.write("docs/c.md", "mine\n"); // sent with If-Match rev_1: the server has rev_2
+  const copy = join(s.mount.dir, ".relay/conflicts/docs/c.md.rev_1.local");
+  await waitFor("the conflict copy", async () => (await Deno.readTextFile(copy).catch(() => "")) === "mine\n");
+  await waitFor("the server's version locally", async () => (await s.mount.local("docs/c.md")) === "theirs\n");
+  assertEquals(await s.remote("/docs/c.md"), "theirs\n", "the server's version was not overwritten");
+  await waitFor("the conflict in state.json", async () => {
+    const state = JSON.parse((await s.mount.local(".relay/state.json"))!);
+    return state.status === "conflict" && state.files["/docs/c.md"].status === "conflict";
+  });
+});
+
+Deno.test("binary files written locally reach the server byte for byte", async () => {
+  await using s = await setup();
+  await mountReady(s.mount);
+  const bytes = crypto.getRandomValues(new Uint8Array(4096));
+  await Deno.writeFile(join(s.mount.dir, "blob.bin"), bytes);
+  await waitFor("the binary upload", async () => (await s.remote("/blob.bin")) !== undefined);
+  const file = (await s.server.api("GET", "fs/file?path=/blob.bin")).json;
+  assertEquals(file.encoding, "base64");
+  assertEquals(Uint8Array.from(atob(file.content), (c) => c.charCodeAt(0)), bytes);
+});
+
+Deno.test("2,000 files created locally at once all land on the server", async () => {
+  await using s = await setup();
+  await mountReady(s.mount);
+  for (let dir = 0; dir < 20; dir++) {
+    await Deno.mkdir(join(s.mount.dir, `many/d${dir}`), { recursive: true });
+    await Promise.all(
+      Array.from(
+        { length: 100 },
+        (_, i) => Deno.writeTextFile(join(s.mount.dir, `many/d${dir}/f${i}.md`), `file ${dir}-${i}\n`),
+      ),
+    );
+  }
+  await waitFor("2,000 files on the server", async () => {
+    const exported = await s.server.api("GET", "fs/export?format=json&path=/many");
+    return exported.json.length === 2000;
+  }, { timeoutMs: 60_000 });
+  const exported = (await s.server.api("GET", "fs/export?format=json&path=/many")).json;
+  assertOk(exported.every((file: { path: string; content: string }) => {
+    const [, dir, name] = /\/many\/d(\d+)\/f(\d+)\.md$/.exec(file.path)!;
+    return file.content === `file ${dir}-${name}\n`;
+  }));
+  const summary = await s.mount.stop();
+  assertEquals([summary.pending, summary.deadLettered], [0, 0]);
+});
