@@ -64,7 +64,7 @@ export async function writeFilesAtomic(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, files.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 64, files.length) }, worker));
   await Promise.all([...dirs].map(syncDirectory));
 }
 

@@ -24,6 +24,15 @@ import {
 import type { MountStateDocument, Tracked } from "./mount_state.ts";
 
 const APPLY_CONCURRENCY = 16;
+const READ_CONCURRENCY = 16;
+/** Paths detected per turn of the engine lock, so uploads settle between chunks of a burst. */
+const DETECT_CHUNK = 256;
+
+/** What a detection pass found besides changes: hinted folders (to expand) and gone untracked paths. */
+interface Detected {
+  folders: string[];
+  missing: string[];
+}
 
 export interface EngineOptions {
   mountDir: string;
@@ -209,29 +218,29 @@ export class SyncEngine {
   /**
    * Watch hints: folders are rescanned, a removed folder expands to what was tracked under it. Returns the folders
    * it rescanned: files written into a new folder right after it appeared produce no events, so the caller rescans
-   * them again a little later.
+   * them again a little later. Call outside `serialize`: it takes the lock per chunk, so uploads settle meanwhile.
    */
   async handleHints(hints: Iterable<string>): Promise<string[]> {
-    const candidates = new Set<string>();
     const folders: string[] = [];
-    for (const hint of hints) {
-      candidates.add(hint);
-      const entry = await statLocal(this.mountDir, hint);
-      if (entry.kind === "dir") {
-        folders.push(hint);
-        for await (const file of walkLocal(this.mountDir, hint)) candidates.add(file.path);
-      } else if (entry.kind === "missing") {
-        const prefix = `${remotePathFor(this.remoteRoot, hint)}/`;
-        for (const path of Object.keys(this.state.files)) {
-          if (path.startsWith(prefix)) candidates.add(relativeToRoot(this.remoteRoot, path)!);
-        }
+    const hinted = [...hints];
+    const found = await this.#detectInChunks(hinted, false);
+    // Hints that turned out to be folders (or are gone) expand to the files in them (or tracked under them).
+    const expanded = new Set<string>();
+    for (const folder of found.folders) {
+      folders.push(folder);
+      for await (const file of walkLocal(this.mountDir, folder)) expanded.add(file.path);
+    }
+    for (const gone of found.missing) {
+      const prefix = `${remotePathFor(this.remoteRoot, gone)}/`;
+      for (const path of Object.keys(this.state.files)) {
+        if (path.startsWith(prefix)) expanded.add(relativeToRoot(this.remoteRoot, path)!);
       }
     }
-    await this.detect(candidates, { trustStat: false });
+    if (expanded.size > 0) await this.#detectInChunks([...expanded], false);
     return folders;
   }
 
-  /** A full scan of the folder: catches whatever the watcher missed. */
+  /** A full scan of the folder: catches whatever the watcher missed. Call outside `serialize`. */
   async scanAll(): Promise<void> {
     const seen = new Set<string>();
     for await (const file of walkLocal(this.mountDir)) seen.add(file.path);
@@ -239,43 +248,79 @@ export class SyncEngine {
       const relative = relativeToRoot(this.remoteRoot, path);
       if (relative !== undefined) seen.add(relative);
     }
-    await this.detect(seen, { trustStat: true });
+    await this.#detectInChunks([...seen], true);
   }
 
-  /** Local paths → ops. With `trustStat`, a tracked file whose size and mtime did not change is not re-read. */
-  async detect(relativePaths: Iterable<string>, options: { trustStat: boolean }): Promise<void> {
-    const changes: LocalChange[] = [];
-    for (const relative of relativePaths) {
-      if (relative === "" || isIgnored(relative)) continue;
-      const path = remotePathFor(this.remoteRoot, relative);
-      const tracked = this.state.files[path];
-      const entry = await statLocal(this.mountDir, relative);
-      if (entry.kind === "dir" || entry.kind === "other") continue;
-      if (
-        options.trustStat && tracked && entry.kind === "file" && entry.size === tracked.size &&
-        entry.mtimeMs === tracked.mtimeMs
-      ) continue;
-      const local = entry.kind === "file" ? await readLocal(this.mountDir, relative) : undefined;
-      const facts = await this.#facts(path, relative, local?.hash ?? null);
-      const action = decideLocal(facts, {
-        writable: this.#writable(path),
-        deadLetteredHash: this.queue.isDeadLettered(path, local?.hash ?? null) ? local?.hash ?? null : undefined,
-      });
-      if (action === "none") {
+  async #detectInChunks(paths: string[], trustStat: boolean): Promise<Detected> {
+    const detected: Detected = { folders: [], missing: [] };
+    for (let start = 0; start < paths.length; start += DETECT_CHUNK) {
+      const chunk = await this.serialize(() => this.detect(paths.slice(start, start + DETECT_CHUNK), { trustStat }));
+      detected.folders.push(...chunk.folders);
+      detected.missing.push(...chunk.missing);
+    }
+    return detected;
+  }
+
+  /**
+   * Local paths → ops (call inside `serialize`). With `trustStat`, a tracked file whose size and mtime did not change
+   * is not re-read. Files are read and hashed a few at a time.
+   */
+  async detect(relativePaths: Iterable<string>, options: { trustStat: boolean }): Promise<Detected> {
+    const paths = [...relativePaths].filter((relative) => relative !== "" && !isIgnored(relative));
+    const changes: (LocalChange | undefined)[] = new Array(paths.length);
+    const detected: Detected = { folders: [], missing: [] };
+    let next = 0;
+    const worker = async () => {
+      while (next < paths.length) {
+        const index = next++;
+        const result = await this.#detectOne(paths[index]!, options.trustStat);
+        if (result === "dir") detected.folders.push(paths[index]!);
+        else if (result === "missing") detected.missing.push(paths[index]!);
+        else changes[index] = result;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, paths.length) }, worker));
+    const found = changes.filter((change): change is LocalChange => change !== undefined);
+    if (found.length > 0) await this.queue.enqueue(found);
+    return detected;
+  }
+
+  /** One path: its change, `"dir"` for a folder, `"missing"` for an untracked path that is gone. */
+  async #detectOne(relative: string, trustStat: boolean): Promise<LocalChange | "dir" | "missing" | undefined> {
+    const path = remotePathFor(this.remoteRoot, relative);
+    const tracked = this.state.files[path];
+    const entry = await statLocal(this.mountDir, relative);
+    if (entry.kind === "dir") return "dir";
+    if (entry.kind === "other") return undefined;
+    if (
+      trustStat && tracked && entry.kind === "file" && entry.size === tracked.size && entry.mtimeMs === tracked.mtimeMs
+    ) return undefined;
+    const local = entry.kind === "file" ? await readLocal(this.mountDir, relative) : undefined;
+    const facts = await this.#facts(path, relative, local?.hash ?? null);
+    const action = decideLocal(facts, {
+      writable: this.#writable(path),
+      deadLetteredHash: this.queue.isDeadLettered(path, local?.hash ?? null) ? local?.hash ?? null : undefined,
+    });
+    if (action === "none" && entry.kind === "missing" && !tracked) return "missing";
+    switch (action) {
+      case "none":
         if (tracked && local && local.hash === tracked.hash && local.mtimeMs !== tracked.mtimeMs) {
           this.#track(path, tracked.revision, tracked.hash, tracked.contentType, local);
         }
-        continue;
-      }
-      if (action === "restore") await this.#restore(path, relative);
-      else if (action === "refuse") {
+        return undefined;
+      case "restore":
+        await this.#restore(path, relative);
+        return undefined;
+      case "refuse":
         this.#reportOnce(`refuse:${path}`, `not sending ${path}: the token may not write it`);
-      } else if (action === "delete") {
-        changes.push({ path, kind: "delete", contentHash: null, baseRevision: tracked?.revision ?? null });
-      } else if (local) {
+        return undefined;
+      case "delete":
+        return { path, kind: "delete", contentHash: null, baseRevision: tracked?.revision ?? null };
+      case "upload": {
+        if (!local) return undefined;
         this.#observed.set(path, { hash: local.hash, size: local.size, mtimeMs: local.mtimeMs });
         const contentType = tracked?.contentType || contentTypeFor(relative);
-        changes.push({
+        return {
           path,
           kind: tracked ? "update" : "create",
           bytes: local.bytes,
@@ -283,10 +328,9 @@ export class SyncEngine {
           contentType,
           wire: toWire(local.bytes, contentType),
           baseRevision: tracked?.revision ?? null,
-        });
+        };
       }
     }
-    if (changes.length > 0) await this.queue.enqueue(changes);
   }
 
   /** The token may not write this path: put the server's version back, once per change. */

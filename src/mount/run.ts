@@ -134,7 +134,7 @@ export async function runMount(options: MountOptions): Promise<MountSummary> {
   // Initial sync: a failure here is not fatal for the daemon (it keeps retrying), it is for --once.
   try {
     await pull(false);
-    await engine.serialize(() => engine.scanAll());
+    await engine.scanAll();
   } catch (error) {
     options.log(`initial sync failed: ${error instanceof Error ? error.message : error}`);
     if (options.once) throw error;
@@ -152,7 +152,7 @@ export async function runMount(options: MountOptions): Promise<MountSummary> {
   // produce no events (Deno.watchFs on Linux under bursts).
   const followUps = new Set<ReturnType<typeof setTimeout>>();
   const handleHints = (hints: Iterable<string>, followUp: boolean) => {
-    engine.serialize(() => engine.handleHints(hints)).then((folders) => {
+    engine.handleHints(hints).then((folders) => {
       if (!followUp || folders.length === 0) return;
       for (const delay of [100, 1_000]) {
         const timer = setTimeout(() => {
@@ -176,7 +176,7 @@ export async function runMount(options: MountOptions): Promise<MountSummary> {
   let ticks = 0;
   const scanTimer = setInterval(() => {
     ticks++;
-    engine.serialize(() => engine.scanAll()).catch((error) => options.log(`scan failed: ${error}`));
+    engine.scanAll().catch((error) => options.log(`scan failed: ${error}`));
     if (ticks % FULL_RECONCILE_EVERY === 0) pull(true).catch((error) => options.log(`full reconcile failed: ${error}`));
   }, options.scanIntervalMs ?? options.intervalMs);
   let saving = Promise.resolve();
