@@ -151,17 +151,21 @@ export async function runMount(options: MountOptions): Promise<MountSummary> {
   // A folder that appears is rescanned again shortly after: files written into it before the watcher covered it
   // produce no events (Deno.watchFs on Linux under bursts).
   const followUps = new Set<ReturnType<typeof setTimeout>>();
+  const handling = new Set<Promise<void>>();
+  let stopping = false;
   const handleHints = (hints: Iterable<string>, followUp: boolean) => {
-    engine.handleHints(hints).then((folders) => {
-      if (!followUp || folders.length === 0) return;
+    const work = engine.handleHints(hints).then((folders) => {
+      if (!followUp || stopping || folders.length === 0) return;
       for (const delay of [100, 1_000]) {
         const timer = setTimeout(() => {
           followUps.delete(timer);
-          handleHints(folders, false);
+          if (!stopping) handleHints(folders, false);
         }, delay);
         followUps.add(timer);
       }
     }).catch((error) => options.log(`local change failed: ${error}`));
+    handling.add(work);
+    work.finally(() => handling.delete(work));
   };
   const watcher = new LocalWatcher(options.mountDir, (hints) => handleHints(hints, true));
   const feed = new RemoteFeed(client, {
@@ -176,7 +180,10 @@ export async function runMount(options: MountOptions): Promise<MountSummary> {
   let ticks = 0;
   const scanTimer = setInterval(() => {
     ticks++;
-    engine.scanAll().catch((error) => options.log(`scan failed: ${error}`));
+    if (stopping) return;
+    const scan = engine.scanAll().catch((error) => options.log(`scan failed: ${error}`));
+    handling.add(scan);
+    scan.finally(() => handling.delete(scan));
     if (ticks % FULL_RECONCILE_EVERY === 0) pull(true).catch((error) => options.log(`full reconcile failed: ${error}`));
   }, options.scanIntervalMs ?? options.intervalMs);
   let saving = Promise.resolve();
@@ -193,10 +200,12 @@ export async function runMount(options: MountOptions): Promise<MountSummary> {
     else options.signal.addEventListener("abort", () => resolve(), { once: true });
   });
 
+  stopping = true;
   clearInterval(scanTimer);
   clearInterval(saveTimer);
-  followUps.forEach(clearTimeout);
   await watcher.close();
+  while (handling.size > 0) await Promise.all(handling);
+  followUps.forEach(clearTimeout);
   await feed.close();
   const drained = await queue.drain(options.drainTimeoutMs);
   await queue.close();
