@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { ensureGoMount } from "../../scripts/go_mount.ts";
 import { assertEquals } from "../support/assert.ts";
+import { runRelayfile } from "../support/cli.ts";
 import { apiClient, type ServeProcess, startServeProcess } from "../support/serve_process.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
 import { readTextOrUndefined, waitFor } from "../support/wait.ts";
@@ -45,15 +46,34 @@ async function withGoMount(
   } catch (error) {
     child.kill("SIGKILL");
     await child.status;
-    throw new Error(`${error instanceof Error ? error.message : error}\n--- Go mount log ---\n${await log}`);
+    const served = await serve.stop("SIGTERM");
+    throw new Error(
+      `${error instanceof Error ? error.message : error}\n--- Go mount log ---\n${await log}\n` +
+        `--- server requests ---\n${served.stderr}`,
+    );
   }
   child.kill("SIGTERM");
   await child.status;
   await log;
 }
 
+/**
+ * Waits for the Go mount's second completed cycle. Its watcher can miss a file created right after start-up, and
+ * its later cycles do not rescan the folder, so such a write is never sent (seen in about one run in four): a Go
+ * mount defect this project does not share, worked around here because this test is about the server.
+ */
+async function goMountSettled(mountDir: string): Promise<void> {
+  const reconciledAt = async () => {
+    const state = await readTextOrUndefined(join(mountDir, ".relay/state.json"));
+    return state ? JSON.parse(state).lastSuccessfulReconcileAt as string | undefined : undefined;
+  };
+  let first: string | undefined;
+  await waitFor("the Go mount's first cycle", async () => (first = await reconciledAt()) !== undefined);
+  await waitFor("the Go mount's second cycle", async () => (await reconciledAt()) !== first);
+}
+
 async function seededServer(data: string) {
-  const serve = await startServeProcess(data);
+  const serve = await startServeProcess(data, ["--verbose"]);
   const api = apiClient(serve.url, serve.workspace, serve.token);
   const remote = async (path: string) => {
     const response = await api("GET", `fs/file?path=${path}`);
@@ -69,9 +89,7 @@ const SEED = [
   { path: "/assets/logo.bin", content: btoa(String.fromCharCode(...LOGO)), encoding: "base64" },
 ];
 
-// Polling mode: every tick is a full push-then-pull, so the scenario does not depend on the Go mount's watcher
-// having started (with its WebSocket on, it reconciles only on events, and a local write its watcher misses right
-// after start-up is never pushed — seen in about one run in seven).
+// Polling mode: with its WebSocket on, the Go mount reconciles only on events.
 Deno.test("the Go reference mount pulls, pushes and follows remote changes against relayfile serve", async () => {
   await using data = await usingTempDir();
   await using work = await usingTempDir();
@@ -82,6 +100,7 @@ Deno.test("the Go reference mount pulls, pushes and follows remote changes again
     const local = (path: string) => readTextOrUndefined(join(mountDir, path));
     await waitFor("the initial pull", async () => (await local("docs/deep/a/b/c.md")) === "deep\n");
     assertEquals(await local("docs/readme.md"), "# seeded\n");
+    await goMountSettled(mountDir);
     assertEquals(await Deno.readFile(join(mountDir, "assets/logo.bin")), LOGO);
 
     await Deno.writeTextFile(join(mountDir, "docs/local.md"), "made locally\n");
@@ -132,4 +151,98 @@ Deno.test("the Go reference mount follows remote writes and deletes over the fs/
     await api("DELETE", "fs/file?path=/docs/readme.md", undefined, { "if-match": readme.json.revision });
     await waitFor("a remote delete over the WebSocket", async () => (await local("docs/readme.md")) === undefined);
   });
+});
+
+/** One scenario, run through a mount in `dir`: changes on both sides, then the folder and the server must agree. */
+async function parityScenario(
+  dir: string,
+  api: ReturnType<typeof apiClient>,
+  settled: () => Promise<void>,
+): Promise<Record<string, string>> {
+  const local = (path: string) => readTextOrUndefined(join(dir, path));
+  await waitFor("the initial pull", async () => (await local("docs/deep/a/b/c.md")) === "deep\n");
+  await settled();
+  await Deno.writeTextFile(join(dir, "docs/local.md"), "created here\n");
+  await Deno.writeTextFile(join(dir, "docs/readme.md"), "# edited here\n");
+  await Deno.remove(join(dir, "assets/logo.bin"));
+  await api("POST", "fs/bulk", { files: [{ path: "/docs/remote.md", content: "written on the server\n" }] });
+  const deep = await api("GET", "fs/file?path=/docs/deep/a/b/c.md");
+  await api("DELETE", "fs/file?path=/docs/deep/a/b/c.md", undefined, { "if-match": deep.json.revision });
+  const expected = {
+    "docs/local.md": "created here\n",
+    "docs/readme.md": "# edited here\n",
+    "docs/remote.md": "written on the server\n",
+  };
+  const folder = async () => {
+    const files: Record<string, string> = {};
+    const walk = async (relative: string) => {
+      for await (const entry of Deno.readDir(join(dir, relative))) {
+        const path = relative ? `${relative}/${entry.name}` : entry.name;
+        if (entry.name === ".relay" || entry.name.startsWith(".relayfile")) continue;
+        if (entry.isDirectory) await walk(path);
+        else if (entry.isFile) files[path] = await Deno.readTextFile(join(dir, path));
+      }
+    };
+    await walk("");
+    return Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b)));
+  };
+  const server = async () => {
+    const exported = (await api("GET", "fs/export?format=json&path=/")).json as { path: string; content: string }[];
+    return Object.fromEntries(exported.map((file) => [file.path.slice(1), file.content]));
+  };
+  const agreed = async () =>
+    JSON.stringify(await folder()) === JSON.stringify(expected) &&
+    JSON.stringify(await server()) === JSON.stringify(expected);
+  await waitFor("the folder and the server to agree", agreed).catch(async (error) => {
+    throw new Error(
+      `${error.message}\nfolder: ${JSON.stringify(await folder())}\nserver: ${JSON.stringify(await server())}`,
+    );
+  });
+  return await folder();
+}
+
+Deno.test("our mount and the Go mount reach the same end state from the same scenario", async () => {
+  const { fixedToken, runMount } = await import("../../src/mount/mod.ts");
+  await using data = await usingTempDir();
+  await using work = await usingTempDir();
+  const serve = await startServeProcess(data.path);
+  await using _serve = serve;
+  const tokenFor = async (workspace: string) =>
+    (await runRelayfile(["token", "--data", data.path, "--workspace", workspace], { env: { HOME: data.path } }))
+      .stdout.trim();
+
+  const oursToken = await tokenFor("ws_ours");
+  const oursApi = apiClient(serve.url, "ws_ours", oursToken);
+  await oursApi("POST", "fs/bulk", { files: SEED });
+  const controller = new AbortController();
+  const running = runMount({
+    mountDir: join(work.path, "ours"),
+    server: serve.url,
+    workspace: "ws_ours",
+    remoteRoot: "/",
+    tokens: fixedToken(oursToken),
+    intervalMs: 30_000,
+    websocket: true,
+    once: false,
+    drainTimeoutMs: 5_000,
+    signal: controller.signal,
+    log: () => {},
+  });
+  let ours: Record<string, string>;
+  try {
+    ours = await parityScenario(join(work.path, "ours"), oursApi, () => Promise.resolve());
+  } finally {
+    controller.abort();
+    await running;
+  }
+
+  const goToken = await tokenFor("ws_go");
+  const goApi = apiClient(serve.url, "ws_go", goToken);
+  await goApi("POST", "fs/bulk", { files: SEED });
+  let go: Record<string, string> = {};
+  const goServe = { ...serve, workspace: "ws_go", token: goToken };
+  await withGoMount(goServe, join(work.path, "go"), ["--websocket=false"], async (goDir) => {
+    go = await parityScenario(goDir, goApi, () => goMountSettled(goDir));
+  });
+  assertEquals(go, ours);
 });

@@ -1,0 +1,70 @@
+import { join } from "node:path";
+import { assertEquals, assertIncludes } from "../support/assert.ts";
+import { parseJson, relayfileCommand, runRelayfile } from "../support/cli.ts";
+import { apiClient, startServeProcess } from "../support/serve_process.ts";
+import { usingTempDir } from "../support/temp_dir.ts";
+import { waitFor } from "../support/wait.ts";
+
+Deno.test("mount --once pulls the workspace and registers it, so writeback status WORKSPACE finds it", async () => {
+  await using data = await usingTempDir();
+  await using home = await usingTempDir();
+  await using serve = await startServeProcess(data.path);
+  const api = apiClient(serve.url, serve.workspace, serve.token);
+  await api("POST", "fs/bulk", { files: [{ path: "/docs/a.md", content: "from the server\n" }] });
+  const dir = join(home.path, "work");
+  const mounted = await runRelayfile(["mount", dir, "--server", serve.url, "--token", serve.token, "--once"], {
+    env: { HOME: home.path },
+  });
+  assertEquals(mounted.code, 0, mounted.stderr);
+  assertIncludes(mounted.stderr, `ws_local at ${dir}: 1 files, 0 pending, 0 dead-lettered, 0 conflicts`);
+  assertEquals(await Deno.readTextFile(join(dir, "docs/a.md")), "from the server\n");
+  const catalog = JSON.parse(await Deno.readTextFile(join(home.path, ".relayfile/workspaces.json")));
+  assertEquals(catalog.workspaces[0].localDir, dir);
+  const status = await runRelayfile(["writeback", "status", "ws_local", "--json"], { env: { HOME: home.path } });
+  assertEquals(status.code, 0, status.stderr);
+  assertEquals(parseJson(status.stdout).localDir, dir);
+  const synced = await runRelayfile(["writeback", "status", "--workspace", "ws_local", "/docs/a.md"], {
+    env: { HOME: home.path },
+  });
+  assertEquals([synced.code, synced.stdout], [0, "/docs/a.md\tsynced (rev_1)\n"]);
+});
+
+Deno.test("mount runs until SIGTERM, sends local changes, and exits 0 after draining", async () => {
+  await using data = await usingTempDir();
+  await using home = await usingTempDir();
+  await using serve = await startServeProcess(data.path);
+  const api = apiClient(serve.url, serve.workspace, serve.token);
+  const dir = join(home.path, "work");
+  const child = relayfileCommand(["mount", dir, "--server", serve.url, "--token", serve.token], {
+    env: { HOME: home.path },
+    stdout: "null",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  try {
+    await waitFor("the mount's first sync", async () => {
+      const state = await Deno.readTextFile(join(dir, ".relay/state.json")).catch(() => "");
+      return state.includes('"lastSuccessfulReconcileAt": "');
+    });
+    await Deno.writeTextFile(join(dir, "hello.md"), "hello from the folder\n");
+    await waitFor(
+      "the local file on the server",
+      async () => (await api("GET", "fs/file?path=/hello.md")).json?.content === "hello from the folder\n",
+    );
+  } finally {
+    child.kill("SIGTERM");
+  }
+  const status = await child.status;
+  const log = await stderr;
+  assertEquals(status.code, 0, log);
+  assertIncludes(log, "SIGTERM: stopping; sending what is queued");
+  assertIncludes(log, "1 files, 0 pending, 0 dead-lettered");
+});
+
+Deno.test("mount without a token or workspace is a usage error", async () => {
+  await using home = await usingTempDir();
+  const noToken = await runRelayfile(["mount", join(home.path, "w"), "--once"], { env: { HOME: home.path } });
+  assertEquals(noToken.code, 2);
+  assertIncludes(noToken.stderr, "error: a token is required");
+  const bad = await runRelayfile(["mount", "--interval", "soon"], { env: { HOME: home.path } });
+  assertEquals(bad.code, 2);
+});

@@ -1,0 +1,105 @@
+import { join } from "node:path";
+import { fixedToken, runMount } from "../../src/mount/mod.ts";
+import { assertEquals, assertOk } from "../support/assert.ts";
+import { exists, usingTempDir } from "../support/temp_dir.ts";
+import { waitFor } from "../support/wait.ts";
+import { usingServer, WORKSPACE } from "../server/_server.ts";
+import { mountReady, startMount } from "./_mount.ts";
+
+const once = (url: string, token: string, dir: string, log: string[] = []) =>
+  runMount({
+    mountDir: dir,
+    server: url,
+    workspace: WORKSPACE,
+    remoteRoot: "/",
+    tokens: fixedToken(token),
+    intervalMs: 60_000,
+    websocket: false,
+    once: true,
+    drainTimeoutMs: 5_000,
+    signal: new AbortController().signal,
+    log: (line) => log.push(line),
+  });
+
+Deno.test("remote paths that would leave the folder are skipped and reported; the rest is mounted", async () => {
+  await using work = await usingTempDir();
+  const outside = join(work.path, "outside");
+  const mountDir = join(work.path, "mirror");
+  await Deno.mkdir(outside);
+  await Deno.mkdir(mountDir);
+  await Deno.symlink(outside, join(mountDir, "link"));
+  const hostile = [
+    { path: "/ok.md", revision: "rev_1", content: "fine\n" },
+    { path: "/../escape.md", revision: "rev_2", content: "out\n" },
+    { path: "/a/../../escape2.md", revision: "rev_3", content: "out\n" },
+    { path: "/.relay/state.json", revision: "rev_4", content: "{}" },
+    { path: "/.git/config", revision: "rev_5", content: "[core]" },
+    { path: "/link/through-symlink.md", revision: "rev_6", content: "out\n" },
+    { path: "/nul\u0000.md", revision: "rev_7", content: "x" },
+  ];
+  // A real server that hands out what a hostile or broken server could: ours refuses to store such paths.
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
+    const url = new URL(request.url);
+    if (url.pathname.endsWith("/fs/export")) return Response.json(hostile);
+    if (url.pathname.endsWith("/fs/events")) return Response.json({ events: [], nextCursor: null });
+    return Response.json({ code: "not_found", message: "route not found" }, { status: 404 });
+  });
+  try {
+    const log: string[] = [];
+    await once(`http://127.0.0.1:${server.addr.port}`, "t", mountDir, log);
+    assertEquals(await Deno.readTextFile(join(mountDir, "ok.md")), "fine\n");
+    assertEquals([...Deno.readDirSync(outside)], [], "nothing was written through the symlink");
+    assertEquals(await exists(join(work.path, "escape.md")), false);
+    assertEquals(await exists(join(mountDir, ".git")), false);
+    const state = JSON.parse(await Deno.readTextFile(join(mountDir, ".relay/state.json")));
+    assertEquals(state.remoteRoot, "/", "the mount's own state was not overwritten");
+    assertEquals(state.rejectedRemotePaths, 6);
+    assertEquals(log.filter((line) => line.startsWith("skipped")).length, 6);
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("a restarted mount resumes from its events cursor instead of pulling everything again", async () => {
+  const requests: string[] = [];
+  await using server = await usingServer({ log: (line) => requests.push(line) });
+  await using work = await usingTempDir();
+  const dir = join(work.path, "mirror");
+  await server.write("/a.md", "a\n");
+  await once(server.server.url, server.token, dir);
+  await server.write("/b.md", "written while the mount was down\n");
+  requests.length = 0;
+  await once(server.server.url, server.token, dir);
+  assertEquals(await Deno.readTextFile(join(dir, "b.md")), "written while the mount was down\n");
+  assertEquals(requests.filter((line) => line.includes("/fs/export")), [], "no full pull on restart");
+  assertOk(requests.some((line) => line.includes("/fs/events")));
+});
+
+Deno.test("with a read-only token a local edit is restored once from the server and never sent", async () => {
+  const requests: string[] = [];
+  await using server = await usingServer({ log: (line) => requests.push(line) });
+  await using work = await usingTempDir();
+  await server.write("/docs/r.md", "server copy\n");
+  const readOnly = await server.server.mintToken({ workspace: WORKSPACE, scopes: ["fs:read"] });
+  await using mount = startMount({
+    url: server.server.url,
+    workspace: WORKSPACE,
+    token: readOnly,
+    dir: join(work.path, "m"),
+  });
+  await mountReady(mount);
+  requests.length = 0;
+  const file = join(mount.dir, "docs/r.md");
+  assertEquals((await Deno.stat(file)).mode! & 0o777, 0o444, "read-only files are mounted read-only");
+  await Deno.chmod(file, 0o644);
+  await Deno.writeTextFile(file, "local edit\n");
+  await waitFor("the restore", async () => (await mount.local("docs/r.md")) === "server copy\n");
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assertEquals(requests.filter((line) => line.startsWith("POST") && line.includes("/fs/bulk ")), []);
+  assertEquals(
+    requests.filter((line) => line.includes("/fs/file") && line.startsWith("GET")).length,
+    1,
+    "restored once",
+  );
+  assertOk(mount.logs.some((line) => line.startsWith("WRITE_REVERTED /docs/r.md")));
+});
