@@ -13,10 +13,16 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const dir = dirname(path);
   await Deno.mkdir(dir, { recursive: true });
-  const temp = join(dir, `.${basename(path)}.tmp-${crypto.randomUUID()}`);
+  await replaceFile(path, data, options.mode ?? 0o644);
+  await syncDirectory(dir);
+}
+
+/** Temp file beside `path`, written and fsynced, renamed over it. The folder's fsync is the caller's. */
+async function replaceFile(path: string, data: Uint8Array | string, mode: number): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.tmp-${crypto.randomUUID()}`);
   const bytes = typeof data === "string" ? encoder.encode(data) : data;
   try {
-    const file = await Deno.open(temp, { write: true, createNew: true, mode: options.mode ?? 0o644 });
+    const file = await Deno.open(temp, { write: true, createNew: true, mode });
     try {
       let written = 0;
       while (written < bytes.length) written += await file.write(bytes.subarray(written));
@@ -29,7 +35,6 @@ export async function writeFileAtomic(
     await Deno.remove(temp).catch(() => {});
     throw error;
   }
-  await syncDirectory(dir);
 }
 
 /**
@@ -46,22 +51,7 @@ export async function writeFilesAtomic(
   const worker = async () => {
     while (next < files.length) {
       const file = files[next++]!;
-      const temp = join(dirname(file.path), `.${basename(file.path)}.tmp-${crypto.randomUUID()}`);
-      const bytes = typeof file.data === "string" ? encoder.encode(file.data) : file.data;
-      try {
-        const handle = await Deno.open(temp, { write: true, createNew: true, mode: 0o644 });
-        try {
-          let written = 0;
-          while (written < bytes.length) written += await handle.write(bytes.subarray(written));
-          await handle.sync();
-        } finally {
-          handle.close();
-        }
-        await Deno.rename(temp, file.path);
-      } catch (error) {
-        await Deno.remove(temp).catch(() => {});
-        throw error;
-      }
+      await replaceFile(file.path, file.data, 0o644);
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 64, files.length) }, worker));

@@ -9,7 +9,7 @@ import { sha256Hex } from "../writeback/blobs.ts";
 import { listConflicts } from "../writeback/conflicts.ts";
 import type { WritebackOp } from "../writeback/op.ts";
 import type { LocalChange, WritebackQueue } from "../writeback/queue.ts";
-import { contentTypeFor, fromWire, toWire } from "./content.ts";
+import { contentTypeFor, fromWire, toWire } from "../remote/content.ts";
 import { decideLocal, decideRemoteDelete, decideRemoteFile, type PathFacts } from "./decide.ts";
 import { isIgnored } from "./ignore.ts";
 import {

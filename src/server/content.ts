@@ -1,4 +1,5 @@
 /** File content on the wire: UTF-8 text, or base64 (`encoding: "base64"`). Pure. */
+import { decodeBase64 } from "../remote/content.ts";
 import { HttpProblem } from "./http.ts";
 import type { StoredFile } from "./store.ts";
 
@@ -13,17 +14,12 @@ export function storedEncoding(encoding: unknown): "" | "base64" | undefined {
   return lower === "base64" ? "base64" : undefined;
 }
 
-/** Standard base64, padded or not (the reference accepts both). Returns the canonical padded form. */
+/** Standard base64, padded or not (the reference accepts both), in its canonical padded form. */
 export function canonicalBase64(content: string): string | undefined {
-  const compact = content.replace(/\s+/g, "");
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.replace(/=+$/, "").length % 4 === 1) return undefined;
-  try {
-    const padded = compact.replace(/=+$/, "").padEnd(Math.ceil(compact.replace(/=+$/, "").length / 4) * 4, "=");
-    atob(padded);
-    return padded;
-  } catch {
-    return undefined;
-  }
+  const bytes = decodeBase64(content);
+  if (bytes === undefined) return undefined;
+  const unpadded = content.replace(/\s+/g, "").replace(/=+$/, "");
+  return unpadded.padEnd(Math.ceil(unpadded.length / 4) * 4, "=");
 }
 
 /** The content to store, or 400 `invalid input` for a bad encoding or undecodable base64. */
@@ -36,18 +32,20 @@ export function decodeWireContent(content: unknown, encoding: unknown): { conten
   return { content: canonical, encoding: "base64" };
 }
 
-/** The File object of `GET fs/file` and `fs/export` (spec §1.7.2). */
-export function fileDocument(file: StoredFile): Record<string, unknown> {
+/** A file's content fields on the wire (`fs/bulk-read` answers these). */
+export function fileContent(file: StoredFile): Record<string, unknown> {
   return {
     path: file.path,
     revision: file.revision,
     contentType: file.contentType,
     content: file.content,
     ...(file.encoding ? { encoding: file.encoding } : {}),
-    provider: file.provider,
-    lastEditedAt: file.updatedAt,
-    semantics: {},
   };
+}
+
+/** The File object of `GET fs/file` and `fs/export` (spec §1.7.2). */
+export function fileDocument(file: StoredFile): Record<string, unknown> {
+  return { ...fileContent(file), provider: file.provider, lastEditedAt: file.updatedAt, semantics: {} };
 }
 
 /** The first 4000 bytes of the current content, for a conflict answer. */

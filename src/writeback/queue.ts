@@ -5,6 +5,7 @@
  */
 import { HttpError, NetworkError } from "../remote/errors.ts";
 import type { RelayfileClient } from "../remote/client.ts";
+import { fromWire, toWire } from "../remote/content.ts";
 import type { BulkFile } from "../remote/wire.ts";
 import { putBlob, readBlob } from "./blobs.ts";
 import { classifyFailure, nextActionFor } from "./classify.ts";
@@ -478,7 +479,7 @@ export class WritebackQueue {
       ? "unknown"
       : classifyFailure(failure.status, failure.code);
     if (op.payload) {
-      const bytes = decodePayload(op.payload);
+      const bytes = fromWire(op.payload.content, op.payload.encoding);
       if (bytes) await putBlob(this.#mountDir, bytes);
     }
     const record = deadLetterOf(op, {
@@ -504,9 +505,7 @@ export class WritebackQueue {
     if (op.payload) return op.payload;
     if (op.contentHash === null) return undefined;
     const bytes = await readBlob(this.#mountDir, op.contentHash).catch(() => undefined);
-    if (!bytes) return undefined;
-    const text = isUtf8Text(bytes);
-    return text !== undefined ? { content: text, encoding: "" } : { content: toBase64(bytes), encoding: "base64" };
+    return bytes ? toWire(bytes, op.contentType ?? "application/octet-stream") : undefined;
   }
 }
 
@@ -525,29 +524,4 @@ function failureOf(error: unknown): Failure {
 
 function isTransient(failure: Failure): boolean {
   return classifyFailure(failure.status, failure.code) === "transient";
-}
-
-function decodePayload(payload: { content: string; encoding: "" | "base64" }): Uint8Array | undefined {
-  if (payload.encoding === "") return new TextEncoder().encode(payload.content);
-  try {
-    return Uint8Array.from(atob(payload.content), (char) => char.charCodeAt(0));
-  } catch {
-    return undefined;
-  }
-}
-
-function isUtf8Text(bytes: Uint8Array): string | undefined {
-  try {
-    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    // deno-lint-ignore no-control-regex
-    return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text) ? undefined : text;
-  } catch {
-    return undefined;
-  }
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
 }

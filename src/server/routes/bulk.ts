@@ -3,7 +3,7 @@
  * failure for one bad file (spec §1.7.5, §5.2): per-file `ifMatch` gives a per-file `conflict`, a repeated
  * `contentIdentity` returns the first write's result instead of writing again.
  */
-import { decodeWireContent, DEFAULT_CONTENT_TYPE } from "../content.ts";
+import { decodeWireContent, DEFAULT_CONTENT_TYPE, fileContent } from "../content.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpProblem, jsonResponse, normalizeIfMatch, readJsonObject } from "../http.ts";
 import { invalidPathReason, normalizeStorePath } from "../paths.ts";
@@ -138,13 +138,7 @@ export async function bulkRead(context: RequestContext): Promise<Response> {
     if (!scopeAllows(context.principal.scopes, "fs:read", path)) return error(403, "forbidden", "file access denied");
     const file = context.store.getFile(context.workspace, path);
     if (!file) return error(404, "not_found", "not found");
-    return {
-      path: file.path,
-      revision: file.revision,
-      contentType: file.contentType,
-      content: file.content,
-      ...(file.encoding ? { encoding: file.encoding } : {}),
-    };
+    return fileContent(file);
   });
   return jsonResponse(200, { files });
 }

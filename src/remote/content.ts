@@ -1,4 +1,4 @@
-/** Local bytes ⇄ wire content (spec §2.11), pure. Hashes are always over the raw bytes. */
+/** Bytes ⇄ wire content (spec §2.11), pure. Hashes are always over the raw bytes. */
 
 const TYPES: Record<string, string> = {
   md: "text/markdown",
@@ -66,10 +66,17 @@ export function toWire(bytes: Uint8Array, contentType: string): { content: strin
 /** Wire content → bytes; base64 padded or not. `undefined` when base64 does not decode. */
 export function fromWire(content: string, encoding: string): Uint8Array | undefined {
   if (encoding.trim().toLowerCase() !== "base64") return new TextEncoder().encode(content);
-  const compact = content.replace(/\s+/g, "").replace(/=+$/, "");
-  if (!/^[A-Za-z0-9+/]*$/.test(compact) || compact.length % 4 === 1) return undefined;
+  return decodeBase64(content);
+}
+
+/** Standard base64, padded or not, whitespace ignored (as the reference accepts it); `undefined` when invalid. */
+export function decodeBase64(text: string): Uint8Array | undefined {
+  const compact = text.replace(/\s+/g, "");
+  const unpadded = compact.replace(/={1,2}$/, "");
+  if (!/^[A-Za-z0-9+/]*$/.test(unpadded) || unpadded.length % 4 === 1) return undefined;
+  if (compact.length !== unpadded.length && compact.length % 4 !== 0) return undefined;
   try {
-    return Uint8Array.from(atob(compact.padEnd(Math.ceil(compact.length / 4) * 4, "=")), (c) => c.charCodeAt(0));
+    return Uint8Array.from(atob(unpadded.padEnd(Math.ceil(unpadded.length / 4) * 4, "=")), (c) => c.charCodeAt(0));
   } catch {
     return undefined;
   }
