@@ -79,6 +79,14 @@ export class CannotError extends RelayfileError {
   }
 }
 
+/** `--wait` ran out of time. */
+export class WaitTimeoutError extends RelayfileError {
+  constructor(message: string, options: RelayfileErrorOptions = {}) {
+    super(message, ExitCode.timeout, options);
+    this.name = "WaitTimeoutError";
+  }
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

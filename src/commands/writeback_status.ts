@@ -1,11 +1,12 @@
-import { Command } from "@commander-js/extra-typings";
-import { ExitCode } from "../errors.ts";
+import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
+import { formatAge, parseDuration } from "../duration.ts";
+import { ExitCode, WaitTimeoutError } from "../errors.ts";
 import { remotePathFromArgument } from "../remote/paths.ts";
 import { formatPathStatus, formatStatus, pathStatuses, statusDocument, summarize } from "../writeback/mod.ts";
 import type { CommandContext } from "./_context.ts";
 import { dirOption, jsonOption, workspaceOption } from "./_options.ts";
 import { printError, printJson } from "./_output.ts";
-import { openWritebackTarget } from "./_writeback_target.ts";
+import { openWritebackTarget, type WritebackTarget } from "./_writeback_target.ts";
 
 export function writebackStatusCommand({ io, exit }: CommandContext) {
   return new Command("status")
@@ -18,24 +19,40 @@ export function writebackStatusCommand({ io, exit }: CommandContext) {
     .addOption(jsonOption())
     .addOption(dirOption())
     .addOption(workspaceOption("workspace name or id; then every argument is a PATH"))
+    .option(
+      "--wait [duration]",
+      "first wait until nothing is queued or in flight (default limit 10m); exit 4 if it is not drained in time",
+      waitArgument,
+    )
     .addHelpText(
       "after",
       "\nExit codes: 0 nothing actionable, 1 dead-lettered ops or unreadable records (or a PATH not synced),\n" +
-        "2 usage error, 3 no such mount.",
+        "2 usage error, 3 no such mount, 4 --wait ran out of time.",
     )
     .action(async (workspaceArg, pathArgs, options) => {
       // With --dir or --workspace the mount is named, so every positional argument is a PATH.
       const named = options.dir !== undefined || options.workspace !== undefined;
       const workspace = named ? undefined : workspaceArg;
       const paths = named && workspaceArg !== undefined ? [workspaceArg, ...pathArgs] : pathArgs;
-      const target = await openWritebackTarget(io, options, workspace);
+      let target = await openWritebackTarget(io, options, workspace);
+      if (options.wait !== undefined) {
+        const limitMs = options.wait === true ? DEFAULT_WAIT_MS : options.wait;
+        const deadline = io.now().getTime() + limitMs;
+        while (target.snapshot.queued.length > 0 && io.now().getTime() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+          target = await openWritebackTarget(io, options, workspace);
+        }
+        if (target.snapshot.queued.length > 0) {
+          if (options.json) printJson(io, statusDocument(summarize(target.snapshot, statusContext(target, io.now()))));
+          else io.stdout(formatStatus(summarize(target.snapshot, statusContext(target, io.now()))));
+          throw new WaitTimeoutError(
+            `still ${target.snapshot.queued.length} queued after waiting ${formatAge(limitMs)}`,
+            { hint: "is relayfile mount running for this folder? it is what sends queued changes" },
+          );
+        }
+      }
       const now = io.now();
-      const report = summarize(target.snapshot, {
-        workspaceId: target.workspaceId,
-        workspaceName: target.workspaceName,
-        localDir: target.mountDir,
-        now: now.getTime(),
-      });
+      const report = summarize(target.snapshot, statusContext(target, now));
 
       if (paths.length > 0) {
         const remoteRoot = target.snapshot.state?.remoteRoot ?? "/";
@@ -65,4 +82,22 @@ export function writebackStatusCommand({ io, exit }: CommandContext) {
         exit(ExitCode.actionable);
       }
     });
+}
+
+const DEFAULT_WAIT_MS = 10 * 60_000;
+const WAIT_POLL_MS = 200;
+
+function statusContext(target: WritebackTarget, now: Date) {
+  return {
+    workspaceId: target.workspaceId,
+    workspaceName: target.workspaceName,
+    localDir: target.mountDir,
+    now: now.getTime(),
+  };
+}
+
+function waitArgument(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) throw new InvalidArgumentError("expected a duration such as 30s or 5m");
+  return ms;
 }
