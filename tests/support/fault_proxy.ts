@@ -1,0 +1,72 @@
+/**
+ * A reverse proxy in front of a real server that injects faults: a status (with `Retry-After`), a delay, or a
+ * dropped connection, for requests a rule matches, a given number of times. Real HTTP on a free port.
+ */
+
+export type Fault =
+  | { status: number; retryAfter?: string; body?: unknown }
+  | { delayMs: number }
+  | { drop: true };
+
+export interface FaultRule {
+  /** Method and path (`POST /fs/bulk`) must contain this; the request body too, when `bodyIncludes` is set. */
+  route: string;
+  bodyIncludes?: string;
+  /** How many matching requests get the fault (default: all). */
+  times?: number;
+  fault: Fault;
+}
+
+export interface FaultProxy extends AsyncDisposable {
+  url: string;
+  rules: FaultRule[];
+  /** Every request seen: `METHOD /path -> status` (`dropped` for dropped ones). */
+  log: string[];
+}
+
+export function startFaultProxy(target: string): FaultProxy {
+  const rules: FaultRule[] = [];
+  const log: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (request) => {
+    const url = new URL(request.url);
+    const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
+    const text = body ? new TextDecoder().decode(body) : "";
+    const route = `${request.method} ${url.pathname}`;
+    const rule = rules.find((candidate) =>
+      route.includes(candidate.route) &&
+      (candidate.bodyIncludes === undefined || text.includes(candidate.bodyIncludes)) &&
+      (candidate.times === undefined || candidate.times > 0)
+    );
+    if (rule) {
+      if (rule.times !== undefined) rule.times--;
+      const fault = rule.fault;
+      if ("drop" in fault) {
+        log.push(`${route} -> dropped`);
+        return new Response(new ReadableStream({ start: (controller) => controller.error(new Error("dropped")) }));
+      }
+      if ("status" in fault) {
+        log.push(`${route} -> ${fault.status}`);
+        return Response.json(fault.body ?? { code: "injected", message: `injected ${fault.status}` }, {
+          status: fault.status,
+          headers: fault.retryAfter ? { "retry-after": fault.retryAfter } : {},
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    }
+    const headers = new Headers(request.headers);
+    headers.delete("host");
+    const response = await fetch(`${target}${url.pathname}${url.search}`, {
+      method: request.method,
+      headers,
+      ...(body ? { body } : {}),
+    });
+    log.push(`${route} -> ${response.status}`);
+    return new Response(await response.arrayBuffer(), { status: response.status, headers: response.headers });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    rules,
+    log,
+    [Symbol.asyncDispose]: () => server.shutdown(),
+  };
+}

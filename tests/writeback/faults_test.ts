@@ -1,0 +1,142 @@
+/**
+ * Writeback under injected faults, through a proxy in front of a real server, with the real daemon and real files:
+ * every write ends on the server or in a dead-letter record whose retry puts it there, batch-mates of a poisoned file
+ * land, and the request count stays bounded.
+ */
+import { join } from "node:path";
+import { DEFAULT_POLICY } from "../../src/writeback/policy.ts";
+import { assertEquals, assertOk } from "../support/assert.ts";
+import { parseJson, runRelayfile } from "../support/cli.ts";
+import { startFaultProxy } from "../support/fault_proxy.ts";
+import { usingTempDir } from "../support/temp_dir.ts";
+import { waitFor } from "../support/wait.ts";
+import { usingServer, WORKSPACE } from "../server/_server.ts";
+import { mountReady, startMount } from "../mount/_mount.ts";
+
+const FAST_POLICY = { ...DEFAULT_POLICY, baseMs: 20, capMs: 200 };
+
+async function setup() {
+  const server = await usingServer();
+  const proxy = startFaultProxy(server.server.url);
+  const work = await usingTempDir();
+  const mount = startMount({
+    url: proxy.url,
+    workspace: WORKSPACE,
+    token: server.token,
+    dir: join(work.path, "m"),
+    websocket: false,
+    policy: FAST_POLICY,
+  });
+  await mountReady(mount);
+  const remote = async (path: string) => {
+    const response = await server.api("GET", `fs/file?path=${path}`);
+    return response.status === 200 ? response.json.content as string : undefined;
+  };
+  const writeTen = async (names: string[]) => {
+    await Deno.mkdir(join(mount.dir, "batch"), { recursive: true });
+    await Promise.all(
+      names.map((name) => Deno.writeTextFile(join(mount.dir, `batch/${name}`), `content of ${name}\n`)),
+    );
+  };
+  const bulkRequests = () => proxy.log.filter((line) => line.startsWith("POST") && line.includes("/fs/bulk ")).length;
+  return {
+    server,
+    proxy,
+    mount,
+    remote,
+    writeTen,
+    bulkRequests,
+    [Symbol.asyncDispose]: async () => {
+      await mount.stop().catch(() => {});
+      await proxy[Symbol.asyncDispose]();
+      await server[Symbol.asyncDispose]();
+      await work[Symbol.asyncDispose]();
+    },
+  };
+}
+
+const TEN = Array.from({ length: 10 }, (_, i) => `f${i}.md`);
+
+Deno.test("a 500 outage that recovers: every file lands by itself, with a bounded number of requests", async () => {
+  await using s = await setup();
+  s.proxy.rules.push({ route: "POST /v1/workspaces/ws_test/fs/bulk", times: 4, fault: { status: 503 } });
+  await s.writeTen(TEN);
+  await waitFor("all ten files after the outage", async () => {
+    for (const name of TEN) if ((await s.remote(`/batch/${name}`)) !== `content of ${name}\n`) return false;
+    return true;
+  });
+  // Without backoff this would be a hot loop of hundreds of requests.
+  assertOk(s.bulkRequests() <= 30, `bulk requests: ${s.bulkRequests()}`);
+  const summary = await s.mount.stop();
+  assertEquals([summary.pending, summary.deadLettered], [0, 0]);
+});
+
+Deno.test("429 with Retry-After is honoured, and dropped connections are retried", async () => {
+  await using s = await setup();
+  s.proxy.rules.push(
+    { route: "POST /v1/workspaces/ws_test/fs/bulk", times: 1, fault: { status: 429, retryAfter: "1" } },
+    { route: "POST /v1/workspaces/ws_test/fs/bulk", times: 2, fault: { drop: true } },
+  );
+  await s.writeTen(TEN);
+  await waitFor("all ten files", async () => {
+    for (const name of TEN) if ((await s.remote(`/batch/${name}`)) !== `content of ${name}\n`) return false;
+    return true;
+  });
+  const summary = await s.mount.stop();
+  assertEquals([summary.pending, summary.deadLettered], [0, 0]);
+  assertOk(s.proxy.log.includes("POST /v1/workspaces/ws_test/fs/bulk -> 429"));
+  assertOk(s.proxy.log.includes("POST /v1/workspaces/ws_test/fs/bulk -> dropped"));
+});
+
+Deno.test("a 413 file among nine good ones: the nine land, it is dead-lettered, retry puts it there", async () => {
+  await using s = await setup();
+  s.proxy.rules.push({
+    route: "POST /v1/workspaces/ws_test/fs/bulk",
+    bodyIncludes: "poison.md",
+    fault: { status: 413, body: { code: "payload_too_large", message: "request body exceeds configured limit" } },
+  });
+  await s.writeTen([...TEN.slice(0, 9), "poison.md"]);
+  await waitFor("the nine batch-mates", async () => (await s.remote("/batch/f8.md")) === "content of f8.md\n");
+  for (const name of TEN.slice(0, 9)) assertEquals(await s.remote(`/batch/${name}`), `content of ${name}\n`);
+  const deadLetters = join(s.mount.dir, ".relay/dead-letter");
+  await waitFor("the dead letter", () => [...Deno.readDirSync(deadLetters)].length === 1);
+  assertEquals((await s.mount.stop()).deadLettered, 1);
+  const status = await runRelayfile(["writeback", "status", "--json", "--dir", s.mount.dir]);
+  assertEquals(status.code, 1);
+  const [dead] = parseJson(status.stdout).deadLettered as {
+    opId: string;
+    path: string;
+    lastStatus: number;
+    nextAction: string;
+  }[];
+  assertEquals([dead!.path, dead!.lastStatus, dead!.nextAction], ["/batch/poison.md", 413, "fix-payload"]);
+  assertEquals(await s.remote("/batch/poison.md"), undefined);
+
+  s.proxy.rules.length = 0; // the limit was raised
+  const retry = await runRelayfile(["writeback", "retry", "--opId", dead!.opId, "--dir", s.mount.dir]);
+  assertEquals(retry.code, 0, retry.stderr);
+  const again = await runRelayfile(
+    ["mount", s.mount.dir, "--server", s.proxy.url, "--token", s.server.token, "--workspace", WORKSPACE, "--once"],
+  );
+  assertEquals(again.code, 0, again.stderr);
+  assertEquals(await s.remote("/batch/poison.md"), "content of poison.md\n");
+});
+
+Deno.test("a 403 on one path dead-letters it for an admin, and its batch-mates land", async () => {
+  await using s = await setup();
+  s.proxy.rules.push({
+    route: "POST /v1/workspaces/ws_test/fs/bulk",
+    bodyIncludes: "secret.md",
+    fault: { status: 403, body: { code: "forbidden", message: "missing required scope: fs:write" } },
+  });
+  await s.writeTen([...TEN.slice(0, 9), "secret.md"]);
+  await waitFor("the nine batch-mates", async () => (await s.remote("/batch/f8.md")) === "content of f8.md\n");
+  const deadLetters = join(s.mount.dir, ".relay/dead-letter");
+  await waitFor("the dead letter", () => [...Deno.readDirSync(deadLetters)].length === 1);
+  const summary = await s.mount.stop();
+  assertEquals(summary.deadLettered, 1);
+  const list = await runRelayfile(["writeback", "list", "--json", "--state", "dead", "--dir", s.mount.dir]);
+  const [dead] = parseJson(list.stdout).ops as { path: string; nextAction: string }[];
+  assertEquals([dead!.path, dead!.nextAction], ["/batch/secret.md", "contact-admin"]);
+  assertEquals(await Deno.readTextFile(join(s.mount.dir, "batch/secret.md")), "content of secret.md\n", "kept locally");
+});
