@@ -15,6 +15,16 @@ import { mountReady, startMount } from "../mount/_mount.ts";
 
 const FAST_POLICY = { ...DEFAULT_POLICY, baseMs: 20, capMs: 200 };
 
+/** Records in a folder; 0 while the folder does not exist yet. */
+function recordsIn(dir: string): number {
+  try {
+    return [...Deno.readDirSync(dir)].filter((entry) => entry.name.endsWith(".json")).length;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return 0;
+    throw error;
+  }
+}
+
 async function setup() {
   const server = await usingServer();
   const proxy = startFaultProxy(server.server.url);
@@ -96,10 +106,12 @@ Deno.test("a 413 file among nine good ones: the nine land, it is dead-lettered, 
     fault: { status: 413, body: { code: "payload_too_large", message: "request body exceeds configured limit" } },
   });
   await s.writeTen([...TEN.slice(0, 9), "poison.md"]);
-  await waitFor("the nine batch-mates", async () => (await s.remote("/batch/f8.md")) === "content of f8.md\n");
-  for (const name of TEN.slice(0, 9)) assertEquals(await s.remote(`/batch/${name}`), `content of ${name}\n`);
+  await waitFor("the nine batch-mates", async () => {
+    for (const name of TEN.slice(0, 9)) if ((await s.remote(`/batch/${name}`)) !== `content of ${name}\n`) return false;
+    return true;
+  });
   const deadLetters = join(s.mount.dir, ".relay/dead-letter");
-  await waitFor("the dead letter", () => [...Deno.readDirSync(deadLetters)].length === 1);
+  await waitFor("the dead letter", () => recordsIn(deadLetters) === 1);
   assertEquals((await s.mount.stop()).deadLettered, 1);
   const status = await runRelayfile(["writeback", "status", "--json", "--dir", s.mount.dir]);
   assertEquals(status.code, 1);
@@ -130,13 +142,113 @@ Deno.test("a 403 on one path dead-letters it for an admin, and its batch-mates l
     fault: { status: 403, body: { code: "forbidden", message: "missing required scope: fs:write" } },
   });
   await s.writeTen([...TEN.slice(0, 9), "secret.md"]);
-  await waitFor("the nine batch-mates", async () => (await s.remote("/batch/f8.md")) === "content of f8.md\n");
+  await waitFor("the nine batch-mates", async () => {
+    for (const name of TEN.slice(0, 9)) if ((await s.remote(`/batch/${name}`)) !== `content of ${name}\n`) return false;
+    return true;
+  });
   const deadLetters = join(s.mount.dir, ".relay/dead-letter");
-  await waitFor("the dead letter", () => [...Deno.readDirSync(deadLetters)].length === 1);
+  await waitFor("the dead letter", () => recordsIn(deadLetters) === 1);
   const summary = await s.mount.stop();
   assertEquals(summary.deadLettered, 1);
   const list = await runRelayfile(["writeback", "list", "--json", "--state", "dead", "--dir", s.mount.dir]);
   const [dead] = parseJson(list.stdout).ops as { path: string; nextAction: string }[];
   assertEquals([dead!.path, dead!.nextAction], ["/batch/secret.md", "contact-admin"]);
   assertEquals(await Deno.readTextFile(join(s.mount.dir, "batch/secret.md")), "content of secret.md\n", "kept locally");
+});
+
+Deno.test("a 401 after the credentials file was rotated: the token is re-read and the write goes through", async () => {
+  const { fileToken, runMount } = await import("../../src/mount/mod.ts");
+  await using server = await usingServer();
+  await using proxy = startFaultProxy(server.server.url);
+  await using work = await usingTempDir();
+  const creds = join(work.path, "creds.json");
+  await Deno.writeTextFile(creds, JSON.stringify({ server: proxy.url, token: server.token }));
+  const controller = new AbortController();
+  const dir = join(work.path, "m");
+  const running = runMount({
+    mountDir: dir,
+    server: proxy.url,
+    workspace: WORKSPACE,
+    remoteRoot: "/",
+    tokens: await fileToken(creds),
+    intervalMs: 60_000,
+    websocket: false,
+    once: false,
+    drainTimeoutMs: 5_000,
+    signal: controller.signal,
+    log: () => {},
+    policy: FAST_POLICY,
+  });
+  try {
+    await waitFor(
+      "the first sync",
+      async () =>
+        (await Deno.readTextFile(join(dir, ".relay/state.json")).catch(() => "")).includes(
+          '"lastSuccessfulReconcileAt": "',
+        ),
+    );
+    const rotated = await server.server.mintToken({ workspace: WORKSPACE, agent: "rotated" });
+    await Deno.writeTextFile(creds, JSON.stringify({ server: proxy.url, token: rotated }));
+    proxy.rules.push({ route: "POST /v1/workspaces/ws_test/fs/bulk", times: 1, fault: { status: 401 } });
+    await Deno.writeTextFile(join(dir, "after-rotation.md"), "sent with the new token\n");
+    await waitFor(
+      "the write",
+      async () =>
+        (await server.api("GET", "fs/file?path=/after-rotation.md")).json?.content === "sent with the new token\n",
+    );
+  } finally {
+    controller.abort();
+  }
+  const summary = await running;
+  assertEquals(summary.deadLettered, 0);
+});
+
+Deno.test("a 401 with no new token is dead-lettered for re-authentication", async () => {
+  await using s = await setup();
+  s.proxy.rules.push({ route: "POST /v1/workspaces/ws_test/fs/bulk", fault: { status: 401 } });
+  await s.writeTen(["needs-login.md"]);
+  const deadLetters = join(s.mount.dir, ".relay/dead-letter");
+  await waitFor("the dead letter", () => recordsIn(deadLetters) === 1);
+  await s.mount.stop();
+  const list = parseJson((await runRelayfile(["writeback", "list", "--json", "--dir", s.mount.dir])).stdout);
+  assertEquals((list.ops as { nextAction: string }[])[0]?.nextAction, "reauth");
+});
+
+Deno.test("an outage longer than the attempt budget dead-letters the files; retry --all delivers them after", async () => {
+  await using server = await usingServer();
+  await using proxy = startFaultProxy(server.server.url);
+  await using work = await usingTempDir();
+  const mount = startMount({
+    url: proxy.url,
+    workspace: WORKSPACE,
+    token: server.token,
+    dir: join(work.path, "m"),
+    websocket: false,
+    policy: { ...FAST_POLICY, maxAttempts: 3 },
+  });
+  await mountReady(mount);
+  proxy.rules.push({ route: "POST /v1/workspaces/ws_test/fs/bulk", fault: { status: 503 } });
+  await Deno.mkdir(join(mount.dir, "batch"));
+  await Promise.all(TEN.map((name) => Deno.writeTextFile(join(mount.dir, `batch/${name}`), `content of ${name}\n`)));
+  const deadLetters = join(mount.dir, ".relay/dead-letter");
+  await waitFor("ten dead letters", () => recordsIn(deadLetters) === 10);
+  const summary = await mount.stop();
+  assertEquals([summary.deadLettered, summary.pending], [10, 0]);
+  const bulk = proxy.log.filter((line) => line.includes("/fs/bulk ")).length;
+  assertOk(bulk <= 30, `bulk requests during the outage: ${bulk}`);
+  const status = await runRelayfile(["writeback", "status", "--json", "--dir", mount.dir]);
+  assertEquals(status.code, 1);
+  assertOk(
+    (parseJson(status.stdout).deadLettered as { nextAction: string }[]).every((entry) => entry.nextAction === "retry"),
+  );
+
+  proxy.rules.length = 0; // the outage is over
+  assertEquals((await runRelayfile(["writeback", "retry", "--all", "--dir", mount.dir])).code, 0);
+  const again = await runRelayfile(
+    ["mount", mount.dir, "--server", proxy.url, "--token", server.token, "--workspace", WORKSPACE, "--once"],
+  );
+  assertEquals(again.code, 0, again.stderr);
+  for (const name of TEN) {
+    assertEquals((await server.api("GET", `fs/file?path=/batch/${name}`)).json.content, `content of ${name}\n`);
+  }
 });
