@@ -3,6 +3,7 @@
  * dead-letter record it becomes when it cannot get there. Pure: time is passed in.
  */
 import type { Classification, NextAction } from "./classify.ts";
+import type { Decision, Failure } from "./policy.ts";
 
 export const OP_KINDS = ["create", "update", "delete"] as const;
 export type OpKind = typeof OP_KINDS[number];
@@ -141,4 +142,57 @@ export function requeue(
   };
   if (record.contentType !== undefined) op.contentType = record.contentType;
   return op;
+}
+
+/** What became of an op after an attempt failed: it stays in the outbox in a new state, or it is settled. */
+export type AfterFailure =
+  | { outcome: "retry_wait"; op: WritebackOp }
+  /** Re-read the token and send again at once (a 401 with a rotated token). */
+  | { outcome: "resend"; op: WritebackOp }
+  | { outcome: "conflict"; op: WritebackOp }
+  | { outcome: "dead_lettered"; op: WritebackOp; classification: Classification; nextAction: NextAction };
+
+/**
+ * The op's transition after a failed attempt, pure: one more attempt in its history, then the state the policy's
+ * decision leads to. `tokenChanged` says whether re-reading the token source found a new one (for `reauth`).
+ */
+export function afterFailure(
+  op: WritebackOp,
+  failure: Failure,
+  decision: Decision,
+  context: { now: number; tokenChanged?: boolean },
+): AfterFailure {
+  const at = new Date(context.now).toISOString();
+  const attempted: WritebackOp = {
+    ...op,
+    attempts: op.attempts + 1,
+    updatedAt: at,
+    history: appendAttempt(op.history, {
+      at,
+      status: failure.status,
+      ...(failure.code ? { code: failure.code } : {}),
+      error: failure.message,
+    }),
+  };
+  delete attempted.notBefore;
+  switch (decision.action) {
+    case "retry":
+      return {
+        outcome: "retry_wait",
+        op: { ...attempted, state: "retry_wait", notBefore: new Date(decision.notBefore).toISOString() },
+      };
+    case "conflict":
+      return { outcome: "conflict", op: attempted };
+    case "reauth":
+      return context.tokenChanged
+        ? { outcome: "resend", op: { ...attempted, state: "pending" } }
+        : { outcome: "dead_lettered", op: attempted, classification: "unauthorized", nextAction: "reauth" };
+    case "dead_letter":
+      return {
+        outcome: "dead_lettered",
+        op: attempted,
+        classification: decision.classification,
+        nextAction: decision.nextAction,
+      };
+  }
 }

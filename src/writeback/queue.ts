@@ -8,11 +8,11 @@ import type { RelayfileClient } from "../remote/client.ts";
 import { fromWire, toWire } from "../remote/content.ts";
 import type { BulkFile } from "../remote/wire.ts";
 import { putBlob, readBlob } from "./blobs.ts";
-import { classifyFailure, nextActionFor } from "./classify.ts";
+import { type Classification, classifyFailure, type NextAction, nextActionFor } from "./classify.ts";
 import { deadLetterFile, readDeadLetters, writeDeadLetter } from "./dead_letter.ts";
 import { removeDeadLetterFiles } from "./discard.ts";
 import {
-  appendAttempt,
+  afterFailure,
   contentIdentityKey,
   deadLetterOf,
   INLINE_PAYLOAD_MAX_BYTES,
@@ -331,6 +331,8 @@ export class WritebackQueue {
           op,
           { status: 0, message: "the payload of this op is gone", code: "payload_missing" },
           "",
+          "unknown",
+          "inspect",
         );
         continue;
       }
@@ -428,41 +430,26 @@ export class WritebackQueue {
   async #failed(op: WritebackOp, failure: Failure, body: string): Promise<void> {
     const now = this.#now();
     this.#failedAttempts++;
-    const attempted: WritebackOp = {
-      ...op,
-      attempts: op.attempts + 1,
-      updatedAt: new Date(now).toISOString(),
-      history: appendAttempt(op.history, {
-        at: new Date(now).toISOString(),
-        status: failure.status,
-        ...(failure.code ? { code: failure.code } : {}),
-        error: failure.message,
-      }),
-    };
-    const decision = decide(failure, { attempts: attempted.attempts, createdAtMs: Date.parse(op.createdAt) }, {
+    const decision = decide(failure, { attempts: op.attempts + 1, createdAtMs: Date.parse(op.createdAt) }, {
       now,
       random: this.#random(),
       policy: this.#policy,
       reauthTried: false,
     });
-    if (decision.action === "conflict") {
-      await this.#hooks.onConflict(attempted);
-      await this.#settle(attempted);
-      return;
-    }
-    if (decision.action === "reauth") {
-      if (await this.#hooks.reloadToken()) {
-        await this.#persist({ ...attempted, state: "pending" });
+    const tokenChanged = decision.action === "reauth" ? await this.#hooks.reloadToken() : false;
+    const next = afterFailure(op, failure, decision, { now, tokenChanged });
+    switch (next.outcome) {
+      case "conflict":
+        await this.#hooks.onConflict(next.op);
+        await this.#settle(next.op);
         return;
-      }
-      await this.#deadLetter(attempted, failure, body);
-      return;
+      case "retry_wait":
+      case "resend":
+        await this.#persist(next.op);
+        return;
+      case "dead_lettered":
+        await this.#deadLetter(next.op, failure, body, next.classification, next.nextAction);
     }
-    if (decision.action === "retry") {
-      await this.#persist({ ...attempted, state: "retry_wait", notBefore: new Date(decision.notBefore).toISOString() });
-      return;
-    }
-    await this.#deadLetter(attempted, failure, body);
   }
 
   async #persist(op: WritebackOp): Promise<void> {
@@ -474,10 +461,13 @@ export class WritebackQueue {
   }
 
   /** The op leaves the outbox for a dead-letter record that keeps its payload in blobs/. */
-  async #deadLetter(op: WritebackOp, failure: Failure, body: string): Promise<void> {
-    const classification = failure.code === "payload_missing"
-      ? "unknown"
-      : classifyFailure(failure.status, failure.code);
+  async #deadLetter(
+    op: WritebackOp,
+    failure: Failure,
+    body: string,
+    classification: Classification = classifyFailure(failure.status, failure.code),
+    nextAction: NextAction = nextActionFor(classification),
+  ): Promise<void> {
     if (op.payload) {
       const bytes = fromWire(op.payload.content, op.payload.encoding);
       if (bytes) await putBlob(this.#mountDir, bytes);
@@ -486,7 +476,7 @@ export class WritebackQueue {
       status: failure.status,
       body: sampleBody(body || failure.message),
       classification,
-      nextAction: nextActionFor(classification),
+      nextAction,
     }, new Date(this.#now()));
     const previous = this.#deadLetters.get(op.path);
     await writeDeadLetter(this.#mountDir, record);
