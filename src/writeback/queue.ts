@@ -9,6 +9,7 @@ import { fromWire, toWire } from "../remote/content.ts";
 import type { BulkFile } from "../remote/wire.ts";
 import { putBlob, readBlob } from "./blobs.ts";
 import { type Classification, classifyFailure, type NextAction, nextActionFor } from "./classify.ts";
+import { type CircuitState, CLOSED, isOpen, recordFailure, recordSuccess } from "./circuit.ts";
 import { deadLetterFile, readDeadLetters, writeDeadLetter } from "./dead_letter.ts";
 import { removeDeadLetterFiles } from "./discard.ts";
 import {
@@ -87,6 +88,7 @@ export class WritebackQueue {
   /** Our dead letters by path: a path keeps at most one, and its content is not re-sent until it changes. */
   readonly #deadLetters = new Map<string, DeadLetterMark>();
   #failedAttempts = 0;
+  #circuit: CircuitState = CLOSED;
   #flushing: Promise<void> | undefined;
   #again = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -268,8 +270,10 @@ export class WritebackQueue {
     let earliest = Infinity;
     for (const op of this.#ops.values()) {
       if (op.state === "retry_wait") earliest = Math.min(earliest, Date.parse(op.notBefore ?? "") || 0);
+      else if (!this.#inFlight.has(op.path)) earliest = Math.min(earliest, this.#now());
     }
     if (earliest === Infinity) return;
+    if (isOpen(this.#circuit, this.#now())) earliest = Math.max(earliest, this.#circuit.openUntil);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.kick();
@@ -278,6 +282,7 @@ export class WritebackQueue {
 
   async #flushLoop(): Promise<void> {
     for (;;) {
+      if (isOpen(this.#circuit, this.#now())) return; // #schedule wakes us when it may close
       const due = this.#dueOps();
       if (due.length === 0 || this.#closed) return;
       const uploads = due.filter((op) => op.kind !== "delete");
@@ -351,6 +356,7 @@ export class WritebackQueue {
     sendable.forEach((op) => this.#inFlight.add(op.path));
     try {
       const response = await this.#client.bulkWrite(files);
+      this.#serverAnswered();
       const results = new Map(response.results.map((result) => [result.path, result]));
       const errors = new Map(response.errors.map((error) => [error.path, error]));
       const committed: { op: WritebackOp; revision: string | null }[] = [];
@@ -375,6 +381,8 @@ export class WritebackQueue {
       }
     } catch (error) {
       const failure = failureOf(error);
+      if (isTransient(failure)) this.#serverFailed(failure);
+      else this.#serverAnswered();
       // One file can poison a batch (too large, invalid): send the batch-mates on their own, uncharged.
       if (sendable.length > 1 && !isTransient(failure)) {
         sendable.forEach((op) => this.#inFlight.delete(op.path));
@@ -399,13 +407,39 @@ export class WritebackQueue {
       this.#inFlight.add(op.path);
       try {
         await this.#client.deleteFile(op.path, base);
+        this.#serverAnswered();
         await this.#committed([{ op, revision: null }]);
       } catch (error) {
+        const failure = failureOf(error);
+        if (isTransient(failure)) this.#serverFailed(failure);
+        else this.#serverAnswered();
         if (error instanceof HttpError && error.status === 404) await this.#committed([{ op, revision: null }]);
         else await this.#failed(op, failureOf(error), error instanceof HttpError ? error.body : "");
       } finally {
         this.#inFlight.delete(op.path);
       }
+    }
+  }
+
+  /** The server answered (whatever it said): a paused writeback resumes. */
+  #serverAnswered(): void {
+    if (this.#circuit.openings > 0) this.#hooks.log("writeback resumed: the server answers again");
+    this.#circuit = recordSuccess(this.#circuit);
+  }
+
+  /** No answer, or 408/425/429/5xx: after a few in a row, nothing is sent for a while (logged once). */
+  #serverFailed(failure: Failure): void {
+    const wasOpen = this.#circuit.openings > 0;
+    this.#circuit = recordFailure(this.#circuit, this.#now(), {
+      threshold: CIRCUIT_THRESHOLD,
+      baseMs: this.#policy.baseMs,
+      capMs: Math.min(this.#policy.capMs, CIRCUIT_CAP_MS),
+    });
+    if (!wasOpen && this.#circuit.openings > 0) {
+      this.#hooks.log(
+        `writeback paused: the server keeps failing (${failure.status || "no answer"} ${failure.message}); ` +
+          "probing with backoff, queued changes are kept",
+      );
     }
   }
 
@@ -498,6 +532,10 @@ export class WritebackQueue {
     return bytes ? toWire(bytes, op.contentType ?? "application/octet-stream") : undefined;
   }
 }
+
+/** Consecutive transient failures that open the circuit, and the longest pause between probes. */
+const CIRCUIT_THRESHOLD = 5;
+const CIRCUIT_CAP_MS = 30_000;
 
 function failureOf(error: unknown): Failure {
   if (error instanceof HttpError) {

@@ -25,7 +25,7 @@ function recordsIn(dir: string): number {
   }
 }
 
-async function setup() {
+async function setup(policy = FAST_POLICY) {
   const server = await usingServer();
   const proxy = startFaultProxy(server.server.url);
   const work = await usingTempDir();
@@ -35,7 +35,7 @@ async function setup() {
     token: server.token,
     dir: join(work.path, "m"),
     websocket: false,
-    policy: FAST_POLICY,
+    policy,
   });
   await mountReady(mount);
   const remote = async (path: string) => {
@@ -251,4 +251,23 @@ Deno.test("an outage longer than the attempt budget dead-letters the files; retr
   for (const name of TEN) {
     assertEquals((await server.api("GET", `fs/file?path=/batch/${name}`)).json.content, `content of ${name}\n`);
   }
+});
+
+Deno.test("under a persistent outage the circuit breaker bounds the request rate, logs once, and recovers alone", async () => {
+  // A budget that outlasts the outage: this test is about the breaker, not about dead-lettering.
+  await using s = await setup({ ...FAST_POLICY, maxAttempts: 1000 });
+  s.proxy.rules.push({ route: "POST /v1/workspaces/ws_test/fs/bulk", fault: { status: 503 } });
+  const names = Array.from({ length: 200 }, (_, i) => `o${i}.md`);
+  await s.writeTen(names);
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const duringOutage = s.bulkRequests();
+  // The per-op backoff alone would let 200 independent timers hit the dead server; the breaker probes instead.
+  assertOk(duringOutage <= 25, `bulk requests during a 3 s outage: ${duringOutage}`);
+  assertEquals(s.mount.logs.filter((line) => line.startsWith("writeback paused")).length, 1);
+  s.proxy.rules.length = 0;
+  await waitFor(
+    "every file after the outage",
+    async () => s.server.server.store.listFiles(WORKSPACE, "/batch").length === names.length,
+  );
+  await waitFor("the resume line", () => s.mount.logs.some((line) => line.startsWith("writeback resumed")));
 });
