@@ -12,6 +12,8 @@ export interface WritebackTarget {
   mountDir: string;
   workspaceId: string;
   workspaceName?: string | undefined;
+  /** The server the catalog recorded for the mount, if any. */
+  server?: string | undefined;
   snapshot: WritebackSnapshot;
 }
 
@@ -36,6 +38,7 @@ export async function openWritebackTarget(
     mountDir: location.dir,
     workspaceId: location.workspaceId ?? snapshot.state?.workspaceId ?? "",
     workspaceName: location.workspaceName,
+    server: location.server,
     snapshot,
   };
 }

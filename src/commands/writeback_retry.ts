@@ -15,6 +15,7 @@ import {
 } from "./_options.ts";
 import { printError, printJson, printNote } from "./_output.ts";
 import { selectDeadLetters } from "./_select_dead_letters.ts";
+import { sendQueuedNow } from "./_send_now.ts";
 import { openWritebackTarget } from "./_writeback_target.ts";
 
 export function writebackRetryCommand({ io, exit }: CommandContext) {
@@ -33,6 +34,7 @@ export function writebackRetryCommand({ io, exit }: CommandContext) {
         .choices(["stored", "current"] as const).default("stored" as const),
     )
     .addOption(dryRunOption("retried"))
+    .option("--no-send", "only put the ops back in the outbox; the next relayfile mount sends them")
     .addOption(jsonOption())
     .addOption(dirOption())
     .addOption(workspaceOption())
@@ -67,10 +69,26 @@ export function writebackRetryCommand({ io, exit }: CommandContext) {
           printError(io, `retry op ${entry.opId}: ${errorMessage(error)}`);
         }
       }
+      const queuedIds = retried.flatMap((outcome) => outcome.ops.map((op) => op.opId));
+      const sent = !options.dryRun && options.send && queuedIds.length > 0
+        ? await sendQueuedNow(io, target, queuedIds)
+        : undefined;
+      if (sent?.kind === "handed-over") printNote(io, "a relayfile mount is running for this folder: it sends them");
+      if (sent?.kind === "no-credentials") {
+        printNote(io, "no server or token for this folder here: the next relayfile mount of it sends them");
+      }
+      const failedAgain = sent?.kind === "sent" ? sent.failedAgain : [];
+      for (const { opId, reason } of failedAgain) printError(io, `op ${opId} failed again: ${reason}`);
+      if (sent?.kind === "sent" && !options.json) {
+        const again = new Set(failedAgain.map(({ opId }) => opId));
+        for (const opId of queuedIds) if (!again.has(opId)) io.stdout(`Sent op ${opId}\n`);
+      }
       if (options.json) {
         printJson(io, {
           schemaVersion: 1,
           dryRun: options.dryRun ?? false,
+          delivery: sent?.kind ?? (options.dryRun ? "dry-run" : "queued"),
+          failedAgain,
           retried: retried.map((outcome) => ({
             opId: outcome.opId,
             ops: outcome.ops.map((op) => ({
@@ -87,5 +105,6 @@ export function writebackRetryCommand({ io, exit }: CommandContext) {
         io.stdout("No dead-lettered ops match\n");
       }
       if (failed.length > 0) exit(ExitCode.failed);
+      else if (failedAgain.length > 0) exit(ExitCode.actionable);
     });
 }

@@ -13,6 +13,8 @@ export interface MountLocation {
   workspaceId?: string;
   /** The catalog name, when it differs from the id. */
   workspaceName?: string;
+  /** The server the catalog recorded for this mount. */
+  server?: string;
 }
 
 export interface LocateMountOptions {
@@ -52,7 +54,12 @@ export async function locateMount(options: LocateMountOptions, context: LocateMo
   const dir = resolve(context.cwd, localDir);
   await requireDirectory(dir, `the local mirror of workspace ${id} does not exist: ${dir}`);
   const name = record?.name && record.name !== id ? record.name : undefined;
-  return { dir, workspaceId: id, ...(name ? { workspaceName: name } : {}) };
+  return {
+    dir,
+    workspaceId: id,
+    ...(name ? { workspaceName: name } : {}),
+    ...(record?.server ? { server: record.server } : {}),
+  };
 }
 
 /**

@@ -10,6 +10,7 @@ import { scopeAllows } from "../remote/scopes.ts";
 import type { RetryPolicy } from "../writeback/policy.ts";
 import { WritebackQueue } from "../writeback/queue.ts";
 import { readPublicState, writePublicState } from "../writeback/state_file.ts";
+import { removeDaemonMarker, writeDaemonMarker } from "../writeback/daemon_marker.ts";
 import { SyncEngine } from "./engine.ts";
 import { RemoteFeed } from "./feed.ts";
 import { loadMountState, saveMountState } from "./mount_state.ts";
@@ -45,6 +46,7 @@ export interface MountSummary {
 }
 
 const SAVE_EVERY_MS = 250;
+const HEARTBEAT_EVERY_MS = 1_000;
 const FULL_RECONCILE_EVERY = 10;
 
 export async function runMount(options: MountOptions): Promise<MountSummary> {
@@ -177,6 +179,14 @@ export async function runMount(options: MountOptions): Promise<MountSummary> {
   });
   watcher.start();
   feed.start();
+  // A heartbeat, so that `writeback retry` hands ops to this mount; and the ops it hands over are taken in.
+  const startedAt = new Date().toISOString();
+  const beat = () =>
+    writeDaemonMarker(options.mountDir, { pid: Deno.pid, startedAt, heartbeatAt: new Date().toISOString() })
+      .then(() => queue.adoptFromDisk())
+      .catch((error) => options.log(`heartbeat failed: ${error}`));
+  let beating = beat();
+  const heartbeatTimer = setInterval(() => beating = beating.then(beat), HEARTBEAT_EVERY_MS);
   let ticks = 0;
   const scanTimer = setInterval(() => {
     ticks++;
@@ -201,6 +211,9 @@ export async function runMount(options: MountOptions): Promise<MountSummary> {
   });
 
   stopping = true;
+  clearInterval(heartbeatTimer);
+  await beating;
+  await removeDaemonMarker(options.mountDir);
   clearInterval(scanTimer);
   clearInterval(saveTimer);
   await watcher.close();

@@ -14,3 +14,4 @@ export { retryDeadLetter, type RetryOutcome, type RetryPayloadSource } from "./r
 export { discardDeadLetter } from "./discard.ts";
 export { relayPaths } from "./relay_dir.ts";
 export type { Problem } from "./_records.ts";
+export { isDaemonAlive, readDaemonMarker } from "./daemon_marker.ts";

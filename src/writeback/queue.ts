@@ -89,6 +89,8 @@ export class WritebackQueue {
   readonly #deadLetters = new Map<string, DeadLetterMark>();
   #failedAttempts = 0;
   #circuit: CircuitState = CLOSED;
+  /** Ids settled by this queue, so a file still being removed is not adopted again. */
+  readonly #settled = new Set<string>();
   #flushing: Promise<void> | undefined;
   #again = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -202,6 +204,29 @@ export class WritebackQueue {
     }
     for (const op of toWrite) this.#ops.set(op.opId, op);
     this.kick();
+  }
+
+  /**
+   * Takes in ops that appeared in the outbox since it was loaded (`writeback retry` hands them over this way) and
+   * returns how many. Ops this queue settled are not taken back.
+   */
+  async adoptFromDisk(): Promise<number> {
+    const { ops } = await readOutbox(this.#mountDir);
+    let adopted = 0;
+    for (const op of ops) {
+      if (this.#ops.has(op.opId) || this.#settled.has(op.opId)) continue;
+      const previous = this.opFor(op.path);
+      if (previous && !this.#inFlight.has(op.path)) {
+        this.#ops.delete(previous.opId);
+        await removeOp(this.#mountDir, previous.opId);
+      } else if (previous) continue;
+      this.#ops.set(op.opId, op.state === "in_flight" ? { ...op, state: "pending" } : op);
+      const mark = this.#deadLetters.get(op.path);
+      if (mark?.opId === op.opId) this.#deadLetters.delete(op.path);
+      adopted++;
+    }
+    if (adopted > 0) this.kick();
+    return adopted;
   }
 
   /** Drops the unsent op of a path (its bytes were kept by the caller, e.g. in a conflict copy). */
@@ -455,7 +480,10 @@ export class WritebackQueue {
 
   /** Settled ops leave the outbox (their files removed a few at a time). */
   async #settle(...ops: WritebackOp[]): Promise<void> {
-    for (const op of ops) this.#ops.delete(op.opId);
+    for (const op of ops) {
+      this.#ops.delete(op.opId);
+      this.#settled.add(op.opId);
+    }
     for (let start = 0; start < ops.length; start += 32) {
       await Promise.all(ops.slice(start, start + 32).map((op) => removeOp(this.#mountDir, op.opId)));
     }
