@@ -12,6 +12,7 @@ import {
 import { parseDuration } from "../duration.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import { fileToken, fixedToken, runMount, type TokenSource } from "../mount/mod.ts";
+import { DEFAULT_POLICY } from "../writeback/policy.ts";
 import type { CommandContext } from "./_context.ts";
 import type { CliIo } from "./_io.ts";
 
@@ -33,6 +34,18 @@ export function mountCommand({ io, exit }: CommandContext) {
     .option("--no-websocket", "poll the events feed instead of listening on the WebSocket")
     .option("--once", "one sync (pull, push, drain) and exit")
     .option("--drain-timeout <duration>", "how long to send queued changes when stopping", durationArgument, 10_000)
+    .option(
+      "--max-attempts <n>",
+      "attempts before a change that keeps failing transiently is dead-lettered",
+      attemptsArgument,
+      DEFAULT_POLICY.maxAttempts,
+    )
+    .option(
+      "--max-age <duration>",
+      "or once a change has been failing this long",
+      durationArgument,
+      DEFAULT_POLICY.maxAgeMs,
+    )
     .option("--verbose", "log each sync event")
     .action(async (dir, options) => {
       const tokens = await tokenSource(io, options);
@@ -63,6 +76,7 @@ export function mountCommand({ io, exit }: CommandContext) {
         websocket: options.websocket,
         once: options.once ?? false,
         drainTimeoutMs: options.drainTimeout,
+        policy: { ...DEFAULT_POLICY, maxAttempts: options.maxAttempts, maxAgeMs: options.maxAge },
         signal: controller.signal,
         log: options.verbose ? log : (line) => {
           if (/conflict|dead-lettered|REVERTED|skipped|failed|not sending|keeping/.test(line)) log(line);
@@ -122,6 +136,12 @@ function progressBar(io: CliIo): (done: number, total: number) => void {
       `\rpulling [${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done}/${total}${done === total ? "\n" : ""}`,
     );
   };
+}
+
+function attemptsArgument(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
+  return value;
 }
 
 function durationArgument(text: string): number {

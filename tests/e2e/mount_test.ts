@@ -65,6 +65,40 @@ Deno.test("mount without a token or workspace is a usage error", async () => {
   const noToken = await runRelayfile(["mount", join(home.path, "w"), "--once"], { env: { HOME: home.path } });
   assertEquals(noToken.code, 2);
   assertIncludes(noToken.stderr, "error: a token is required");
-  const bad = await runRelayfile(["mount", "--interval", "soon"], { env: { HOME: home.path } });
-  assertEquals(bad.code, 2);
+  for (const args of [["--interval", "soon"], ["--max-attempts", "0"], ["--max-age", "forever"]]) {
+    const bad = await runRelayfile(["mount", ...args], { env: { HOME: home.path } });
+    assertEquals(bad.code, 2, args.join(" "));
+    assertIncludes(bad.stderr, `error: option '${args[0]}`);
+  }
+});
+
+Deno.test("mount --max-attempts sets the attempt budget: with 1, one 503 dead-letters the change", async () => {
+  const { usingServer, WORKSPACE } = await import("../server/_server.ts");
+  const { startFaultProxy } = await import("../support/fault_proxy.ts");
+  await using server = await usingServer();
+  await using proxy = startFaultProxy(server.server.url);
+  await using home = await usingTempDir();
+  const dir = join(home.path, "work");
+  await Deno.mkdir(dir);
+  await Deno.writeTextFile(join(dir, "a.md"), "a\n");
+  proxy.rules.push({ route: "/fs/bulk", fault: { status: 503 } });
+  const result = await runRelayfile(
+    [
+      "mount",
+      dir,
+      "--server",
+      proxy.url,
+      "--token",
+      server.token,
+      "--workspace",
+      WORKSPACE,
+      "--once",
+      "--max-attempts",
+      "1",
+    ],
+    { env: { HOME: home.path } },
+  );
+  assertEquals(result.code, 1, result.stderr);
+  assertIncludes(result.stderr, "0 pending, 1 dead-lettered");
+  assertEquals(proxy.log.filter((line) => line.includes("/fs/bulk")).length, 1);
 });

@@ -271,3 +271,64 @@ Deno.test("under a persistent outage the circuit breaker bounds the request rate
   );
   await waitFor("the resume line", () => s.mount.logs.some((line) => line.startsWith("writeback resumed")));
 });
+
+Deno.test("a path keeps one dead letter: a newer failure of the same path replaces it, with the newer payload", async () => {
+  await using s = await setup();
+  s.proxy.rules.push({
+    route: "POST /v1/workspaces/ws_test/fs/bulk",
+    bodyIncludes: "denied.md",
+    fault: { status: 403 },
+  });
+  const deadLetters = join(s.mount.dir, ".relay/dead-letter");
+  await s.mount.write("denied.md", "first version\n");
+  await waitFor("the first dead letter", () => recordsIn(deadLetters) === 1);
+  const first = [...Deno.readDirSync(deadLetters)][0]!.name;
+  await s.mount.write("denied.md", "second version\n");
+  await waitFor(
+    "the replacement",
+    () => recordsIn(deadLetters) === 1 && [...Deno.readDirSync(deadLetters)][0]!.name !== first,
+  );
+  await s.mount.stop();
+  const record = JSON.parse(await Deno.readTextFile(join(deadLetters, [...Deno.readDirSync(deadLetters)][0]!.name)));
+  const payload = await Deno.readTextFile(join(s.mount.dir, ".relay/blobs", record.contentHash));
+  assertEquals([record.path, record.lastStatus, payload], ["/denied.md", 403, "second version\n"]);
+});
+
+Deno.test("state.json counts failed attempts for life, and a stop in an outage leaves the unsent ops intact", async () => {
+  await using server = await usingServer();
+  await using proxy = startFaultProxy(server.server.url);
+  await using work = await usingTempDir();
+  const mount = startMount({
+    url: proxy.url,
+    workspace: WORKSPACE,
+    token: server.token,
+    dir: join(work.path, "m"),
+    websocket: false,
+    policy: { ...FAST_POLICY, maxAttempts: 1000 },
+    drainTimeoutMs: 200,
+  });
+  await mountReady(mount);
+  proxy.rules.push({ route: "POST /v1/workspaces/ws_test/fs/bulk", fault: { status: 503 } });
+  await mount.write("stuck.md", "waiting for the server\n");
+  await waitFor("a few failed attempts", () => proxy.log.filter((line) => line.includes("-> 503")).length >= 3);
+  const summary = await mount.stop();
+  assertEquals([summary.pending, summary.deadLettered], [1, 0]);
+  const state = JSON.parse(await Deno.readTextFile(join(mount.dir, ".relay/state.json")));
+  assertOk(state.failedWritebacks >= 3, `failedWritebacks: ${state.failedWritebacks}`);
+  assertEquals(state.outbox.deadLettered, 0);
+  const outbox = [...Deno.readDirSync(join(mount.dir, ".relay/outbox"))].filter((entry) =>
+    entry.name.endsWith(".json")
+  );
+  assertEquals(outbox.length, 1, "the unsent op is still in the outbox");
+  const op = JSON.parse(await Deno.readTextFile(join(mount.dir, ".relay/outbox", outbox[0]!.name)));
+  assertEquals([op.path, op.state, op.payload.content], ["/stuck.md", "retry_wait", "waiting for the server\n"]);
+
+  proxy.rules.length = 0;
+  const again = await runRelayfile(
+    ["mount", mount.dir, "--server", proxy.url, "--token", server.token, "--workspace", WORKSPACE, "--once"],
+  );
+  assertEquals(again.code, 0, again.stderr);
+  assertEquals((await server.api("GET", "fs/file?path=/stuck.md")).json.content, "waiting for the server\n");
+  const after = JSON.parse(await Deno.readTextFile(join(mount.dir, ".relay/state.json")));
+  assertOk(after.failedWritebacks >= state.failedWritebacks, "a lifetime counter never goes down");
+});
