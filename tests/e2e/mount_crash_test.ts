@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { assertEquals, assertOk } from "../support/assert.ts";
 import { relayfileCommand, runRelayfile } from "../support/cli.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
-import { waitFor } from "../support/wait.ts";
+import { waitFor, waitForFirstSync } from "../support/wait.ts";
 import { usingServer, WORKSPACE } from "../server/_server.ts";
 
 const FILES = 500;
@@ -19,13 +19,7 @@ Deno.test("a mount killed with SIGKILL mid-burst, restarted, has all 500 files o
   const args = ["mount", dir, "--server", server.server.url, "--token", server.token, "--workspace", WORKSPACE];
   const child = relayfileCommand(args, { env: { HOME: home.path }, stdout: "null", stderr: "null" }).spawn();
   try {
-    await waitFor(
-      "the first sync",
-      async () =>
-        (await Deno.readTextFile(join(dir, ".relay/state.json")).catch(() => "")).includes(
-          '"lastSuccessfulReconcileAt": "',
-        ),
-    );
+    await waitForFirstSync(dir);
     await Deno.mkdir(join(dir, "burst"));
     for (let start = 0; start < FILES; start += 50) {
       await Promise.all(

@@ -3,7 +3,7 @@ import { assertEquals, assertIncludes } from "../support/assert.ts";
 import { parseJson, relayfileCommand, runRelayfile } from "../support/cli.ts";
 import { apiClient, startServeProcess } from "../support/serve_process.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
-import { waitFor } from "../support/wait.ts";
+import { waitFor, waitForFirstSync } from "../support/wait.ts";
 
 Deno.test("mount --once pulls the workspace and registers it, so writeback status WORKSPACE finds it", async () => {
   await using data = await usingTempDir();
@@ -41,10 +41,7 @@ Deno.test("mount runs until SIGTERM, sends local changes, and exits 0 after drai
   }).spawn();
   const stderr = new Response(child.stderr).text();
   try {
-    await waitFor("the mount's first sync", async () => {
-      const state = await Deno.readTextFile(join(dir, ".relay/state.json")).catch(() => "");
-      return state.includes('"lastSuccessfulReconcileAt": "');
-    });
+    await waitForFirstSync(dir);
     await Deno.writeTextFile(join(dir, "hello.md"), "hello from the folder\n");
     await waitFor(
       "the local file on the server",

@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { fixedToken, type MountSummary, runMount } from "../../src/mount/mod.ts";
 import type { RetryPolicy } from "../../src/writeback/policy.ts";
-import { readTextOrUndefined } from "../support/wait.ts";
+import { readTextOrUndefined, waitForFirstSync } from "../support/wait.ts";
 
 export interface RunningMount extends AsyncDisposable {
   dir: string;
@@ -59,11 +59,7 @@ export function startMount(options: MountTestOptions): RunningMount {
   };
 }
 
-/** Waits until the mount has finished its initial sync (its public state says so). */
-export async function mountReady(mount: RunningMount): Promise<void> {
-  const { waitFor } = await import("../support/wait.ts");
-  await waitFor("the mount's initial sync", async () => {
-    const state = await mount.local(".relay/state.json");
-    return state !== undefined && JSON.parse(state).lastSuccessfulReconcileAt !== null;
-  });
+/** Waits until the mount has finished its initial sync. */
+export function mountReady(mount: RunningMount): Promise<void> {
+  return waitForFirstSync(mount.dir);
 }

@@ -19,3 +19,11 @@ export async function readTextOrUndefined(path: string): Promise<string | undefi
     throw error;
   }
 }
+
+/** Waits until the mount in `mountDir` has finished a sync (its public state says so). */
+export function waitForFirstSync(mountDir: string): Promise<void> {
+  return waitFor("the mount's first sync", async () => {
+    const state = await readTextOrUndefined(`${mountDir}/.relay/state.json`);
+    return state !== undefined && typeof JSON.parse(state).lastSuccessfulReconcileAt === "string";
+  });
+}

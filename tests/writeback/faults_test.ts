@@ -9,7 +9,7 @@ import { assertEquals, assertOk } from "../support/assert.ts";
 import { parseJson, runRelayfile } from "../support/cli.ts";
 import { startFaultProxy } from "../support/fault_proxy.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
-import { waitFor } from "../support/wait.ts";
+import { waitFor, waitForFirstSync } from "../support/wait.ts";
 import { usingServer, WORKSPACE } from "../server/_server.ts";
 import { mountReady, startMount } from "../mount/_mount.ts";
 
@@ -49,6 +49,11 @@ async function setup(policy = FAST_POLICY) {
     );
   };
   const bulkRequests = () => proxy.log.filter((line) => line.startsWith("POST") && line.includes("/fs/bulk ")).length;
+  /** True when every named file is on the server with the content `writeTen` gave it. */
+  const landed = async (names: string[]) => {
+    for (const name of names) if ((await remote(`/batch/${name}`)) !== `content of ${name}\n`) return false;
+    return true;
+  };
   return {
     server,
     proxy,
@@ -56,6 +61,7 @@ async function setup(policy = FAST_POLICY) {
     remote,
     writeTen,
     bulkRequests,
+    landed,
     [Symbol.asyncDispose]: async () => {
       await mount.stop().catch(() => {});
       await proxy[Symbol.asyncDispose]();
@@ -71,10 +77,7 @@ Deno.test("a 500 outage that recovers: every file lands by itself, with a bounde
   await using s = await setup();
   s.proxy.rules.push({ route: "POST /v1/workspaces/ws_test/fs/bulk", times: 4, fault: { status: 503 } });
   await s.writeTen(TEN);
-  await waitFor("all ten files after the outage", async () => {
-    for (const name of TEN) if ((await s.remote(`/batch/${name}`)) !== `content of ${name}\n`) return false;
-    return true;
-  });
+  await waitFor("all ten files after the outage", () => s.landed(TEN));
   // Without backoff this would be a hot loop of hundreds of requests.
   assertOk(s.bulkRequests() <= 30, `bulk requests: ${s.bulkRequests()}`);
   const summary = await s.mount.stop();
@@ -88,10 +91,7 @@ Deno.test("429 with Retry-After is honoured, and dropped connections are retried
     { route: "POST /v1/workspaces/ws_test/fs/bulk", times: 2, fault: { drop: true } },
   );
   await s.writeTen(TEN);
-  await waitFor("all ten files", async () => {
-    for (const name of TEN) if ((await s.remote(`/batch/${name}`)) !== `content of ${name}\n`) return false;
-    return true;
-  });
+  await waitFor("all ten files", () => s.landed(TEN));
   const summary = await s.mount.stop();
   assertEquals([summary.pending, summary.deadLettered], [0, 0]);
   assertOk(s.proxy.log.includes("POST /v1/workspaces/ws_test/fs/bulk -> 429"));
@@ -106,10 +106,7 @@ Deno.test("a 413 file among nine good ones: the nine land, it is dead-lettered, 
     fault: { status: 413, body: { code: "payload_too_large", message: "request body exceeds configured limit" } },
   });
   await s.writeTen([...TEN.slice(0, 9), "poison.md"]);
-  await waitFor("the nine batch-mates", async () => {
-    for (const name of TEN.slice(0, 9)) if ((await s.remote(`/batch/${name}`)) !== `content of ${name}\n`) return false;
-    return true;
-  });
+  await waitFor("the nine batch-mates", () => s.landed(TEN.slice(0, 9)));
   const deadLetters = join(s.mount.dir, ".relay/dead-letter");
   await waitFor("the dead letter", () => recordsIn(deadLetters) === 1);
   assertEquals((await s.mount.stop()).deadLettered, 1);
@@ -142,10 +139,7 @@ Deno.test("a 403 on one path dead-letters it for an admin, and its batch-mates l
     fault: { status: 403, body: { code: "forbidden", message: "missing required scope: fs:write" } },
   });
   await s.writeTen([...TEN.slice(0, 9), "secret.md"]);
-  await waitFor("the nine batch-mates", async () => {
-    for (const name of TEN.slice(0, 9)) if ((await s.remote(`/batch/${name}`)) !== `content of ${name}\n`) return false;
-    return true;
-  });
+  await waitFor("the nine batch-mates", () => s.landed(TEN.slice(0, 9)));
   const deadLetters = join(s.mount.dir, ".relay/dead-letter");
   await waitFor("the dead letter", () => recordsIn(deadLetters) === 1);
   const summary = await s.mount.stop();
@@ -180,13 +174,7 @@ Deno.test("a 401 after the credentials file was rotated: the token is re-read an
     policy: FAST_POLICY,
   });
   try {
-    await waitFor(
-      "the first sync",
-      async () =>
-        (await Deno.readTextFile(join(dir, ".relay/state.json")).catch(() => "")).includes(
-          '"lastSuccessfulReconcileAt": "',
-        ),
-    );
+    await waitForFirstSync(dir);
     const rotated = await server.server.mintToken({ workspace: WORKSPACE, agent: "rotated" });
     await Deno.writeTextFile(creds, JSON.stringify({ server: proxy.url, token: rotated }));
     proxy.rules.push({ route: "POST /v1/workspaces/ws_test/fs/bulk", times: 1, fault: { status: 401 } });
