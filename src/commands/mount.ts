@@ -61,10 +61,12 @@ export function mountCommand({ io, exit }: CommandContext) {
       await register(io, { workspace, mountDir, server });
 
       const controller = new AbortController();
-      const shutdown = options.once ? undefined : io.waitForShutdown().then((signal) => {
-        io.stderr(`${signal}: stopping; sending what is queued (up to ${options.drainTimeout / 1000}s)\n`);
-        controller.abort();
-      });
+      if (!options.once) {
+        io.waitForShutdown().then((signal) => {
+          io.stderr(`${signal}: stopping; sending what is queued (up to ${options.drainTimeout / 1000}s)\n`);
+          controller.abort();
+        });
+      }
       const log = (line: string) => io.stderr(`${line}\n`);
       const summary = await runMount({
         mountDir,
@@ -83,7 +85,6 @@ export function mountCommand({ io, exit }: CommandContext) {
         },
         ...(io.stderrIsTerminal ? { progress: progressBar(io) } : {}),
       });
-      void shutdown;
       io.stderr(
         `${workspace} at ${mountDir}: ${summary.files} files, ${summary.pending} pending, ` +
           `${summary.deadLettered} dead-lettered, ${summary.conflicts} conflicts\n`,
