@@ -255,7 +255,7 @@ Deno.test("under a persistent outage the circuit breaker bounds the request rate
   s.proxy.rules.length = 0;
   await waitFor(
     "every file after the outage",
-    async () => s.server.server.store.listFiles(WORKSPACE, "/batch").length === names.length,
+    () => s.server.server.store.listFiles(WORKSPACE, "/batch").length === names.length,
   );
   await waitFor("the resume line", () => s.mount.logs.some((line) => line.startsWith("writeback resumed")));
 });
