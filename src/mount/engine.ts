@@ -221,13 +221,10 @@ export class SyncEngine {
    * them again a little later. Call outside `serialize`: it takes the lock per chunk, so uploads settle meanwhile.
    */
   async handleHints(hints: Iterable<string>): Promise<string[]> {
-    const folders: string[] = [];
-    const hinted = [...hints];
-    const found = await this.#detectInChunks(hinted, false);
+    const found = await this.#detectInChunks([...hints], false);
     // Hints that turned out to be folders (or are gone) expand to the files in them (or tracked under them).
     const expanded = new Set<string>();
     for (const folder of found.folders) {
-      folders.push(folder);
       for await (const file of walkLocal(this.mountDir, folder)) expanded.add(file.path);
     }
     for (const gone of found.missing) {
@@ -237,7 +234,7 @@ export class SyncEngine {
       }
     }
     if (expanded.size > 0) await this.#detectInChunks([...expanded], false);
-    return folders;
+    return found.folders;
   }
 
   /** A full scan of the folder: catches whatever the watcher missed. Call outside `serialize`. */

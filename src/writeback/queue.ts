@@ -84,6 +84,8 @@ export class WritebackQueue {
   readonly #maxBatchBytes: number;
   readonly #maxBatchFiles: number;
   readonly #ops = new Map<string, WritebackOp>();
+  /** The live op of each path (at most one): `opFor` is on the engine's hot paths. */
+  readonly #byPath = new Map<string, string>();
   readonly #inFlight = new Set<string>();
   /** Our dead letters by path: a path keeps at most one, and its content is not re-sent until it changes. */
   readonly #deadLetters = new Map<string, DeadLetterMark>();
@@ -114,7 +116,7 @@ export class WritebackQueue {
     for (const problem of problems) {
       this.#hooks.log(`outbox: unreadable record kept: ${problem.file}: ${problem.message}`);
     }
-    for (const op of ops) this.#ops.set(op.opId, op.state === "in_flight" ? { ...op, state: "pending" } : op);
+    for (const op of ops) this.#put(op.state === "in_flight" ? { ...op, state: "pending" } : op);
     const { entries } = await readDeadLetters(this.#mountDir);
     for (const entry of entries) {
       if (entry.record) {
@@ -146,8 +148,13 @@ export class WritebackQueue {
 
   /** The live op of a path, if any. */
   opFor(path: string): WritebackOp | undefined {
-    for (const op of this.#ops.values()) if (op.path === path) return op;
-    return undefined;
+    const opId = this.#byPath.get(path);
+    return opId === undefined ? undefined : this.#ops.get(opId);
+  }
+
+  /** Paths with a live op. */
+  queuedPaths(): IterableIterator<string> {
+    return this.#byPath.keys();
   }
 
   isInFlight(path: string): boolean {
@@ -199,10 +206,10 @@ export class WritebackQueue {
       data: JSON.stringify(WritebackOpSchema.parse(op)) + "\n",
     })));
     for (const op of superseded) {
-      this.#ops.delete(op.opId);
+      this.#drop(op);
       await removeOp(this.#mountDir, op.opId);
     }
-    for (const op of toWrite) this.#ops.set(op.opId, op);
+    for (const op of toWrite) this.#put(op);
     this.kick();
   }
 
@@ -217,10 +224,10 @@ export class WritebackQueue {
       if (this.#ops.has(op.opId) || this.#settled.has(op.opId)) continue;
       const previous = this.opFor(op.path);
       if (previous && !this.#inFlight.has(op.path)) {
-        this.#ops.delete(previous.opId);
+        this.#drop(previous);
         await removeOp(this.#mountDir, previous.opId);
       } else if (previous) continue;
-      this.#ops.set(op.opId, op.state === "in_flight" ? { ...op, state: "pending" } : op);
+      this.#put(op.state === "in_flight" ? { ...op, state: "pending" } : op);
       const mark = this.#deadLetters.get(op.path);
       if (mark?.opId === op.opId) this.#deadLetters.delete(op.path);
       adopted++;
@@ -233,7 +240,7 @@ export class WritebackQueue {
   async cancel(path: string): Promise<void> {
     const op = this.opFor(path);
     if (!op || this.#inFlight.has(path)) return;
-    this.#ops.delete(op.opId);
+    this.#drop(op);
     await removeOp(this.#mountDir, op.opId);
   }
 
@@ -276,11 +283,24 @@ export class WritebackQueue {
 
   #nothingDue(): boolean {
     const now = this.#now();
-    for (const op of this.#ops.values()) {
-      if (this.#inFlight.has(op.path)) continue;
-      if (op.state !== "retry_wait" || Date.parse(op.notBefore ?? "") <= now) return false;
-    }
+    for (const op of this.#ops.values()) if (this.#isDue(op, now)) return false;
     return true;
+  }
+
+  /** Not being sent, and either never sent or past its retry time. */
+  #isDue(op: WritebackOp, now: number): boolean {
+    if (this.#inFlight.has(op.path)) return false;
+    return op.state !== "retry_wait" || Date.parse(op.notBefore ?? "") <= now;
+  }
+
+  #put(op: WritebackOp): void {
+    this.#ops.set(op.opId, op);
+    this.#byPath.set(op.path, op.opId);
+  }
+
+  #drop(op: WritebackOp): void {
+    this.#ops.delete(op.opId);
+    if (this.#byPath.get(op.path) === op.opId) this.#byPath.delete(op.path);
   }
 
   #schedule(): void {
@@ -324,13 +344,7 @@ export class WritebackQueue {
 
   #dueOps(): WritebackOp[] {
     const now = this.#now();
-    const due: WritebackOp[] = [];
-    for (const op of this.#ops.values()) {
-      if (this.#inFlight.has(op.path)) continue;
-      if (op.state === "retry_wait" && Date.parse(op.notBefore ?? "") > now) continue;
-      due.push(op);
-    }
-    return due;
+    return [...this.#ops.values()].filter((op) => this.#isDue(op, now));
   }
 
   #batches(ops: WritebackOp[]): WritebackOp[][] {
@@ -481,7 +495,7 @@ export class WritebackQueue {
   /** Settled ops leave the outbox (their files removed a few at a time). */
   async #settle(...ops: WritebackOp[]): Promise<void> {
     for (const op of ops) {
-      this.#ops.delete(op.opId);
+      this.#drop(op);
       this.#settled.add(op.opId);
     }
     for (let start = 0; start < ops.length; start += 32) {
@@ -515,7 +529,7 @@ export class WritebackQueue {
   }
 
   async #persist(op: WritebackOp): Promise<void> {
-    this.#ops.set(op.opId, op);
+    this.#put(op);
     await writeFilesAtomic([{
       path: outboxFile(this.#mountDir, op.opId),
       data: JSON.stringify(WritebackOpSchema.parse(op)) + "\n",
