@@ -6,7 +6,7 @@ import { decodeTokenClaims } from "../config/token_claims.ts";
 import { RelayfileClient } from "../remote/client.ts";
 import { HttpError, NetworkError } from "../remote/errors.ts";
 import { normalizeRemotePath } from "../remote/paths.ts";
-import { scopeAllows } from "../remote/scopes.ts";
+import { scopeAllows, scopesOf } from "../remote/scopes.ts";
 import type { RetryPolicy } from "../writeback/policy.ts";
 import { WritebackQueue } from "../writeback/queue.ts";
 import { readPublicState, writePublicState } from "../writeback/state_file.ts";
@@ -107,8 +107,7 @@ export async function runMount(options: MountOptions): Promise<MountSummary> {
   const save = async () => {
     const counts = queue.counts();
     await saveMountState(options.mountDir, engine.state);
-    const pendingPaths = new Set<string>();
-    for (const path of Object.keys(engine.state.files)) if (queue.opFor(path)) pendingPaths.add(path);
+    const pendingPaths = new Set([...queue.queuedPaths()].filter((path) => path in engine.state.files));
     await writePublicState(
       options.mountDir,
       buildPublicState({
@@ -248,11 +247,7 @@ function writableBy(tokens: TokenSource): (path: string) => boolean {
     if (token !== cachedToken) {
       cachedToken = token;
       const claim = decodeTokenClaims(token)?.scopes;
-      scopes = Array.isArray(claim)
-        ? claim.filter((scope): scope is string => typeof scope === "string")
-        : typeof claim === "string"
-        ? claim.split(/\s+/).filter(Boolean)
-        : undefined;
+      scopes = typeof claim === "string" || Array.isArray(claim) ? scopesOf(claim) : undefined;
     }
     return scopes === undefined || scopeAllows(scopes, "fs:write", path);
   };

@@ -12,6 +12,12 @@ interface Grant {
   path: string;
 }
 
+/** The `scopes` claim of a token: a JSON array of strings, or one space-separated string. */
+export function scopesOf(claim: unknown): string[] {
+  const list = typeof claim === "string" ? claim.split(/\s+/) : Array.isArray(claim) ? claim : [];
+  return list.filter((scope): scope is string => typeof scope === "string" && scope.trim() !== "");
+}
+
 /** `fs:read` → `{resource: "fs", action: "read"}`. */
 export function parseRequirement(required: string): Requirement {
   const [resource = "", action = ""] = required.split(":");

@@ -2,6 +2,7 @@
  * Bearer JWT verification with the reference's claim rules (spec §1.2): HS256 with the data dir's secret for local
  * use, RS256 against a JWKS URL like the Go server.
  */
+import { scopesOf } from "../remote/scopes.ts";
 import { parseJwt, verifyHs256, verifyRs256 } from "./jwt.ts";
 import type { JwksCache } from "./jwks.ts";
 
@@ -79,14 +80,9 @@ export function principalFromClaims(claims: Record<string, unknown>, nowMs: numb
   if (!audiences.some((aud) => typeof aud === "string" && aud.trim() === "relayfile")) {
     throw new AuthError(401, "invalid aud claim");
   }
-  const scopes = parseScopes(claims.scopes);
+  const scopes = scopesOf(claims.scopes);
   if (scopes.length === 0) throw new AuthError(403, "no scopes granted");
   return { workspaceId, agent, scopes, expiresAt: claims.exp * 1000 };
-}
-
-function parseScopes(value: unknown): string[] {
-  const list = typeof value === "string" ? value.split(/\s+/) : Array.isArray(value) ? value : [];
-  return list.filter((scope): scope is string => typeof scope === "string" && scope.trim() !== "");
 }
 
 function firstString(...values: unknown[]): string | undefined {
