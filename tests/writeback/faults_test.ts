@@ -73,6 +73,21 @@ async function setup(policy = FAST_POLICY) {
 
 const TEN = Array.from({ length: 10 }, (_, i) => `f${i}.md`);
 
+/**
+ * Nine good files and `poisoned`, written at once while every bulk request carrying `poisoned` gets `fault`; returns
+ * when the nine are on the server and `poisoned` has its dead letter.
+ */
+async function poisonOneOfTen(
+  s: Awaited<ReturnType<typeof setup>>,
+  poisoned: string,
+  fault: { status: number; body: unknown },
+): Promise<void> {
+  s.proxy.rules.push({ route: "POST /v1/workspaces/ws_test/fs/bulk", bodyIncludes: poisoned, fault });
+  await s.writeTen([...TEN.slice(0, 9), poisoned]);
+  await waitFor("the nine batch-mates", () => s.landed(TEN.slice(0, 9)));
+  await waitFor("the dead letter", () => recordsIn(join(s.mount.dir, ".relay/dead-letter")) === 1);
+}
+
 Deno.test("a 500 outage that recovers: every file lands by itself, with a bounded number of requests", async () => {
   await using s = await setup();
   s.proxy.rules.push({ route: "POST /v1/workspaces/ws_test/fs/bulk", times: 4, fault: { status: 503 } });
@@ -100,15 +115,10 @@ Deno.test("429 with Retry-After is honoured, and dropped connections are retried
 
 Deno.test("a 413 file among nine good ones: the nine land, it is dead-lettered, retry puts it there", async () => {
   await using s = await setup();
-  s.proxy.rules.push({
-    route: "POST /v1/workspaces/ws_test/fs/bulk",
-    bodyIncludes: "poison.md",
-    fault: { status: 413, body: { code: "payload_too_large", message: "request body exceeds configured limit" } },
+  await poisonOneOfTen(s, "poison.md", {
+    status: 413,
+    body: { code: "payload_too_large", message: "request body exceeds configured limit" },
   });
-  await s.writeTen([...TEN.slice(0, 9), "poison.md"]);
-  await waitFor("the nine batch-mates", () => s.landed(TEN.slice(0, 9)));
-  const deadLetters = join(s.mount.dir, ".relay/dead-letter");
-  await waitFor("the dead letter", () => recordsIn(deadLetters) === 1);
   assertEquals((await s.mount.stop()).deadLettered, 1);
   const status = await runRelayfile(["writeback", "status", "--json", "--dir", s.mount.dir]);
   assertEquals(status.code, 1);
@@ -133,15 +143,10 @@ Deno.test("a 413 file among nine good ones: the nine land, it is dead-lettered, 
 
 Deno.test("a 403 on one path dead-letters it for an admin, and its batch-mates land", async () => {
   await using s = await setup();
-  s.proxy.rules.push({
-    route: "POST /v1/workspaces/ws_test/fs/bulk",
-    bodyIncludes: "secret.md",
-    fault: { status: 403, body: { code: "forbidden", message: "missing required scope: fs:write" } },
+  await poisonOneOfTen(s, "secret.md", {
+    status: 403,
+    body: { code: "forbidden", message: "missing required scope: fs:write" },
   });
-  await s.writeTen([...TEN.slice(0, 9), "secret.md"]);
-  await waitFor("the nine batch-mates", () => s.landed(TEN.slice(0, 9)));
-  const deadLetters = join(s.mount.dir, ".relay/dead-letter");
-  await waitFor("the dead letter", () => recordsIn(deadLetters) === 1);
   const summary = await s.mount.stop();
   assertEquals(summary.deadLettered, 1);
   const list = await runRelayfile(["writeback", "list", "--json", "--state", "dead", "--dir", s.mount.dir]);
