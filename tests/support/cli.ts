@@ -6,6 +6,12 @@ import { readPermissionFlags } from "../../scripts/permission_flags.ts";
 
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
 const compileFlags = await readPermissionFlags();
+/**
+ * HOME for a child that is given none: without one the CLI uses `./.relayfile` (as the Go CLI does), which would be
+ * this repository. `.cache/` is ignored by git.
+ */
+const SANDBOX_HOME = new URL("../../.cache/test-home", import.meta.url).pathname;
+await Deno.mkdir(SANDBOX_HOME, { recursive: true });
 const runtimeEnv = await denoRuntimeEnv();
 
 export interface CliResult {
@@ -29,7 +35,7 @@ export function relayfileCommand(
 ): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", "--no-prompt", "--cached-only", ...(options.flags ?? compileFlags), MAIN, ...args],
-    env: { ...runtimeEnv, ...options.env },
+    env: { HOME: SANDBOX_HOME, ...runtimeEnv, ...options.env },
     clearEnv: true,
     ...(options.cwd ? { cwd: options.cwd } : {}),
     stdout: options.stdout ?? "piped",
