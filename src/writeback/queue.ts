@@ -91,8 +91,8 @@ export class WritebackQueue {
   readonly #deadLetters = new Map<string, DeadLetterMark>();
   #failedAttempts = 0;
   #circuit: CircuitState = CLOSED;
-  /** Ids settled by this queue, so a file still being removed is not adopted again. */
-  readonly #settled = new Set<string>();
+  /** Ops whose outbox files are being removed right now: adoption must not take them back in. */
+  readonly #removing = new Set<string>();
   #flushing: Promise<void> | undefined;
   #again = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -207,7 +207,7 @@ export class WritebackQueue {
     })));
     for (const op of superseded) {
       this.#drop(op);
-      await removeOp(this.#mountDir, op.opId);
+      await this.#removeFile(op.opId);
     }
     for (const op of toWrite) this.#put(op);
     this.kick();
@@ -221,11 +221,12 @@ export class WritebackQueue {
     const { ops } = await readOutbox(this.#mountDir);
     let adopted = 0;
     for (const op of ops) {
-      if (this.#ops.has(op.opId) || this.#settled.has(op.opId)) continue;
+      // An id this queue settled earlier may come back: `writeback retry` re-queues a dead letter under its opId.
+      if (this.#ops.has(op.opId) || this.#removing.has(op.opId)) continue;
       const previous = this.opFor(op.path);
       if (previous && !this.#inFlight.has(op.path)) {
         this.#drop(previous);
-        await removeOp(this.#mountDir, previous.opId);
+        await this.#removeFile(previous.opId);
       } else if (previous) continue;
       this.#put(op.state === "in_flight" ? { ...op, state: "pending" } : op);
       const mark = this.#deadLetters.get(op.path);
@@ -241,7 +242,7 @@ export class WritebackQueue {
     const op = this.opFor(path);
     if (!op || this.#inFlight.has(path)) return;
     this.#drop(op);
-    await removeOp(this.#mountDir, op.opId);
+    await this.#removeFile(op.opId);
   }
 
   /** Starts a send pass now (or right after the running one). */
@@ -291,6 +292,15 @@ export class WritebackQueue {
   #isDue(op: WritebackOp, now: number): boolean {
     if (this.#inFlight.has(op.path)) return false;
     return op.state !== "retry_wait" || Date.parse(op.notBefore ?? "") <= now;
+  }
+
+  async #removeFile(opId: string): Promise<void> {
+    this.#removing.add(opId);
+    try {
+      await removeOp(this.#mountDir, opId);
+    } finally {
+      this.#removing.delete(opId);
+    }
   }
 
   #put(op: WritebackOp): void {
@@ -496,10 +506,10 @@ export class WritebackQueue {
   async #settle(...ops: WritebackOp[]): Promise<void> {
     for (const op of ops) {
       this.#drop(op);
-      this.#settled.add(op.opId);
+      this.#removing.add(op.opId); // before any await: adoption must not see them as new
     }
     for (let start = 0; start < ops.length; start += 32) {
-      await Promise.all(ops.slice(start, start + 32).map((op) => removeOp(this.#mountDir, op.opId)));
+      await Promise.all(ops.slice(start, start + 32).map((op) => this.#removeFile(op.opId)));
     }
   }
 

@@ -83,3 +83,39 @@ Deno.test("with a mount running, retry hands the op over and the mount sends it"
     await mount.status;
   }
 });
+
+Deno.test("retry of an op that the running mount itself dead-lettered is handed over and sent", async () => {
+  const { startMount, mountReady } = await import("../mount/_mount.ts");
+  await using server = await usingServer();
+  await using proxy = startFaultProxy(server.server.url);
+  await using home = await usingTempDir();
+  const mount = startMount({ url: proxy.url, workspace: WORKSPACE, token: server.token, dir: join(home.path, "w") });
+  try {
+    await mountReady(mount);
+    proxy.rules.push({
+      route: "/fs/bulk",
+      bodyIncludes: "again.md",
+      fault: { status: 422, body: { code: "invalid" } },
+    });
+    await mount.write("again.md", "refused, then accepted\n");
+    const deadLetters = join(mount.dir, ".relay/dead-letter");
+    await waitFor("the dead letter", () => {
+      try {
+        return [...Deno.readDirSync(deadLetters)].length === 1;
+      } catch {
+        return false;
+      }
+    });
+    const opId = [...Deno.readDirSync(deadLetters)][0]!.name.replace(/\.json$/, "");
+    proxy.rules.length = 0;
+    const retry = await runRelayfile(["writeback", "retry", "--opId", opId, "--dir", mount.dir]);
+    assertEquals(retry.code, 0, retry.stderr);
+    assertIncludes(retry.stderr, "a relayfile mount is running for this folder");
+    await waitFor(
+      "the running mount to send it",
+      async () => (await server.api("GET", "fs/file?path=/again.md")).json?.content === "refused, then accepted\n",
+    );
+  } finally {
+    await mount.stop();
+  }
+});
