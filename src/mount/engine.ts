@@ -145,17 +145,18 @@ export class SyncEngine {
   async applyRemoteFiles(files: RemoteFile[], progress?: (done: number, total: number) => void): Promise<void> {
     let next = 0;
     let done = 0;
+    const checkedFolders = new Set<string>();
     const worker = async () => {
       while (next < files.length) {
         const file = files[next++]!;
-        await this.#applyRemoteFile(file);
+        await this.#applyRemoteFile(file, checkedFolders);
         progress?.(++done, files.length);
       }
     };
     await Promise.all(Array.from({ length: Math.min(APPLY_CONCURRENCY, files.length) }, worker));
   }
 
-  async #applyRemoteFile(file: RemoteFile): Promise<void> {
+  async #applyRemoteFile(file: RemoteFile, checkedFolders?: Set<string>): Promise<void> {
     const relative = this.#localPathOf(file.path);
     if (relative === undefined) return;
     const path = normalizeRemotePath(file.path);
@@ -185,7 +186,8 @@ export class SyncEngine {
       return;
     }
     try {
-      const written = await writeLocal(this.mountDir, relative, bytes, this.#writable(path) ? 0o644 : 0o444);
+      const mode = this.#writable(path) ? 0o644 : 0o444;
+      const written = await writeLocal(this.mountDir, relative, bytes, mode, checkedFolders);
       this.#track(path, file.revision, remote.hash, contentType, written);
     } catch (error) {
       if (!(error instanceof UnsafeLocalPathError)) throw error;

@@ -1,10 +1,15 @@
 /** `<mount>/.relay/blobs/<sha256>`: content-addressed payload snapshots, so a dead letter keeps what it failed with. */
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { writeFileAtomic } from "../atomic_write.ts";
 import { InvalidRecordError } from "../errors.ts";
 import { relayPaths } from "./relay_dir.ts";
 
+const SYNC_HASH_LIMIT = 1 << 20;
+
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  // Synchronous below 1 MiB: WebCrypto's async digest costs more in dispatch than hashing a small file does.
+  if (bytes.length <= SYNC_HASH_LIMIT) return createHash("sha256").update(bytes).digest("hex");
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
   return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
