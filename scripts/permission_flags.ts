@@ -1,7 +1,7 @@
 // deno-lint-ignore-file no-console
 /**
- * The permission flags of the shipped binary, read from the `compile` task in deno.json — the one place they are
- * written. The release workflow prints them with `deno run --allow-read scripts/permission_flags.ts`; the
+ * The runtime flags of the shipped binary — its permissions and its V8 flags — read from the `compile` task in
+ * deno.json, the one place they are written. The release workflow prints them with `deno run --allow-read scripts/permission_flags.ts`; the
  * end-to-end tests run `src/main.ts` with exactly these flags.
  */
 
@@ -10,7 +10,9 @@ const FORBIDDEN = ["--allow-all", "-A", "--allow-run", "--allow-ffi", "--allow-s
 export function permissionFlags(denoJson: { tasks?: Record<string, string> }): string[] {
   const task = denoJson.tasks?.compile;
   if (!task) throw new Error("deno.json has no compile task");
-  const flags = task.split(/\s+/).filter((token) => token.startsWith("--allow-") || token === "-A");
+  const flags = task.split(/\s+/).filter((token) =>
+    token.startsWith("--allow-") || token === "-A" || token.startsWith("--v8-flags=")
+  );
   const forbidden = flags.filter((flag) => FORBIDDEN.some((name) => flag === name || flag.startsWith(`${name}=`)));
   if (forbidden.length > 0) throw new Error(`the compile task grants forbidden permissions: ${forbidden.join(" ")}`);
   return flags;
