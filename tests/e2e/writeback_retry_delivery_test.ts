@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import { assertEquals, assertIncludes } from "../support/assert.ts";
 import { relayfileCommand, runRelayfile } from "../support/cli.ts";
+import { deadLetterNames } from "../support/dead_letters.ts";
 import { startFaultProxy } from "../support/fault_proxy.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
 import { waitFor } from "../support/wait.ts";
@@ -99,14 +100,8 @@ Deno.test("retry of an op that the running mount itself dead-lettered is handed 
     });
     await mount.write("again.md", "refused, then accepted\n");
     const deadLetters = join(mount.dir, ".relay/dead-letter");
-    await waitFor("the dead letter", () => {
-      try {
-        return [...Deno.readDirSync(deadLetters)].length === 1;
-      } catch {
-        return false;
-      }
-    });
-    const opId = [...Deno.readDirSync(deadLetters)][0]!.name.replace(/\.json$/, "");
+    await waitFor("the dead letter", () => deadLetterNames(deadLetters).length === 1);
+    const opId = deadLetterNames(deadLetters)[0]!.replace(/\.json$/, "");
     proxy.rules.length = 0;
     const retry = await runRelayfile(["writeback", "retry", "--opId", opId, "--dir", mount.dir]);
     assertEquals(retry.code, 0, retry.stderr);

@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { DEFAULT_POLICY } from "../../src/writeback/policy.ts";
+import { deadLetterNames } from "../support/dead_letters.ts";
 import { assertEquals, assertOk } from "../support/assert.ts";
 import { parseJson, runRelayfile } from "../support/cli.ts";
 import { startFaultProxy } from "../support/fault_proxy.ts";
@@ -17,12 +18,7 @@ const FAST_POLICY = { ...DEFAULT_POLICY, baseMs: 20, capMs: 200 };
 
 /** Records in a folder; 0 while the folder does not exist yet. */
 function recordsIn(dir: string): number {
-  try {
-    return [...Deno.readDirSync(dir)].filter((entry) => entry.name.endsWith(".json")).length;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return 0;
-    throw error;
-  }
+  return deadLetterNames(dir).length;
 }
 
 async function setup(policy = FAST_POLICY) {
@@ -279,14 +275,14 @@ Deno.test("a path keeps one dead letter: a newer failure of the same path replac
   const deadLetters = join(s.mount.dir, ".relay/dead-letter");
   await s.mount.write("denied.md", "first version\n");
   await waitFor("the first dead letter", () => recordsIn(deadLetters) === 1);
-  const first = [...Deno.readDirSync(deadLetters)][0]!.name;
+  const first = deadLetterNames(deadLetters)[0]!;
   await s.mount.write("denied.md", "second version\n");
   await waitFor(
     "the replacement",
-    () => recordsIn(deadLetters) === 1 && [...Deno.readDirSync(deadLetters)][0]!.name !== first,
+    () => recordsIn(deadLetters) === 1 && deadLetterNames(deadLetters)[0]! !== first,
   );
   await s.mount.stop();
-  const record = JSON.parse(await Deno.readTextFile(join(deadLetters, [...Deno.readDirSync(deadLetters)][0]!.name)));
+  const record = JSON.parse(await Deno.readTextFile(join(deadLetters, deadLetterNames(deadLetters)[0]!)));
   const payload = await Deno.readTextFile(join(s.mount.dir, ".relay/blobs", record.contentHash));
   assertEquals([record.path, record.lastStatus, payload], ["/denied.md", 403, "second version\n"]);
 });
