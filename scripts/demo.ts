@@ -5,25 +5,13 @@
  * Both run as the shipped binary would: `src/main.ts` with the compile task's permission flags.
  */
 import { join } from "node:path";
-import { readPermissionFlags } from "./permission_flags.ts";
+import { relayfileCommand, startServe } from "./relayfile_process.ts";
 
-const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
-const flags = await readPermissionFlags();
 const root = await Deno.makeTempDir({ prefix: "relayfile-demo-" });
 const home = join(root, "home");
 const folder = join(root, "work");
 await Deno.mkdir(home);
-const env = { HOME: home, NO_COLOR: "1" };
-
-function relayfile(args: string[], stdout: "piped" | "inherit" | "null" = "piped") {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...flags, MAIN, ...args],
-    env,
-    stdout,
-    stderr: "piped",
-    stdin: "null",
-  });
-}
+const relayfile = (args: string[]) => relayfileCommand(args, { env: { HOME: home } });
 
 async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 20_000;
@@ -37,24 +25,12 @@ const read = (path: string) => Deno.readTextFile(join(folder, path)).catch(() =>
 const step = (text: string) => console.log(`\n▸ ${text}`);
 
 step("relayfile serve --addr 127.0.0.1:0 --data <temp>");
-const server = relayfile(["serve", "--addr", "127.0.0.1:0", "--data", join(root, "data")]).spawn();
-const serverErr = new Response(server.stderr).text();
-const reader = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
-let banner = "";
-while (!banner.includes("\ntoken: ")) {
-  const { value, done } = await reader.read();
-  if (done) throw new Error(`the server did not start: ${await serverErr}`);
-  banner += value;
-}
-const drain = (async () => {
-  while (!(await reader.read()).done) { /* keep the pipe empty */ }
-})();
-const url = /listening on (\S+)/.exec(banner)![1]!;
-const token = /\ntoken: (\S+)/.exec(banner)![1]!;
-console.log(`  server at ${url}, workspace ws_local`);
+const server = await startServe(join(root, "data"));
+const { url, token } = server;
+console.log(`  server at ${url}, workspace ${server.workspace}`);
 
 const api = (method: string, path: string, body?: unknown) =>
-  fetch(`${url}/v1/workspaces/ws_local/${path}`, {
+  fetch(`${url}/v1/workspaces/${server.workspace}/${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, "x-correlation-id": `demo_${crypto.randomUUID()}` },
     ...(body ? { body: JSON.stringify(body) } : {}),
@@ -67,7 +43,8 @@ await api("POST", "fs/bulk", {
 let mount: Deno.ChildProcess | undefined;
 try {
   step(`relayfile mount ${folder} --server ${url} --token …`);
-  mount = relayfile(["mount", folder, "--server", url, "--token", token], "null").spawn();
+  mount = relayfile(["mount", folder, "--server", url, "--token", token]).spawn();
+  mount.stdout.cancel();
   await waitFor("the initial pull", async () => (await read("docs/welcome.md")) !== undefined);
   console.log("  pulled docs/welcome.md into the folder");
 
@@ -97,9 +74,6 @@ try {
     await mount.status;
     console.log(`  mount: ${(await stderr).trim().split("\n").at(-1)}`);
   }
-  server.kill("SIGTERM");
-  await server.status;
-  await drain;
-  await serverErr;
+  await server.stop();
   await Deno.remove(root, { recursive: true });
 }

@@ -2,6 +2,7 @@
  * Runs the real CLI as a subprocess: `deno run` on src/main.ts with exactly the compile task's permission flags and
  * a cleared environment — what proves the shipped binary's permission scoping.
  */
+import { denoRuntimeEnv } from "../../scripts/deno_runtime_env.ts";
 import { readPermissionFlags } from "../../scripts/permission_flags.ts";
 
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
@@ -51,22 +52,6 @@ export async function runRelayfile(args: string[], options: CliOptions = {}): Pr
     stdout: new TextDecoder().decode(output.stdout),
     stderr: new TextDecoder().decode(output.stderr),
   };
-}
-
-/**
- * What the Deno runtime itself needs from the environment of `deno run` (not the program: it reads only its own
- * allow-listed names): where its module cache is, and this machine's TLS settings.
- */
-async function denoRuntimeEnv(): Promise<Record<string, string>> {
-  const info = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped", stderr: "null" })
-    .output();
-  const { denoDir } = JSON.parse(new TextDecoder().decode(info.stdout)) as { denoDir: string };
-  const env: Record<string, string> = { DENO_DIR: denoDir, RUST_BACKTRACE: "0" };
-  for (const name of ["DENO_TLS_CA_STORE", "SSL_CERT_FILE", "SSL_CERT_DIR"]) {
-    const value = Deno.env.get(name);
-    if (value !== undefined) env[name] = value;
-  }
-  return env;
 }
 
 export function parseJson(text: string): Record<string, unknown> {

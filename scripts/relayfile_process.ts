@@ -1,0 +1,82 @@
+/**
+ * `relayfile` as a child process, run as the shipped binary runs (`src/main.ts` with the compile task's runtime
+ * flags): for the demo and the benchmark. (The tests have their own, with a cleared environment.)
+ */
+import { denoRuntimeEnv } from "./deno_runtime_env.ts";
+import { readPermissionFlags } from "./permission_flags.ts";
+
+const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
+const compileFlags = await readPermissionFlags();
+const runtimeEnv = await denoRuntimeEnv();
+
+/**
+ * The program, arguments and runtime environment that run `relayfile <args>` as the shipped binary runs (add the
+ * program's own environment to `env`).
+ */
+export function relayfileInvocation(args: string[]): { program: string; args: string[]; env: Record<string, string> } {
+  return {
+    program: Deno.execPath(),
+    args: ["run", "--quiet", "--no-prompt", ...compileFlags, MAIN, ...args],
+    env: runtimeEnv,
+  };
+}
+
+/** `relayfile <args>` as the shipped binary runs it. */
+export function relayfileCommand(args: string[], options: { env?: Record<string, string> } = {}): Deno.Command {
+  const invocation = relayfileInvocation(args);
+  return new Deno.Command(invocation.program, {
+    args: invocation.args,
+    env: { ...invocation.env, NO_COLOR: "1", ...options.env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+export interface Serve {
+  url: string;
+  /** The workspace and dev token the server printed at start. */
+  workspace: string;
+  token: string;
+  pid: number;
+  /** A dev token for `workspace`, minted with `relayfile token` from the server's data folder. */
+  tokenFor(workspace: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startServe(dataDir: string): Promise<Serve> {
+  const child = relayfileCommand(["serve", "--addr", "127.0.0.1:0", "--data", dataDir], { env: { HOME: dataDir } })
+    .spawn();
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let banner = "";
+  while (!/^token: .+\n/m.test(banner)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`relayfile serve exited before it was ready: ${await stderr}`);
+    banner += value;
+  }
+  const drained = (async () => {
+    while (!(await reader.read()).done) { /* keep the pipe empty */ }
+  })();
+  const url = /^listening on (\S+)$/m.exec(banner)?.[1];
+  if (!url) throw new Error(`relayfile serve printed no address: ${banner}`);
+  return {
+    url,
+    workspace: /^workspace: (\S+)$/m.exec(banner)?.[1] ?? "",
+    token: /^token: (\S+)$/m.exec(banner)?.[1] ?? "",
+    pid: child.pid,
+    async tokenFor(workspace) {
+      const output = await relayfileCommand(["token", "--data", dataDir, "--workspace", workspace], {
+        env: { HOME: dataDir },
+      }).output();
+      if (!output.success) throw new Error(`relayfile token: ${new TextDecoder().decode(output.stderr)}`);
+      return new TextDecoder().decode(output.stdout).trim();
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+      await drained;
+      await stderr;
+    },
+  };
+}
