@@ -1,29 +1,48 @@
 // deno-lint-ignore-file no-console
 /**
- * The Go reference mount (`relayfile-mount` from npm `@relayfile/mount-<os>-<arch>`, pinned), installed into
- * `.cache/go-mount/` on first use: the interop tests and the benchmark run it beside ours.
+ * The Go reference tools, installed from npm into `.cache/go-reference/` on first use: `relayfile-mount`
+ * (`@relayfile/mount-<os>-<arch>`) and the `relayfile` CLI (`@relayfile/cli-<os>-<arch>`), both pinned. The interop
+ * tests run the mount beside ours; the benchmark runs both beside ours.
  *
- *   deno run --allow-read --allow-write --allow-run --allow-env scripts/go_mount.ts    installs and prints its path
+ *   deno run --allow-read --allow-write --allow-run --allow-env scripts/go_mount.ts    installs both, prints their paths
  */
 import { join } from "node:path";
 
-export const GO_MOUNT_VERSION = "0.10.69";
+export const GO_REFERENCE_VERSION = "0.10.69";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
-export function goMountPackage(): string {
-  const os = Deno.build.os === "darwin" ? "darwin" : Deno.build.os === "windows" ? "win32" : "linux";
-  const arch = Deno.build.arch === "aarch64" ? "arm64" : "x64";
-  return `@relayfile/mount-${os}-${arch}`;
+interface GoTool {
+  /** npm package stem: `@relayfile/<stem>-<os>-<arch>`. */
+  stem: string;
+  binary: string;
 }
 
-/** The path of the installed binary, installing it with `npm pack` when it is not there yet. */
-export async function ensureGoMount(version = GO_MOUNT_VERSION): Promise<string> {
-  const dir = join(ROOT, ".cache", "go-mount", version);
-  const binary = join(dir, "package", "bin", Deno.build.os === "windows" ? "relayfile-mount.exe" : "relayfile-mount");
+const MOUNT: GoTool = { stem: "mount", binary: "relayfile-mount" };
+const CLI: GoTool = { stem: "cli", binary: "relayfile-cli" };
+
+export function goPackage(tool: GoTool): string {
+  const os = Deno.build.os === "darwin" ? "darwin" : Deno.build.os === "windows" ? "win32" : "linux";
+  const arch = Deno.build.arch === "aarch64" ? "arm64" : "x64";
+  return `@relayfile/${tool.stem}-${os}-${arch}`;
+}
+
+/** The path of the Go `relayfile-mount`, installing it when it is not there yet. */
+export function ensureGoMount(version = GO_REFERENCE_VERSION): Promise<string> {
+  return ensureGoTool(MOUNT, version);
+}
+
+/** The path of the Go `relayfile` CLI, installing it when it is not there yet. */
+export function ensureGoCli(version = GO_REFERENCE_VERSION): Promise<string> {
+  return ensureGoTool(CLI, version);
+}
+
+async function ensureGoTool(tool: GoTool, version: string): Promise<string> {
+  const dir = join(ROOT, ".cache", "go-reference", tool.stem, version);
+  const binary = join(dir, "package", "bin", Deno.build.os === "windows" ? `${tool.binary}.exe` : tool.binary);
   if (await isFile(binary)) return binary;
   await Deno.mkdir(dir, { recursive: true });
-  const spec = `${goMountPackage()}@${version}`;
+  const spec = `${goPackage(tool)}@${version}`;
   const pack = await new Deno.Command("npm", {
     args: ["pack", spec, "--pack-destination", dir, "--silent"],
     stdout: "piped",
@@ -45,4 +64,7 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-if (import.meta.main) console.log(await ensureGoMount());
+if (import.meta.main) {
+  console.log(await ensureGoMount());
+  console.log(await ensureGoCli());
+}
