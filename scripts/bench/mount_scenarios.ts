@@ -1,0 +1,324 @@
+/**
+ * The mount scenarios: each runs our mount and the Go mount against the same `relayfile serve`, interleaved (A B A B
+ * …) so that machine noise hits both. Every mount gets a workspace of its own, so one never sees the other's writes.
+ */
+import { join } from "node:path";
+import { waitForContent, waitForFiles, waitForFirstSync } from "./local.ts";
+import type { Serve } from "../relayfile_process.ts";
+import type { Daemon, Implementation, MountOptions } from "./processes.ts";
+import { RemoteWorkspace, type SeedFile, sleep } from "./remote.ts";
+import { compare, type Measured, type ScenarioResult } from "./report.ts";
+
+export interface MountSizes {
+  /** Samples per implementation of each WebSocket latency scenario. */
+  samples: number;
+  pollSamples: number;
+  pollIntervalMs: number;
+  smallPull: number;
+  smallPullRuns: number;
+  largePull: number;
+  largePullRuns: number;
+  burst: number;
+  burstRuns: number;
+}
+
+export const FULL_SIZES: MountSizes = {
+  samples: 50,
+  pollSamples: 10,
+  pollIntervalMs: 5_000,
+  smallPull: 1_000,
+  smallPullRuns: 5,
+  largePull: 10_000,
+  largePullRuns: 3,
+  burst: 1_000,
+  burstRuns: 5,
+};
+
+export const SMOKE_SIZES: MountSizes = {
+  samples: 2,
+  pollSamples: 1,
+  pollIntervalMs: 1_000,
+  smallPull: 20,
+  smallPullRuns: 1,
+  largePull: 50,
+  largePullRuns: 1,
+  burst: 20,
+  burstRuns: 1,
+};
+
+export interface MountBench {
+  serve: Serve;
+  /** Ours first, then the Go mount: the order of every A B round. */
+  implementations: Implementation[];
+  /** A folder for the mounts' folders, HOMEs and private state. */
+  scratch: string;
+  sizes: MountSizes;
+}
+
+/** How long a single change may take before it counts as not delivered. */
+const SAMPLE_TIMEOUT_MS = 10_000;
+/** How long a pull or a burst may take before it counts as stalled. */
+const BULK_TIMEOUT_MS = 60_000;
+/** Until the first sync of a fresh mount has completed. */
+const FIRST_SYNC_TIMEOUT_MS = 30_000;
+/**
+ * A pause after the first sync before local writes: the Go mount's watcher can miss a file created right after it
+ * starts, and that would measure start-up instead of the steady state.
+ */
+const SETTLE_MS = 1_000;
+const SEED: SeedFile[] = [{ path: "/docs/seed.md", content: "# seed\n" }];
+
+export async function mountScenarios(bench: MountBench): Promise<ScenarioResult[]> {
+  const { sizes } = bench;
+  assertOursThenGo(bench);
+  const pairs: [string, string, Measured[]][] = [];
+  const record = (name: string, target: string, measured: Measured[]) => pairs.push([name, target, measured]);
+
+  record(
+    "local write → committed on the server",
+    "p50 ≤ 50 ms",
+    await sideBySide(bench, "commit", {}, sizes.samples, localWriteCommitted),
+  );
+  record(
+    "remote write → local file, WebSocket",
+    "p50 ≤ 25 ms",
+    await sideBySide(bench, "remote-ws", {}, sizes.samples, remoteWriteArrived),
+  );
+  record(
+    `remote write → local file, polling every ${sizes.pollIntervalMs / 1000} s`,
+    `p50 ≤ ${formatSeconds(sizes.pollIntervalMs * 1.5)}`,
+    await sideBySide(
+      bench,
+      "remote-poll",
+      { websocket: false, intervalMs: sizes.pollIntervalMs },
+      sizes.pollSamples,
+      remoteWriteArrived,
+    ),
+  );
+  record(
+    `initial pull, ${sizes.smallPull.toLocaleString("en")} files`,
+    "≤ 0.3 s; RSS ≤ 2 × Go",
+    await initialPull(bench, sizes.smallPull, sizes.smallPullRuns),
+  );
+  record(
+    `initial pull, ${sizes.largePull.toLocaleString("en")} files`,
+    "≤ 3 s; RSS ≤ Go",
+    await initialPull(bench, sizes.largePull, sizes.largePullRuns),
+  );
+  record(
+    `${sizes.burst.toLocaleString("en")} files written locally at once → all committed`,
+    "≤ 2 s",
+    await burst(bench, sizes.burst, sizes.burstRuns),
+  );
+  return pairs.map(([name, target, [oursMeasured, goMeasured]]) => compare(name, target, oursMeasured!, goMeasured!));
+}
+
+function assertOursThenGo(bench: MountBench): void {
+  const names = bench.implementations.map((implementation) => implementation.name).join(",");
+  if (names !== "ours,go") throw new Error(`expected our mount, then the Go mount; got ${names}`);
+}
+
+interface Mounted {
+  workspace: RemoteWorkspace;
+  dir: string;
+  root: string;
+  daemon: Daemon;
+}
+
+let workspaceCount = 0;
+
+async function createWorkspace(bench: MountBench, label: string, seed: SeedFile[]): Promise<RemoteWorkspace> {
+  const id = `ws_${label.replace(/\W/g, "_")}_${++workspaceCount}`;
+  const workspace = new RemoteWorkspace(bench.serve.url, id, await bench.serve.tokenFor(id));
+  await workspace.write(seed);
+  return workspace;
+}
+
+function startMount(
+  bench: MountBench,
+  implementation: Implementation,
+  workspace: RemoteWorkspace,
+  root: string,
+  flags: Pick<MountOptions, "websocket" | "intervalMs">,
+): { dir: string; daemon: Daemon } {
+  const dir = join(root, "mirror");
+  Deno.mkdirSync(dir, { recursive: true });
+  const daemon = implementation.start({
+    server: bench.serve.url,
+    workspace: workspace.id,
+    token: workspace.token,
+    dir,
+    scratch: root,
+    ...flags,
+  });
+  return { dir, daemon };
+}
+
+/** A fresh workspace holding SEED, mounted into a fresh folder, after its first sync and a settle pause. */
+async function mountSeeded(
+  bench: MountBench,
+  implementation: Implementation,
+  label: string,
+  flags: Pick<MountOptions, "websocket" | "intervalMs">,
+): Promise<Mounted> {
+  const workspace = await createWorkspace(bench, `${label}_${implementation.name}`, SEED);
+  const root = await Deno.makeTempDir({ dir: bench.scratch, prefix: `${label}-${implementation.name}-` });
+  const { dir, daemon } = startMount(bench, implementation, workspace, root, flags);
+  try {
+    await waitForFirstSync(dir, FIRST_SYNC_TIMEOUT_MS);
+  } catch (error) {
+    throw new Error(`${implementation.name} mount: ${(error as Error).message}\n${await daemon.stop()}`);
+  }
+  await sleep(SETTLE_MS);
+  return { workspace, dir, root, daemon };
+}
+
+async function unmount(mounted: Mounted): Promise<void> {
+  await mounted.daemon.stop();
+  await Deno.remove(mounted.root, { recursive: true });
+}
+
+function emptyMeasured(): Measured {
+  return { samplesMs: [], missed: 0, peakRssKb: 0 };
+}
+
+type Sample = (mounted: Mounted, index: number) => Promise<number | undefined>;
+
+/**
+ * Both mounts run at once, each on its own workspace; samples alternate between them, one change at a time, with a
+ * pause between changes so each sample starts from idle.
+ */
+async function sideBySide(
+  bench: MountBench,
+  label: string,
+  flags: Pick<MountOptions, "websocket" | "intervalMs">,
+  samples: number,
+  sample: Sample,
+): Promise<Measured[]> {
+  const mounted: Mounted[] = [];
+  try {
+    for (const implementation of bench.implementations) {
+      mounted.push(await mountSeeded(bench, implementation, label, flags));
+    }
+    const results = mounted.map(emptyMeasured);
+    for (let index = 0; index < samples; index++) {
+      for (const [k, mount] of mounted.entries()) {
+        const ms = await sample(mount, index);
+        if (ms === undefined) results[k]!.missed++;
+        else results[k]!.samplesMs.push(ms);
+        await sleep(150);
+      }
+    }
+    for (const [k, mount] of mounted.entries()) results[k]!.peakRssKb = await mount.daemon.peakRssKb();
+    return results;
+  } finally {
+    await Promise.all(mounted.map(unmount));
+  }
+}
+
+/** From the local write to the server's own timestamp of the commit. */
+async function localWriteCommitted(mounted: Mounted, index: number): Promise<number | undefined> {
+  const path = `/docs/local-${index}.md`;
+  const cursor = await mounted.workspace.latestCursor();
+  const writtenAt = Date.now();
+  await Deno.writeTextFile(join(mounted.dir, path), `written locally, sample ${index}\n`);
+  const committedAt = (await mounted.workspace.waitForCommits(cursor, [path], SAMPLE_TIMEOUT_MS)).get(path);
+  return committedAt === undefined ? undefined : committedAt - writtenAt;
+}
+
+/** From just before the write request to the new content being readable in the folder. */
+async function remoteWriteArrived(mounted: Mounted, index: number): Promise<number | undefined> {
+  const path = `/docs/remote-${index}.md`;
+  const content = `written remotely, sample ${index}\n`;
+  const start = performance.now();
+  await mounted.workspace.write([{ path, content }]);
+  const seenAt = await waitForContent(join(mounted.dir, path), content, SAMPLE_TIMEOUT_MS);
+  return seenAt === undefined ? undefined : seenAt - start;
+}
+
+/** `count` files in folders of 100: `/<prefix>/d007/f0712.md`. */
+function generatedFiles(prefix: string, count: number): SeedFile[] {
+  const width = String(count).length;
+  return Array.from({ length: count }, (_, i) => ({
+    path: `/${prefix}/d${String(Math.floor(i / 100)).padStart(3, "0")}/f${String(i).padStart(width, "0")}.md`,
+    content: `# file ${i}\n${"lorem ipsum dolor sit amet ".repeat(10)}\n`,
+  }));
+}
+
+/** From starting the daemon on an empty folder to the last file of the workspace being on disk. */
+async function initialPull(bench: MountBench, count: number, runs: number): Promise<Measured[]> {
+  const files = generatedFiles("pull", count);
+  const workspace = await createWorkspace(bench, `pull_${count}`, files);
+  const expected = files.map((file) => file.path.slice(1));
+  const results = bench.implementations.map(emptyMeasured);
+  for (let run = 0; run < runs; run++) {
+    for (const [k, implementation] of bench.implementations.entries()) {
+      const root = await Deno.makeTempDir({ dir: bench.scratch, prefix: `pull-${implementation.name}-` });
+      const start = performance.now();
+      const { dir, daemon } = startMount(bench, implementation, workspace, root, {});
+      const { found, doneAt } = await waitForFiles(dir, expected, BULK_TIMEOUT_MS);
+      const result = results[k]!;
+      result.peakRssKb = Math.max(result.peakRssKb, await daemon.peakRssKb());
+      await daemon.stop();
+      await Deno.remove(root, { recursive: true });
+      if (doneAt !== undefined) {
+        result.samplesMs.push(doneAt - start);
+      } else {
+        result.missed++;
+        result.note = `stalled at ${found.toLocaleString("en")} of ${count.toLocaleString("en")} files after ${
+          BULK_TIMEOUT_MS / 1000
+        } s`;
+      }
+    }
+  }
+  return results;
+}
+
+/** From the first of `count` local writes (into ten new folders) to the server's commit of the last. */
+async function burst(bench: MountBench, count: number, runs: number): Promise<Measured[]> {
+  const files = generatedFiles("burst", count);
+  const results = bench.implementations.map(emptyMeasured);
+  for (let run = 0; run < runs; run++) {
+    for (const [k, implementation] of bench.implementations.entries()) {
+      const mounted = await mountSeeded(bench, implementation, "burst", {});
+      const result = results[k]!;
+      try {
+        const cursor = await mounted.workspace.latestCursor();
+        const start = Date.now();
+        await writeLocally(mounted.dir, files);
+        const commits = await mounted.workspace.waitForCommits(
+          cursor,
+          files.map((file) => file.path),
+          BULK_TIMEOUT_MS,
+        );
+        result.peakRssKb = Math.max(result.peakRssKb, await mounted.daemon.peakRssKb());
+        if (commits.size === count) {
+          result.samplesMs.push(Math.max(...commits.values()) - start);
+        } else {
+          result.missed++;
+          result.note = `${commits.size.toLocaleString("en")} of ${count.toLocaleString("en")} committed after ${
+            BULK_TIMEOUT_MS / 1000
+          } s`;
+        }
+      } finally {
+        await unmount(mounted);
+      }
+    }
+  }
+  return results;
+}
+
+/** Writes the files as a tool would (`mkdir -p`, then write), each folder in parallel. */
+async function writeLocally(dir: string, files: SeedFile[]): Promise<void> {
+  const byFolder = Map.groupBy(files, (file) => file.path.slice(0, file.path.lastIndexOf("/")));
+  await Promise.all(
+    [...byFolder].map(async ([folder, inFolder]) => {
+      await Deno.mkdir(join(dir, folder), { recursive: true });
+      for (const file of inFolder) await Deno.writeTextFile(join(dir, file.path), file.content);
+    }),
+  );
+}
+
+function formatSeconds(ms: number): string {
+  return `${ms / 1000} s`;
+}
