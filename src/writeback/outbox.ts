@@ -53,8 +53,12 @@ export async function removeOp(mountDir: string, opId: string): Promise<void> {
   });
 }
 
-export async function readOutbox(mountDir: string): Promise<Outbox> {
-  const raw = await readJsonRecords(relayPaths(mountDir).outbox, (name) => name !== GO_CAPABILITIES_FILE);
+/** The ops in the outbox; with `wanted`, only those whose opId (the file's stem) it accepts are read at all. */
+export async function readOutbox(mountDir: string, wanted: (opId: string) => boolean = () => true): Promise<Outbox> {
+  const raw = await readJsonRecords(
+    relayPaths(mountDir).outbox,
+    (name) => name !== GO_CAPABILITIES_FILE && wanted(stemOf(name)),
+  );
   const ops: WritebackOp[] = [];
   const problems: Problem[] = [];
   for (const record of raw) {
