@@ -95,6 +95,8 @@ export class WritebackQueue {
   readonly #removing = new Set<string>();
   #flushing: Promise<void> | undefined;
   #again = false;
+  /** Wakes a send pass that is waiting for a batch to finish. */
+  #wake: (() => void) | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
   #idleWaiters: (() => void)[] = [];
@@ -218,10 +220,11 @@ export class WritebackQueue {
    * returns how many. Ops this queue settled are not taken back.
    */
   async adoptFromDisk(): Promise<number> {
-    const { ops } = await readOutbox(this.#mountDir);
+    // Only files this queue does not hold are read: a burst keeps a thousand ops here, and this runs every second.
+    // An id this queue settled earlier may come back: `writeback retry` re-queues a dead letter under its opId.
+    const { ops } = await readOutbox(this.#mountDir, (opId) => !this.#ops.has(opId) && !this.#removing.has(opId));
     let adopted = 0;
     for (const op of ops) {
-      // An id this queue settled earlier may come back: `writeback retry` re-queues a dead letter under its opId.
       if (this.#ops.has(op.opId) || this.#removing.has(op.opId)) continue;
       const previous = this.opFor(op.path);
       if (previous && !this.#inFlight.has(op.path)) {
@@ -250,6 +253,7 @@ export class WritebackQueue {
     if (this.#closed) return;
     if (this.#flushing) {
       this.#again = true;
+      this.#wake?.();
       return;
     }
     this.#flushing = this.#flushLoop().finally(() => {
@@ -335,21 +339,42 @@ export class WritebackQueue {
     }, Math.max(0, earliest - this.#now()));
   }
 
+  /**
+   * Sends what is due, up to BATCHES_IN_FLIGHT batches at once, and takes in newly due ops as each batch finishes —
+   * not only when a whole pass is done, so a burst's later batches do not wait for the earlier ones' bookkeeping.
+   * A batch's paths are marked in flight before it starts, so no op is ever in two batches.
+   */
   async #flushLoop(): Promise<void> {
+    const sending = new Set<Promise<void>>();
+    const start = (work: Promise<void>) => {
+      const tracked = work.finally(() => sending.delete(tracked));
+      sending.add(tracked);
+    };
     for (;;) {
-      if (isOpen(this.#circuit, this.#now())) return; // #schedule wakes us when it may close
-      const due = this.#dueOps();
-      if (due.length === 0 || this.#closed) return;
-      const uploads = due.filter((op) => op.kind !== "delete");
-      const deletes = due.filter((op) => op.kind === "delete");
-      const batches = this.#batches(uploads);
-      await Promise.all([
-        (async () => {
-          for (const batch of batches) await this.#sendBatch(batch);
-        })(),
-        this.#sendDeletes(deletes),
-      ]);
+      if (!this.#closed && !isOpen(this.#circuit, this.#now())) {
+        const due = this.#dueOps();
+        const deletes = due.filter((op) => op.kind === "delete");
+        const batches = this.#batches(due.filter((op) => op.kind !== "delete"));
+        for (const batch of batches) {
+          if (sending.size >= BATCHES_IN_FLIGHT) break;
+          this.#markInFlight(batch);
+          start(this.#sendBatch(batch));
+        }
+        if (deletes.length > 0) {
+          this.#markInFlight(deletes);
+          start(this.#sendDeletes(deletes));
+        }
+      }
+      // While the circuit is open nothing new starts; #schedule wakes us when it may close.
+      if (sending.size === 0) return;
+      // A batch finishing, or kick() (new ops), is a reason to look again.
+      await Promise.race([...sending, new Promise<void>((resolve) => this.#wake = resolve)]);
+      this.#wake = undefined;
     }
+  }
+
+  #markInFlight(ops: WritebackOp[]): void {
+    for (const op of ops) this.#inFlight.add(op.path);
   }
 
   #dueOps(): WritebackOp[] {
@@ -375,7 +400,16 @@ export class WritebackQueue {
     return batches;
   }
 
+  /** Sends one bulk batch; its paths are in flight (marked by the caller) until it is settled. */
   async #sendBatch(batch: WritebackOp[]): Promise<void> {
+    try {
+      await this.#sendMarkedBatch(batch);
+    } finally {
+      batch.forEach((op) => this.#inFlight.delete(op.path));
+    }
+  }
+
+  async #sendMarkedBatch(batch: WritebackOp[]): Promise<void> {
     const files: BulkFile[] = [];
     const sendable: WritebackOp[] = [];
     for (const op of batch) {
@@ -402,7 +436,6 @@ export class WritebackQueue {
       sendable.push(op);
     }
     if (sendable.length === 0) return;
-    sendable.forEach((op) => this.#inFlight.add(op.path));
     try {
       const response = await this.#client.bulkWrite(files);
       this.#serverAnswered();
@@ -434,39 +467,46 @@ export class WritebackQueue {
       else this.#serverAnswered();
       // One file can poison a batch (too large, invalid): send the batch-mates on their own, uncharged.
       if (sendable.length > 1 && !isTransient(failure)) {
-        sendable.forEach((op) => this.#inFlight.delete(op.path));
         const middle = Math.ceil(sendable.length / 2);
-        await this.#sendBatch(sendable.slice(0, middle));
-        await this.#sendBatch(sendable.slice(middle));
+        await this.#sendMarkedBatch(sendable.slice(0, middle));
+        await this.#sendMarkedBatch(sendable.slice(middle));
         return;
       }
       for (const op of sendable) await this.#failed(op, failure, error instanceof HttpError ? error.body : "");
-    } finally {
-      sendable.forEach((op) => this.#inFlight.delete(op.path));
     }
   }
 
+  /** Sends deletes one by one; each path is in flight (marked by the caller) until its own delete is settled. */
   async #sendDeletes(deletes: WritebackOp[]): Promise<void> {
-    for (const op of deletes) {
-      const base = this.#hooks.baseRevision(op.path) ?? op.baseRevision;
-      if (base === null) {
-        await this.#settle(op);
-        continue;
+    let next = 0;
+    try {
+      for (; next < deletes.length; next++) {
+        const op = deletes[next]!;
+        try {
+          await this.#sendDelete(op);
+        } finally {
+          this.#inFlight.delete(op.path);
+        }
       }
-      this.#inFlight.add(op.path);
-      try {
-        await this.#client.deleteFile(op.path, base);
-        this.#serverAnswered();
-        await this.#committed([{ op, revision: null }]);
-      } catch (error) {
-        const failure = failureOf(error);
-        if (isTransient(failure)) this.#serverFailed(failure);
-        else this.#serverAnswered();
-        if (error instanceof HttpError && error.status === 404) await this.#committed([{ op, revision: null }]);
-        else await this.#failed(op, failureOf(error), error instanceof HttpError ? error.body : "");
-      } finally {
-        this.#inFlight.delete(op.path);
-      }
+    } finally {
+      // Only if one threw: the deletes not reached are not in flight any more.
+      for (const op of deletes.slice(next + 1)) this.#inFlight.delete(op.path);
+    }
+  }
+
+  async #sendDelete(op: WritebackOp): Promise<void> {
+    const base = this.#hooks.baseRevision(op.path) ?? op.baseRevision;
+    if (base === null) return await this.#settle(op);
+    try {
+      await this.#client.deleteFile(op.path, base);
+      this.#serverAnswered();
+      await this.#committed([{ op, revision: null }]);
+    } catch (error) {
+      const failure = failureOf(error);
+      if (isTransient(failure)) this.#serverFailed(failure);
+      else this.#serverAnswered();
+      if (error instanceof HttpError && error.status === 404) await this.#committed([{ op, revision: null }]);
+      else await this.#failed(op, failureOf(error), error instanceof HttpError ? error.body : "");
     }
   }
 
@@ -584,6 +624,12 @@ export class WritebackQueue {
     return bytes ? toWire(bytes, op.contentType ?? "application/octet-stream") : undefined;
   }
 }
+
+/**
+ * Bulk batches in flight at once. Two: a batch's commit bookkeeping (which waits for the engine's lock, busy reading
+ * a burst of local files) overlaps the next batch's request.
+ */
+const BATCHES_IN_FLIGHT = 2;
 
 /** Consecutive transient failures that open the circuit, and the longest pause between probes. */
 const CIRCUIT_THRESHOLD = 5;

@@ -265,6 +265,22 @@ Deno.test("under a persistent outage the circuit breaker bounds the request rate
   await waitFor("the resume line", () => s.mount.logs.some((line) => line.startsWith("writeback resumed")));
 });
 
+Deno.test("a slow bulk request does not hold back the next change: it is sent beside it", async () => {
+  await using s = await setup();
+  s.proxy.rules.push({
+    route: "POST /v1/workspaces/ws_test/fs/bulk",
+    bodyIncludes: "slow.md",
+    fault: { delayMs: 4_000 },
+  });
+  const outbox = async () => JSON.parse(await Deno.readTextFile(join(s.mount.dir, ".relay/state.json"))).outbox;
+  await s.mount.write("slow.md", "held up by the network\n");
+  await waitFor("slow.md to be in flight", async () => (await outbox()).inFlight === 1);
+  await s.mount.write("fast.md", "not stuck behind it\n");
+  await waitFor("fast.md to land", async () => (await s.remote("/fast.md")) === "not stuck behind it\n");
+  assertEquals(await s.remote("/slow.md"), undefined, "fast.md should not have waited for slow.md's request");
+  await waitFor("slow.md to land", async () => (await s.remote("/slow.md")) === "held up by the network\n");
+});
+
 Deno.test("a path keeps one dead letter: a newer failure of the same path replaces it, with the newer payload", async () => {
   await using s = await setup();
   s.proxy.rules.push({
