@@ -24,9 +24,12 @@ export interface BenchOptions {
   smoke: boolean;
   /** Runs of the one-shot commands and the server scenarios. */
   runs: number;
+  /** Progress, a line at a time (the script prints it to stderr). */
+  log?: (line: string) => void;
 }
 
 export async function runBenchmarks(options: BenchOptions): Promise<ScenarioResult[]> {
+  const log = options.log ?? (() => {});
   const [goMountBinary, goCli] = await Promise.all([ensureGoMount(), ensureGoCli()]);
   const scratch = await Deno.makeTempDir({ prefix: "relayfile-bench-" });
   try {
@@ -38,16 +41,19 @@ export async function runBenchmarks(options: BenchOptions): Promise<ScenarioResu
         implementations: [ourMount(), goMount(goMountBinary)],
         scratch,
         sizes: options.smoke ? SMOKE_SIZES : FULL_SIZES,
+        log,
       });
     } finally {
       await serve.stop();
     }
+    log("▸ writeback status and cold start, against the Go CLI");
     const cli = await cliScenarios({
       goCli,
       scratch,
       runs: options.runs,
       deadLetters: options.smoke ? 100 : 10_000,
     });
+    log("▸ relayfile serve on its own");
     const server = await serveScenarios({
       runs: options.runs,
       files: options.smoke ? 100 : 1_000,
@@ -65,9 +71,14 @@ export async function runContext(): Promise<Record<string, unknown>> {
     (text) => /^model name\s*:\s*(.+)$/m.exec(text)?.[1] ?? "unknown",
     () => "unknown",
   );
+  // `uname`, not Deno.osRelease(): that one needs --allow-sys, which the bench task does not grant.
+  const kernel = await new Deno.Command("uname", { args: ["-sr"], stdout: "piped" }).output().then(
+    (output) => new TextDecoder().decode(output.stdout).trim(),
+    () => Deno.build.os,
+  );
   return {
     date: new Date().toISOString(),
-    machine: { os: `${Deno.build.os} ${Deno.osRelease()}`, cpu, cores: navigator.hardwareConcurrency },
+    machine: { os: kernel, cpu, cores: navigator.hardwareConcurrency },
     ours: { deno: Deno.version.deno, flags: (await readPermissionFlags()).join(" ") },
     go: { version: GO_REFERENCE_VERSION, mount: "relayfile-mount (default flags)", cli: "relayfile" },
   };
@@ -80,7 +91,7 @@ if (import.meta.main) {
   });
   const smoke = values.smoke ?? false;
   const runs = values.runs ? Number(values.runs) : smoke ? 1 : 7;
-  const results = await runBenchmarks({ smoke, runs });
+  const results = await runBenchmarks({ smoke, runs, log: (line) => console.error(line) });
   const table = formatTable(results);
   console.log(table);
   if (!smoke) {

@@ -53,6 +53,8 @@ export interface MountBench {
   /** A folder for the mounts' folders, HOMEs and private state. */
   scratch: string;
   sizes: MountSizes;
+  /** Progress, a line at a time. */
+  log: (line: string) => void;
 }
 
 /** How long a single change may take before it counts as not delivered. */
@@ -71,46 +73,52 @@ const SEED: SeedFile[] = [{ path: "/docs/seed.md", content: "# seed\n" }];
 export async function mountScenarios(bench: MountBench): Promise<ScenarioResult[]> {
   const { sizes } = bench;
   assertOursThenGo(bench);
-  const pairs: [string, string, Measured[]][] = [];
-  const record = (name: string, target: string, measured: Measured[]) => pairs.push([name, target, measured]);
-
-  record(
-    "local write → committed on the server",
-    "p50 ≤ 50 ms",
-    await sideBySide(bench, "commit", {}, sizes.samples, localWriteCommitted),
-  );
-  record(
-    "remote write → local file, WebSocket",
-    "p50 ≤ 25 ms",
-    await sideBySide(bench, "remote-ws", {}, sizes.samples, remoteWriteArrived),
-  );
-  record(
-    `remote write → local file, polling every ${sizes.pollIntervalMs / 1000} s`,
-    `p50 ≤ ${formatSeconds(sizes.pollIntervalMs * 1.5)}`,
-    await sideBySide(
-      bench,
-      "remote-poll",
-      { websocket: false, intervalMs: sizes.pollIntervalMs },
-      sizes.pollSamples,
-      remoteWriteArrived,
-    ),
-  );
-  record(
-    `initial pull, ${sizes.smallPull.toLocaleString("en")} files`,
-    "≤ 0.3 s; RSS ≤ 2 × Go",
-    await initialPull(bench, sizes.smallPull, sizes.smallPullRuns),
-  );
-  record(
-    `initial pull, ${sizes.largePull.toLocaleString("en")} files`,
-    "≤ 3 s; RSS ≤ Go",
-    await initialPull(bench, sizes.largePull, sizes.largePullRuns),
-  );
-  record(
-    `${sizes.burst.toLocaleString("en")} files written locally at once → all committed`,
-    "≤ 2 s",
-    await burst(bench, sizes.burst, sizes.burstRuns),
-  );
-  return pairs.map(([name, target, [oursMeasured, goMeasured]]) => compare(name, target, oursMeasured!, goMeasured!));
+  const scenarios: [name: string, target: string, run: () => Promise<Measured[]>][] = [
+    [
+      "local write → committed on the server",
+      "p50 ≤ 50 ms",
+      () => sideBySide(bench, "commit", {}, sizes.samples, localWriteCommitted),
+    ],
+    [
+      "remote write → local file, WebSocket",
+      "p50 ≤ 25 ms",
+      () => sideBySide(bench, "remote-ws", {}, sizes.samples, remoteWriteArrived),
+    ],
+    [
+      `remote write → local file, polling every ${sizes.pollIntervalMs / 1000} s`,
+      `≤ ${(sizes.pollIntervalMs * 1.5) / 1000} s`,
+      () =>
+        sideBySide(
+          bench,
+          "remote-poll",
+          { websocket: false, intervalMs: sizes.pollIntervalMs },
+          sizes.pollSamples,
+          remoteWriteArrived,
+        ),
+    ],
+    [
+      `initial pull, ${sizes.smallPull.toLocaleString("en")} files`,
+      "≤ 0.3 s; RSS ≤ 2 × Go",
+      () => initialPull(bench, sizes.smallPull, sizes.smallPullRuns),
+    ],
+    [
+      `initial pull, ${sizes.largePull.toLocaleString("en")} files`,
+      "≤ 3 s; RSS ≤ Go",
+      () => initialPull(bench, sizes.largePull, sizes.largePullRuns),
+    ],
+    [
+      `${sizes.burst.toLocaleString("en")} files written locally at once → all committed`,
+      "≤ 2 s",
+      () => burst(bench, sizes.burst, sizes.burstRuns),
+    ],
+  ];
+  const results: ScenarioResult[] = [];
+  for (const [name, target, run] of scenarios) {
+    bench.log(`▸ ${name}`);
+    const [ours, go] = await run();
+    results.push(compare(name, target, ours!, go!));
+  }
+  return results;
 }
 
 function assertOursThenGo(bench: MountBench): void {
@@ -317,8 +325,4 @@ async function writeLocally(dir: string, files: SeedFile[]): Promise<void> {
       for (const file of inFolder) await Deno.writeTextFile(join(dir, file.path), file.content);
     }),
   );
-}
-
-function formatSeconds(ms: number): string {
-  return `${ms / 1000} s`;
 }
