@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { chartBars, ratioChart } from "./bench/chart.ts";
 import { cliScenarios } from "./bench/cli_scenarios.ts";
 import { FULL_SIZES, mountScenarios, SMOKE_SIZES } from "./bench/mount_scenarios.ts";
-import { goMount, ourMount } from "./bench/processes.ts";
+import { goMount, ourMount, readProcFile } from "./bench/processes.ts";
 import { startServe } from "./relayfile_process.ts";
 import { formatTable, type ScenarioResult } from "./bench/report.ts";
 import { serveScenarios } from "./bench/serve_scenarios.ts";
@@ -67,10 +67,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<ScenarioResu
 
 /** When, where and with what the numbers were taken: the README quotes it under the table. */
 export async function runContext(): Promise<Record<string, unknown>> {
-  const cpu = await Deno.readTextFile("/proc/cpuinfo").then(
-    (text) => /^model name\s*:\s*(.+)$/m.exec(text)?.[1] ?? "unknown",
-    () => "unknown",
-  );
+  const cpu = /^model name\s*:\s*(.+)$/m.exec(await readProcFile("/proc/cpuinfo"))?.[1] ?? "unknown";
   // `uname`, not Deno.osRelease(): that one needs --allow-sys, which the bench task does not grant.
   const kernel = await new Deno.Command("uname", { args: ["-sr"], stdout: "piped" }).output().then(
     (output) => new TextDecoder().decode(output.stdout).trim(),

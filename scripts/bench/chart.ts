@@ -62,7 +62,7 @@ export function ratioChart(bars: ChartBar[], title: string): string {
     const y = TOP + index * ROW;
     parts.push(`<text x="${LABEL_WIDTH}" y="${y + 15}" text-anchor="end">${escape(bar.label)}</text>`);
     if (bar.ratio === null || bar.ratio <= 0) {
-      parts.push(`<text x="${one + 6}" y="${y + 15}" fill="#555">${escape(bar.note ?? "no ratio")}</text>`);
+      parts.push(`<text x="${PLOT_LEFT + 4}" y="${y + 15}" fill="#555">${escape(bar.note ?? "no ratio")}</text>`);
       return;
     }
     const log2 = Math.log2(bar.ratio);
@@ -72,12 +72,18 @@ export function ratioChart(bars: ChartBar[], title: string): string {
     parts.push(
       `<rect class="bar" x="${Math.min(one, end)}" y="${y + 4}" width="${Math.max(1, Math.abs(end - one))}" ` +
         `height="${ROW - 8}" fill="${color}"/>`,
-      // A value left of 1× is written just right of the 1× line, so it never runs into the labels.
-      `<text x="${bar.ratio <= 1 ? one + 4 : end + 4}" y="${y + 15}">${bar.ratio.toFixed(2)}×${clipped}</text>`,
+      valueLabel(bar.ratio <= 1 ? end : end + 4, y + 15, `${bar.ratio.toFixed(2)}×${clipped}`, bar.ratio <= 1),
     );
   });
   parts.push("</svg>");
   return parts.join("\n") + "\n";
+}
+
+/** A value beside its bar's far end; a long bar to the left gets it inside, in white, clear of the labels. */
+function valueLabel(x: number, y: number, text: string, leftward: boolean): string {
+  if (!leftward) return `<text x="${x}" y="${y}">${text}</text>`;
+  if (x - 48 >= PLOT_LEFT) return `<text x="${x - 4}" y="${y}" text-anchor="end">${text}</text>`;
+  return `<text x="${x + 4}" y="${y}" fill="white">${text}</text>`;
 }
 
 function escape(text: string): string {

@@ -94,16 +94,20 @@ function spawnDaemon(child: Deno.ChildProcess): Daemon {
   };
 }
 
-/**
- * VmHWM of a running process, from /proc (0 where there is none). Read through `cat`: Deno lets a script read /proc
- * only with --allow-all, and neither the bench task nor the test task grants that.
- */
+/** VmHWM of a running process, in KiB (0 where there is none). */
 export async function peakRssKb(pid: number): Promise<number> {
+  return Number(/^VmHWM:\s+(\d+) kB$/m.exec(await readProcFile(`/proc/${pid}/status`))?.[1] ?? 0);
+}
+
+/**
+ * A file under /proc ("" where there is none). Read through `cat`: Deno lets a script read /proc only with
+ * --allow-all, and neither the bench task nor the test task grants that.
+ */
+export async function readProcFile(path: string): Promise<string> {
   try {
-    const output = await new Deno.Command("cat", { args: [`/proc/${pid}/status`], stdout: "piped", stderr: "null" })
-      .output();
-    return Number(/^VmHWM:\s+(\d+) kB$/m.exec(new TextDecoder().decode(output.stdout))?.[1] ?? 0);
+    const output = await new Deno.Command("cat", { args: [path], stdout: "piped", stderr: "null" }).output();
+    return new TextDecoder().decode(output.stdout);
   } catch {
-    return 0;
+    return "";
   }
 }
