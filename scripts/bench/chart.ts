@@ -16,7 +16,7 @@ export function chartBars(results: ScenarioResult[]): ChartBar[] {
   const bars: ChartBar[] = [];
   for (const result of results) {
     if (!result.go) continue;
-    const goUnfinished = result.go.medianMs === null ? (result.go.note ?? "Go did not finish") : undefined;
+    const goUnfinished = result.go.medianMs === null ? `Go ${result.go.note ?? "did not finish"}` : undefined;
     bars.push({ label: `${result.name}: time`, ratio: result.timeRatio, ...noteOf(result.timeRatio, goUnfinished) });
     if (result.rssRatio !== null) bars.push({ label: `${result.name}: peak RSS`, ratio: result.rssRatio });
   }
@@ -39,8 +39,7 @@ const LIMIT = 4;
 export function ratioChart(bars: ChartBar[], title: string): string {
   const height = TOP + bars.length * ROW + 40;
   const x = (log2: number) =>
-    PLOT_LEFT + ((Math.max(-LIMIT, Math.min(LIMIT, log2)) + LIMIT) / (2 * LIMIT)) *
-      (PLOT_RIGHT - PLOT_LEFT);
+    round1(PLOT_LEFT + ((Math.max(-LIMIT, Math.min(LIMIT, log2)) + LIMIT) / (2 * LIMIT)) * (PLOT_RIGHT - PLOT_LEFT));
   const one = x(0);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" ` +
@@ -70,7 +69,7 @@ export function ratioChart(bars: ChartBar[], title: string): string {
     const color = bar.ratio <= 1 ? "#2e7d32" : "#c62828";
     const clipped = Math.abs(log2) > LIMIT ? " (off scale)" : "";
     parts.push(
-      `<rect class="bar" x="${Math.min(one, end)}" y="${y + 4}" width="${Math.max(1, Math.abs(end - one))}" ` +
+      `<rect class="bar" x="${Math.min(one, end)}" y="${y + 4}" width="${round1(Math.max(1, Math.abs(end - one)))}" ` +
         `height="${ROW - 8}" fill="${color}"/>`,
       valueLabel(bar.ratio <= 1 ? end : end + 4, y + 15, `${bar.ratio.toFixed(2)}×${clipped}`, bar.ratio <= 1),
     );
@@ -84,6 +83,10 @@ function valueLabel(x: number, y: number, text: string, leftward: boolean): stri
   if (!leftward) return `<text x="${x}" y="${y}">${text}</text>`;
   if (x - 48 >= PLOT_LEFT) return `<text x="${x - 4}" y="${y}" text-anchor="end">${text}</text>`;
   return `<text x="${x + 4}" y="${y}" fill="white">${text}</text>`;
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
 }
 
 function escape(text: string): string {

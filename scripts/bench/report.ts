@@ -87,9 +87,12 @@ export function formatTable(results: ScenarioResult[]): string {
 }
 
 function formatTimes(side: Side): string {
-  const times = side.medianMs === null ? "none finished" : `${formatMs(side.medianMs)} (${formatMs(side.p95Ms!)})`;
-  const missed = side.missed > 0 ? `; ${side.missed} of ${side.runs} did not finish` : "";
-  return side.note ? `${times}${missed}: ${side.note}` : `${times}${missed}`;
+  const missed = side.missed > 0
+    ? `${side.missed} of ${side.runs} did not finish${side.note ? `: ${side.note}` : ""}`
+    : "";
+  if (side.medianMs === null) return missed || "no runs";
+  const times = `${formatMs(side.medianMs)} (${formatMs(side.p95Ms!)})`;
+  return missed ? `${times}; ${missed}` : times;
 }
 
 export function formatMs(ms: number): string {

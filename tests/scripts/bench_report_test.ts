@@ -19,8 +19,8 @@ Deno.test("compare() reports medians, p95 and the ratios ours/Go", () => {
 Deno.test("a side that never finished has no median and no ratio, and the table says why", () => {
   const result = compare("pull", "≤ 3 s", measured([2500]), measured([], 0, 3, "stalled at 2,100 of 10,000 files"));
   assertEquals(result.timeRatio, null);
-  assertIncludes(formatTable([result]), "none finished; 3 of 3 did not finish: stalled at 2,100 of 10,000 files");
-  assertEquals(chartBars([result])[0]?.note, "no ratio: stalled at 2,100 of 10,000 files");
+  assertIncludes(formatTable([result]), "| 3 of 3 did not finish: stalled at 2,100 of 10,000 files |");
+  assertEquals(chartBars([result])[0]?.note, "no ratio: Go stalled at 2,100 of 10,000 files");
 });
 
 Deno.test("the chart draws faster bars left of 1× in green and slower ones right of it in red", () => {
