@@ -126,6 +126,9 @@ function assertOursThenGo(bench: MountBench): void {
   if (names !== "ours,go") throw new Error(`expected our mount, then the Go mount; got ${names}`);
 }
 
+/** The flags a scenario sets on both mounts (each implementation's defaults otherwise). */
+type MountFlags = Pick<MountOptions, "websocket" | "intervalMs">;
+
 interface Mounted {
   workspace: RemoteWorkspace;
   dir: string;
@@ -147,7 +150,7 @@ function startMount(
   implementation: Implementation,
   workspace: RemoteWorkspace,
   root: string,
-  flags: Pick<MountOptions, "websocket" | "intervalMs">,
+  flags: MountFlags,
 ): { dir: string; daemon: Daemon } {
   const dir = join(root, "mirror");
   Deno.mkdirSync(dir, { recursive: true });
@@ -167,7 +170,7 @@ async function mountSeeded(
   bench: MountBench,
   implementation: Implementation,
   label: string,
-  flags: Pick<MountOptions, "websocket" | "intervalMs">,
+  flags: MountFlags,
 ): Promise<Mounted> {
   const workspace = await createWorkspace(bench, `${label}_${implementation.name}`, SEED);
   const root = await Deno.makeTempDir({ dir: bench.scratch, prefix: `${label}-${implementation.name}-` });
@@ -199,7 +202,7 @@ type Sample = (mounted: Mounted, index: number) => Promise<number | undefined>;
 async function sideBySide(
   bench: MountBench,
   label: string,
-  flags: Pick<MountOptions, "websocket" | "intervalMs">,
+  flags: MountFlags,
   samples: number,
   sample: Sample,
 ): Promise<Measured[]> {
