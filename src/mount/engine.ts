@@ -122,10 +122,12 @@ export class SyncEngine {
           deleted.add(path);
           changed.delete(path);
         } else if (event.type === "file.created" || event.type === "file.updated") {
+          // A later create outdates an earlier delete, even when it is our own write (skipped just below): a file
+          // deleted and made again locally between two pulls must not be removed by the first event.
+          deleted.delete(path);
           // Our own write, already tracked at this revision: nothing to fetch.
           if (event.revision && this.state.files[path]?.revision === event.revision) continue;
           changed.add(path);
-          deleted.delete(path);
         }
       }
       if (!nextCursor || events.length === 0) break;

@@ -75,6 +75,31 @@ Deno.test("a restarted mount resumes from its events cursor instead of pulling e
   assertOk(requests.some((line) => line.includes("/fs/events")));
 });
 
+Deno.test("a file deleted and made again locally between two pulls stays: the pull does not replay the delete", async () => {
+  await using server = await usingServer();
+  await using work = await usingTempDir();
+  const dir = join(work.path, "mirror");
+  await server.write("/a.md", "first\n");
+  const remote = async () => (await server.api("GET", "fs/file?path=/a.md")).json?.content as string | undefined;
+  // Polling with a long interval: no pull runs while the delete and the new file go up.
+  const mount = startMount({
+    url: server.server.url,
+    workspace: WORKSPACE,
+    token: server.token,
+    dir,
+    websocket: false,
+  });
+  await mountReady(mount);
+  await Deno.remove(join(dir, "a.md"));
+  await waitFor("the delete to reach the server", async () => (await remote()) === undefined);
+  await mount.write("a.md", "made again\n");
+  await waitFor("the new file to reach the server", async () => (await remote()) === "made again\n");
+  await mount.stop();
+  // The next pull reads both events, the delete and our own create, from the cursor.
+  await once(server.server.url, server.token, dir);
+  assertEquals(await Deno.readTextFile(join(dir, "a.md")).catch(() => undefined), "made again\n");
+});
+
 Deno.test("with a read-only token a local edit is restored once from the server and never sent", async () => {
   const requests: string[] = [];
   await using server = await usingServer({ log: (line) => requests.push(line) });
