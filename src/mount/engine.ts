@@ -11,6 +11,7 @@ import type { WritebackOp } from "../writeback/op.ts";
 import type { LocalChange, WritebackQueue } from "../writeback/queue.ts";
 import { contentTypeFor, fromWire, toWire } from "../remote/content.ts";
 import { decideLocal, decideRemoteDelete, decideRemoteFile, type PathFacts } from "./decide.ts";
+import type { AnnouncedChange } from "./feed.ts";
 import { isIgnored } from "./ignore.ts";
 import {
   readLocal,
@@ -142,6 +143,23 @@ export class SyncEngine {
       this.#changed = true;
     }
     return true;
+  }
+
+  /**
+   * Changes a WebSocket message announced, fetched in one bulk-read ahead of the events-cursor pull those messages
+   * also trigger (which then finds them tracked and skips them). Only creates and updates: deletes, and anything a
+   * message did not say, are the cursor pull's. Call inside `serialize`.
+   */
+  async applyAnnounced(changes: AnnouncedChange[]): Promise<void> {
+    const paths = new Set<string>();
+    for (const change of changes) {
+      if (change.type !== "file.created" && change.type !== "file.updated") continue;
+      const path = normalizeRemotePath(change.path);
+      if (!isUnderRoot(this.remoteRoot, path)) continue;
+      if (change.revision && this.state.files[path]?.revision === change.revision) continue;
+      paths.add(path);
+    }
+    if (paths.size > 0) await this.applyRemoteFiles(await this.#client.readFiles([...paths]));
   }
 
   async applyRemoteFiles(files: RemoteFile[], progress?: (done: number, total: number) => void): Promise<void> {

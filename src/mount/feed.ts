@@ -1,7 +1,9 @@
 /**
  * When to pull: on every WebSocket event (the events cursor then says exactly what changed, so a missed message or
  * a reconnect loses nothing), or on the poll interval when there is no WebSocket. Pulls never overlap; a trigger
- * during a pull runs one more after it.
+ * during a pull runs one more after it. A message's own path is also handed to `fetchAnnounced` first, so a remote
+ * change can reach the folder without waiting for the cursor's round trip; messages that come while one such fetch
+ * runs are taken together in the next.
  */
 import type { RelayfileClient } from "../remote/client.ts";
 
@@ -10,8 +12,17 @@ export interface FeedOptions {
   intervalMs: number;
   /** Runs one pull; the feed serializes calls. */
   pull: () => Promise<void>;
+  /** Fetches the changes some messages announced (optional; the pull that follows covers them either way). */
+  fetchAnnounced?: (changes: AnnouncedChange[]) => Promise<void>;
   log: (line: string) => void;
   onStatus: (status: "listening" | "reconnecting" | "polling") => void;
+}
+
+/** What a WebSocket message says changed (the reference sends no event id, so this is never a cursor). */
+export interface AnnouncedChange {
+  type: string;
+  path: string;
+  revision?: string;
 }
 
 export class RemoteFeed {
@@ -25,6 +36,8 @@ export class RemoteFeed {
   #pollTimer: ReturnType<typeof setInterval> | undefined;
   #pulling: Promise<void> | undefined;
   #again = false;
+  #announced = new Map<string, AnnouncedChange>();
+  #fetching: Promise<void> | undefined;
   #socketClosed: Promise<void> = Promise.resolve();
 
   constructor(client: RelayfileClient, options: FeedOptions) {
@@ -62,13 +75,31 @@ export class RemoteFeed {
     });
   }
 
+  #announce(change: AnnouncedChange): void {
+    const fetch = this.#options.fetchAnnounced;
+    if (!fetch || this.#closed) return;
+    this.#announced.set(change.path, change);
+    if (this.#fetching) return;
+    const next = () => {
+      const changes = [...this.#announced.values()];
+      this.#announced.clear();
+      this.#fetching = fetch(changes).catch((error) => {
+        this.#options.log(`fetching announced changes failed (the pull will bring them): ${error}`);
+      }).finally(() => {
+        this.#fetching = undefined;
+        if (this.#announced.size > 0 && !this.#closed) next();
+      });
+    };
+    next();
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#pollTimer !== undefined) clearInterval(this.#pollTimer);
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
     if (this.#socket && this.#socket.readyState < WebSocket.CLOSING) this.#socket.close();
     await this.#socketClosed;
-    while (this.#pulling) await this.#pulling;
+    while (this.#pulling || this.#fetching) await (this.#pulling ?? this.#fetching);
   }
 
   #connect(): void {
@@ -102,8 +133,16 @@ export class RemoteFeed {
     socket.onmessage = (message) => {
       if (typeof message.data !== "string") return;
       try {
-        const parsed = JSON.parse(message.data) as { type?: unknown };
-        if (typeof parsed.type === "string" && parsed.type.startsWith("file.")) this.trigger();
+        const parsed = JSON.parse(message.data) as { type?: unknown; path?: unknown; revision?: unknown };
+        if (typeof parsed.type !== "string" || !parsed.type.startsWith("file.")) return;
+        if (typeof parsed.path === "string") {
+          this.#announce({
+            type: parsed.type,
+            path: parsed.path,
+            ...(typeof parsed.revision === "string" ? { revision: parsed.revision } : {}),
+          });
+        }
+        this.trigger();
       } catch {
         // not an event
       }

@@ -173,6 +173,7 @@ export async function runMount(options: MountOptions): Promise<MountSummary> {
     websocket: options.websocket,
     intervalMs: options.intervalMs,
     pull: () => pull(false),
+    fetchAnnounced: (changes) => engine.serialize(() => engine.applyAnnounced(changes)),
     log: options.log,
     onStatus: (status) => listener = status,
   });

@@ -97,6 +97,24 @@ Deno.test("remote creates, updates and deletes reach the folder over the WebSock
   await waitFor("a remote delete", async () => (await s.mount.local("docs/remote.md")) === undefined);
 });
 
+Deno.test("a change announced over the WebSocket is read at once, before the events pull that follows", async () => {
+  const requests: string[] = [];
+  await using server = await usingServer({ log: (line) => requests.push(line) });
+  await using folder = await usingTempDir();
+  const dir = join(folder.path, "mirror");
+  await using mount = startMount({ url: server.server.url, workspace: WORKSPACE, token: server.token, dir });
+  await mountReady(mount);
+  const listening = async () =>
+    JSON.parse(await Deno.readTextFile(join(dir, ".relay/state.json"))).eventListener.status === "listening";
+  await waitFor("the WebSocket", listening);
+  requests.length = 0;
+  await server.write("/docs/announced.md", "fresh\n");
+  await waitFor("the change in the folder", async () => (await mount.local("docs/announced.md")) === "fresh\n");
+  await waitFor("the events pull", () => Promise.resolve(requests.some((line) => line.includes("/fs/events "))));
+  const reads = requests.filter((line) => /\/fs\/(events|bulk-read) /.test(line)).map((line) => line.split(" ")[1]);
+  assertEquals(reads[0]?.endsWith("/fs/bulk-read"), true, `the first read was ${reads[0]}`);
+});
+
 Deno.test("remote changes reach the folder by polling when the WebSocket is off", async () => {
   await using s = await setup({ websocket: false, intervalMs: 200 });
   await mountReady(s.mount);
