@@ -74,7 +74,10 @@ export async function startServe(dataDir: string): Promise<Serve> {
     },
     async stop() {
       child.kill("SIGTERM");
+      // A server that does not exit within 10 s is killed: a benchmark or the demo must never hang on it.
+      const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
       await child.status;
+      clearTimeout(killer);
       await drained;
       await stderr;
     },

@@ -20,6 +20,8 @@ export interface MountSizes {
   largePullRuns: number;
   burst: number;
   burstRuns: number;
+  /** How long a pull or a burst may take before it counts as stalled. */
+  bulkTimeoutMs: number;
 }
 
 export const FULL_SIZES: MountSizes = {
@@ -32,6 +34,7 @@ export const FULL_SIZES: MountSizes = {
   largePullRuns: 3,
   burst: 1_000,
   burstRuns: 5,
+  bulkTimeoutMs: 60_000,
 };
 
 export const SMOKE_SIZES: MountSizes = {
@@ -44,6 +47,7 @@ export const SMOKE_SIZES: MountSizes = {
   largePullRuns: 1,
   burst: 20,
   burstRuns: 1,
+  bulkTimeoutMs: 20_000,
 };
 
 export interface MountBench {
@@ -59,8 +63,6 @@ export interface MountBench {
 
 /** How long a single change may take before it counts as not delivered. */
 const SAMPLE_TIMEOUT_MS = 10_000;
-/** How long a pull or a burst may take before it counts as stalled. */
-const BULK_TIMEOUT_MS = 60_000;
 /** Until the first sync of a fresh mount has completed. */
 const FIRST_SYNC_TIMEOUT_MS = 30_000;
 /**
@@ -267,7 +269,7 @@ async function initialPull(bench: MountBench, count: number, runs: number): Prom
       const root = await Deno.makeTempDir({ dir: bench.scratch, prefix: `pull-${implementation.name}-` });
       const start = performance.now();
       const { dir, daemon } = startMount(bench, implementation, workspace, root, {});
-      const { found, doneAt } = await waitForFiles(dir, expected, BULK_TIMEOUT_MS);
+      const { found, doneAt } = await waitForFiles(dir, expected, bench.sizes.bulkTimeoutMs);
       const result = results[k]!;
       result.peakRssKb = Math.max(result.peakRssKb, await daemon.peakRssKb());
       await daemon.stop();
@@ -277,7 +279,7 @@ async function initialPull(bench: MountBench, count: number, runs: number): Prom
       } else {
         result.missed++;
         result.note = `stalled at ${found.toLocaleString("en")} of ${count.toLocaleString("en")} files after ${
-          BULK_TIMEOUT_MS / 1000
+          bench.sizes.bulkTimeoutMs / 1000
         } s`;
       }
     }
@@ -300,7 +302,7 @@ async function burst(bench: MountBench, count: number, runs: number): Promise<Me
         const commits = await mounted.workspace.waitForCommits(
           cursor,
           files.map((file) => file.path),
-          BULK_TIMEOUT_MS,
+          bench.sizes.bulkTimeoutMs,
         );
         result.peakRssKb = Math.max(result.peakRssKb, await mounted.daemon.peakRssKb());
         if (commits.size === count) {
@@ -308,7 +310,7 @@ async function burst(bench: MountBench, count: number, runs: number): Promise<Me
         } else {
           result.missed++;
           result.note = `${commits.size.toLocaleString("en")} of ${count.toLocaleString("en")} committed after ${
-            BULK_TIMEOUT_MS / 1000
+            bench.sizes.bulkTimeoutMs / 1000
           } s`;
         }
       } finally {

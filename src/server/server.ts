@@ -17,6 +17,12 @@ import { scopeAllows, scopeGrantsAny } from "../remote/scopes.ts";
 import { Store } from "./store.ts";
 
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
+/**
+ * How long close() waits for Deno's graceful shutdown. That can wait forever on a WebSocket or a connection whose
+ * peer went away (denoland/deno#28466, #22387; seen here as `relayfile serve` not exiting on SIGTERM after a mount
+ * was killed): past this the server stops waiting — `relayfile serve` then exits, its store closed cleanly.
+ */
+const SHUTDOWN_GRACE_MS = 3_000;
 
 export interface ServerOptions {
   dataDir: string;
@@ -168,7 +174,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     close: () =>
       closed ??= (async () => {
         for (const socket of sockets) socket.close(1001, "server shutting down");
-        await server.server.shutdown();
+        if (!(await settlesWithin(server.server.shutdown(), SHUTDOWN_GRACE_MS))) {
+          options.log?.(`shutdown: connections still open after ${SHUTDOWN_GRACE_MS} ms; not waiting for them`);
+        }
         store.close();
       })(),
   };
@@ -189,4 +197,16 @@ function decodeSegment(segment: string): string {
 
 function logUnexpected(log: ((line: string) => void) | undefined, error: unknown): void {
   log?.(`internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+}
+
+/** True when `promise` settled within `ms` (its outcome is not this function's business). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const settled = promise.then(() => true, () => true);
+  const timedOut = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms));
+  try {
+    return await Promise.race([settled, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
