@@ -29,6 +29,15 @@ export function durationArgument(text: string): number {
   return ms;
 }
 
+/** An argument parser for a duration that must be more than zero; `examples` fill its error message. */
+export function positiveDurationArgument(examples: string): (text: string) => number {
+  return (text) => {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms <= 0) throw new InvalidArgumentError(`expected a duration such as ${examples}`);
+    return ms;
+  };
+}
+
 export function toListFilter(options: FilterOptions): ListFilter {
   return {
     ...(options.state ? { states: options.state } : {}),

@@ -9,14 +9,16 @@ import {
   workspaceFromToken,
   writeWorkspaces,
 } from "../config/mod.ts";
-import { parseDuration } from "../duration.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import { fileToken, fixedToken, runMount, type TokenSource } from "../mount/mod.ts";
 import { DEFAULT_POLICY } from "../writeback/policy.ts";
 import type { CommandContext } from "./_context.ts";
 import type { CliIo } from "./_io.ts";
+import { positiveDurationArgument } from "./_filters.ts";
 
 export const DEFAULT_SERVER = "http://127.0.0.1:8080";
+
+const durationArgument = positiveDurationArgument("500ms, 30s or 5m");
 
 export function mountCommand({ io, exit }: CommandContext) {
   return new Command("mount")
@@ -143,10 +145,4 @@ function attemptsArgument(text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
   return value;
-}
-
-function durationArgument(text: string): number {
-  const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) throw new InvalidArgumentError("expected a duration such as 500ms, 30s or 5m");
-  return ms;
 }

@@ -1,10 +1,12 @@
 import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { resolve } from "node:path";
-import { parseDuration } from "../duration.ts";
 import { DEFAULT_SCOPES, DEFAULT_TOKEN_TTL_MS, defaultDataDir, mintDevToken } from "../server/mod.ts";
 import { openDataDir } from "../server/data_dir.ts";
 import type { CommandContext } from "./_context.ts";
 import { DEFAULT_WORKSPACE } from "./serve.ts";
+import { positiveDurationArgument } from "./_filters.ts";
+
+const ttlArgument = positiveDurationArgument("1h or 7d");
 
 export function tokenCommand({ io }: CommandContext) {
   return new Command("token")
@@ -31,10 +33,4 @@ function scopeList(text: string): string[] {
   const scopes = text.split(/[\s,]+/).filter(Boolean);
   if (scopes.length === 0) throw new InvalidArgumentError("expected at least one scope");
   return scopes;
-}
-
-function ttlArgument(text: string): number {
-  const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) throw new InvalidArgumentError("expected a duration such as 1h or 7d");
-  return ms;
 }

@@ -1,5 +1,5 @@
-import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
-import { formatAge, parseDuration } from "../duration.ts";
+import { Command } from "@commander-js/extra-typings";
+import { formatAge } from "../duration.ts";
 import { ExitCode, WaitTimeoutError } from "../errors.ts";
 import { remotePathFromArgument } from "../remote/paths.ts";
 import { formatPathStatus, formatStatus, pathStatuses, statusDocument, summarize } from "../writeback/mod.ts";
@@ -7,6 +7,9 @@ import type { CommandContext } from "./_context.ts";
 import { dirOption, jsonOption, workspaceOption } from "./_options.ts";
 import { printError, printJson } from "./_output.ts";
 import { openWritebackTarget, type WritebackTarget } from "./_writeback_target.ts";
+import { positiveDurationArgument } from "./_filters.ts";
+
+const waitArgument = positiveDurationArgument("30s or 5m");
 
 export function writebackStatusCommand({ io, exit }: CommandContext) {
   return new Command("status")
@@ -94,10 +97,4 @@ function statusContext(target: WritebackTarget, now: Date) {
     localDir: target.mountDir,
     now: now.getTime(),
   };
-}
-
-function waitArgument(text: string): number {
-  const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) throw new InvalidArgumentError("expected a duration such as 30s or 5m");
-  return ms;
 }
