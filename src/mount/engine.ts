@@ -126,8 +126,7 @@ export class SyncEngine {
           // A later create outdates an earlier delete, even when it is our own write (skipped just below): a file
           // deleted and made again locally between two pulls must not be removed by the first event.
           deleted.delete(path);
-          // Our own write, already tracked at this revision: nothing to fetch.
-          if (event.revision && this.state.files[path]?.revision === event.revision) continue;
+          if (this.#isTrackedAt(path, event.revision)) continue;
           changed.add(path);
         }
       }
@@ -156,7 +155,7 @@ export class SyncEngine {
       if (change.type !== "file.created" && change.type !== "file.updated") continue;
       const path = normalizeRemotePath(change.path);
       if (!isUnderRoot(this.remoteRoot, path)) continue;
-      if (change.revision && this.state.files[path]?.revision === change.revision) continue;
+      if (this.#isTrackedAt(path, change.revision)) continue;
       paths.add(path);
     }
     if (paths.size > 0) await this.applyRemoteFiles(await this.#client.readFiles([...paths]));
@@ -451,6 +450,11 @@ export class SyncEngine {
       localHash: hash,
       queued: queued ? { hash: queued.contentHash, inFlight: this.queue.isInFlight(path) } : null,
     };
+  }
+
+  /** Already tracked at this revision (our own write, or a change already fetched): nothing to fetch. */
+  #isTrackedAt(path: string, revision: string | undefined): boolean {
+    return revision !== undefined && revision !== "" && this.state.files[path]?.revision === revision;
   }
 
   /** The local path of a remote path, or `undefined` (reported) when it is outside the root or hostile. */

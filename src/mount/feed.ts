@@ -76,14 +76,14 @@ export class RemoteFeed {
   }
 
   #announce(change: AnnouncedChange): void {
-    const fetch = this.#options.fetchAnnounced;
-    if (!fetch || this.#closed) return;
+    const fetchAnnounced = this.#options.fetchAnnounced;
+    if (!fetchAnnounced || this.#closed) return;
     this.#announced.set(change.path, change);
     if (this.#fetching) return;
     const next = () => {
       const changes = [...this.#announced.values()];
       this.#announced.clear();
-      this.#fetching = fetch(changes).catch((error) => {
+      this.#fetching = fetchAnnounced(changes).catch((error) => {
         this.#options.log(`fetching announced changes failed (the pull will bring them): ${error}`);
       }).finally(() => {
         this.#fetching = undefined;
