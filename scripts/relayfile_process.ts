@@ -4,6 +4,7 @@
  */
 import { denoRuntimeEnv } from "./deno_runtime_env.ts";
 import { readPermissionFlags } from "./permission_flags.ts";
+import { readServeBanner } from "./serve_banner.ts";
 
 const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
 const compileFlags = await readPermissionFlags();
@@ -48,22 +49,11 @@ export async function startServe(dataDir: string): Promise<Serve> {
   const child = relayfileCommand(["serve", "--addr", "127.0.0.1:0", "--data", dataDir], { env: { HOME: dataDir } })
     .spawn();
   const stderr = new Response(child.stderr).text();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let banner = "";
-  while (!/^token: .+\n/m.test(banner)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`relayfile serve exited before it was ready: ${await stderr}`);
-    banner += value;
-  }
-  const drained = (async () => {
-    while (!(await reader.read()).done) { /* keep the pipe empty */ }
-  })();
-  const url = /^listening on (\S+)$/m.exec(banner)?.[1];
-  if (!url) throw new Error(`relayfile serve printed no address: ${banner}`);
+  const { url, workspace, token, drained } = await readServeBanner(child, stderr);
   return {
     url,
-    workspace: /^workspace: (\S+)$/m.exec(banner)?.[1] ?? "",
-    token: /^token: (\S+)$/m.exec(banner)?.[1] ?? "",
+    workspace,
+    token,
     pid: child.pid,
     async tokenFor(workspace) {
       const output = await relayfileCommand(["token", "--data", dataDir, "--workspace", workspace], {

@@ -1,4 +1,5 @@
 /** `relayfile serve` as a real subprocess, with the compile task's permissions and a cleared environment. */
+import { readServeBanner } from "../../scripts/serve_banner.ts";
 import { relayfileCommand } from "./cli.ts";
 
 export interface ServeProcess extends AsyncDisposable {
@@ -18,22 +19,7 @@ export async function startServeProcess(dataDir: string, extraArgs: string[] = [
     stderr: "piped",
   }).spawn();
   const stderrText = new Response(child.stderr).text();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = "";
-  while (!/^token: .+\n/m.test(buffered)) {
-    const { value, done } = await lines.read();
-    if (done) {
-      const status = await child.status;
-      throw new Error(`relayfile serve exited ${status.code} before it was ready: ${await stderrText}${buffered}`);
-    }
-    buffered += value;
-  }
-  // Keep draining stdout so the child never blocks on a full pipe.
-  const drained = (async () => {
-    while (!(await lines.read()).done) { /* discard */ }
-  })();
-  const field = (name: string) => new RegExp(`^${name}: (.+)$`, "m").exec(buffered)?.[1] ?? "";
-  const url = /^listening on (\S+)$/m.exec(buffered)?.[1] ?? "";
+  const { url, workspace, token, drained } = await readServeBanner(child, stderrText);
   let stopped: Promise<{ code: number; signal: string | null; stderr: string }> | undefined;
   const stop = (signal: Deno.Signal = "SIGTERM") =>
     stopped ??= (async () => {
@@ -48,8 +34,8 @@ export async function startServeProcess(dataDir: string, extraArgs: string[] = [
     })();
   return {
     url,
-    token: field("token"),
-    workspace: field("workspace"),
+    token,
+    workspace,
     dataDir,
     child,
     stop,
