@@ -6,7 +6,7 @@ import { sleep } from "./remote.ts";
  * Waits until the mount reports a completed sync in `.relay/state.json` (both implementations write
  * `lastSuccessfulReconcileAt` there).
  */
-export async function waitForFirstSync(dir: string, timeoutMs: number): Promise<void> {
+export async function waitForFirstSync(dir: string, timeoutMs = 30_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     try {

@@ -20,10 +20,5 @@ export async function readTextOrUndefined(path: string): Promise<string | undefi
   }
 }
 
-/** Waits until the mount in `mountDir` has finished a sync (its public state says so). */
-export function waitForFirstSync(mountDir: string): Promise<void> {
-  return waitFor("the mount's first sync", async () => {
-    const state = await readTextOrUndefined(`${mountDir}/.relay/state.json`);
-    return state !== undefined && typeof JSON.parse(state).lastSuccessfulReconcileAt === "string";
-  });
-}
+/** Waits until the mount in a folder has finished a sync (its public state says so); the benchmark's own. */
+export { waitForFirstSync } from "../../scripts/bench/local.ts";
