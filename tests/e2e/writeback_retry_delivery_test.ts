@@ -32,7 +32,7 @@ async function folderWithDeadLetter() {
     dir,
     env,
     opId,
-    onServer: async () => (await server.api("GET", "fs/file?path=/rejected.md")).json?.content as string | undefined,
+    onServer: () => server.read("/rejected.md"),
     [Symbol.asyncDispose]: async () => {
       await proxy[Symbol.asyncDispose]();
       await server[Symbol.asyncDispose]();
@@ -108,7 +108,7 @@ Deno.test("retry of an op that the running mount itself dead-lettered is handed 
     assertIncludes(retry.stderr, "a relayfile mount is running for this folder");
     await waitFor(
       "the running mount to send it",
-      async () => (await server.api("GET", "fs/file?path=/again.md")).json?.content === "refused, then accepted\n",
+      async () => (await server.read("/again.md")) === "refused, then accepted\n",
     );
   } finally {
     await mount.stop();

@@ -52,7 +52,7 @@ Deno.test("status --wait returns 0 once a running mount has sent what was queued
     });
     assertEquals(waited.code, 0, waited.stderr);
     assertEquals(parseJson(waited.stdout).pending, 0);
-    assertEquals((await server.api("GET", "fs/file?path=/queued.md")).json.content, "left in the outbox\n");
+    assertEquals(await server.read("/queued.md"), "left in the outbox\n");
   } finally {
     mount.kill("SIGTERM");
     await mount.status;

@@ -80,7 +80,7 @@ Deno.test("a file deleted and made again locally between two pulls stays: the pu
   await using work = await usingTempDir();
   const dir = join(work.path, "mirror");
   await server.write("/a.md", "first\n");
-  const remote = async () => (await server.api("GET", "fs/file?path=/a.md")).json?.content as string | undefined;
+  const remote = () => server.read("/a.md");
   // Polling with a long interval: no pull runs while the delete and the new file go up.
   const mount = startMount({
     url: server.server.url,

@@ -15,10 +15,7 @@ async function setup(options: { websocket?: boolean; intervalMs?: number } = {})
     dir: join(folder.path, "mirror"),
     ...options,
   });
-  const remote = async (path: string) => {
-    const response = await server.api("GET", `fs/file?path=${path}`);
-    return response.status === 200 ? response.json.content as string : undefined;
-  };
+  const remote = server.read;
   return {
     server,
     mount,

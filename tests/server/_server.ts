@@ -25,6 +25,8 @@ export interface TestServer extends AsyncDisposable {
   token: string;
   api(method: string, path: string, request?: ApiRequest): Promise<ApiResponse>;
   write(path: string, content: string): Promise<ApiResponse>;
+  /** The content of a file on the server, or `undefined` when it is not there. */
+  read(path: string): Promise<string | undefined>;
 }
 
 export async function usingServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
@@ -60,6 +62,10 @@ export async function usingServer(options: Partial<ServerOptions> = {}): Promise
     token,
     api,
     write: (path, content) => api("POST", "fs/bulk", { body: { files: [{ path, content }] } }),
+    read: async (path) => {
+      const response = await api("GET", `fs/file?path=${encodeURIComponent(path)}`);
+      return response.status === 200 ? (response.json as { content: string }).content : undefined;
+    },
     [Symbol.asyncDispose]: async () => {
       await server.close();
       if (!options.dataDir) await Deno.remove(dataDir, { recursive: true });

@@ -21,7 +21,7 @@ function recordsIn(dir: string): number {
   return deadLetterNames(dir).length;
 }
 
-async function setup(policy = FAST_POLICY) {
+async function setup(policy = FAST_POLICY, options: { drainTimeoutMs?: number } = {}) {
   const server = await usingServer();
   const proxy = startFaultProxy(server.server.url);
   const work = await usingTempDir();
@@ -32,18 +32,29 @@ async function setup(policy = FAST_POLICY) {
     dir: join(work.path, "m"),
     websocket: false,
     policy,
+    ...options,
   });
   await mountReady(mount);
-  const remote = async (path: string) => {
-    const response = await server.api("GET", `fs/file?path=${path}`);
-    return response.status === 200 ? response.json.content as string : undefined;
-  };
+  const remote = server.read;
   const writeTen = async (names: string[]) => {
     await Deno.mkdir(join(mount.dir, "batch"), { recursive: true });
     await Promise.all(
       names.map((name) => Deno.writeTextFile(join(mount.dir, `batch/${name}`), `content of ${name}\n`)),
     );
   };
+  /** `relayfile mount --once` on the same folder, through the proxy: what a restart after the outage sends. */
+  const mountOnce = () =>
+    runRelayfile([
+      "mount",
+      mount.dir,
+      "--server",
+      proxy.url,
+      "--token",
+      server.token,
+      "--workspace",
+      WORKSPACE,
+      "--once",
+    ]);
   const bulkRequests = () => proxy.log.filter((line) => line.startsWith("POST") && line.includes("/fs/bulk ")).length;
   /** True when every named file is on the server with the content `writeTen` gave it. */
   const landed = async (names: string[]) => {
@@ -56,6 +67,7 @@ async function setup(policy = FAST_POLICY) {
     mount,
     remote,
     writeTen,
+    mountOnce,
     bulkRequests,
     landed,
     [Symbol.asyncDispose]: async () => {
@@ -180,11 +192,7 @@ Deno.test("a 401 after the credentials file was rotated: the token is re-read an
     await Deno.writeTextFile(creds, JSON.stringify({ server: proxy.url, token: rotated }));
     proxy.rules.push({ route: "POST /v1/workspaces/ws_test/fs/bulk", times: 1, fault: { status: 401 } });
     await Deno.writeTextFile(join(dir, "after-rotation.md"), "sent with the new token\n");
-    await waitFor(
-      "the write",
-      async () =>
-        (await server.api("GET", "fs/file?path=/after-rotation.md")).json?.content === "sent with the new token\n",
-    );
+    await waitFor("the write", async () => (await server.read("/after-rotation.md")) === "sent with the new token\n");
   } finally {
     controller.abort();
   }
@@ -204,21 +212,10 @@ Deno.test("a 401 with no new token is dead-lettered for re-authentication", asyn
 });
 
 Deno.test("an outage longer than the attempt budget dead-letters the files; retry --all delivers them after", async () => {
-  await using server = await usingServer();
-  await using proxy = startFaultProxy(server.server.url);
-  await using work = await usingTempDir();
-  const mount = startMount({
-    url: proxy.url,
-    workspace: WORKSPACE,
-    token: server.token,
-    dir: join(work.path, "m"),
-    websocket: false,
-    policy: { ...FAST_POLICY, maxAttempts: 3 },
-  });
-  await mountReady(mount);
+  await using s = await setup({ ...FAST_POLICY, maxAttempts: 3 });
+  const { proxy, mount } = s;
   proxy.rules.push({ route: "POST /v1/workspaces/ws_test/fs/bulk", fault: { status: 503 } });
-  await Deno.mkdir(join(mount.dir, "batch"));
-  await Promise.all(TEN.map((name) => Deno.writeTextFile(join(mount.dir, `batch/${name}`), `content of ${name}\n`)));
+  await s.writeTen(TEN);
   const deadLetters = join(mount.dir, ".relay/dead-letter");
   await waitFor("ten dead letters", () => recordsIn(deadLetters) === 10);
   const summary = await mount.stop();
@@ -233,13 +230,9 @@ Deno.test("an outage longer than the attempt budget dead-letters the files; retr
 
   proxy.rules.length = 0; // the outage is over
   assertEquals((await runRelayfile(["writeback", "retry", "--all", "--dir", mount.dir])).code, 0);
-  const again = await runRelayfile(
-    ["mount", mount.dir, "--server", proxy.url, "--token", server.token, "--workspace", WORKSPACE, "--once"],
-  );
+  const again = await s.mountOnce();
   assertEquals(again.code, 0, again.stderr);
-  for (const name of TEN) {
-    assertEquals((await server.api("GET", `fs/file?path=/batch/${name}`)).json.content, `content of ${name}\n`);
-  }
+  for (const name of TEN) assertEquals(await s.remote(`/batch/${name}`), `content of ${name}\n`);
 });
 
 Deno.test("under a persistent outage the circuit breaker bounds the request rate, logs once, and recovers alone", async () => {
@@ -304,19 +297,8 @@ Deno.test("a path keeps one dead letter: a newer failure of the same path replac
 });
 
 Deno.test("state.json counts failed attempts for life, and a stop in an outage leaves the unsent ops intact", async () => {
-  await using server = await usingServer();
-  await using proxy = startFaultProxy(server.server.url);
-  await using work = await usingTempDir();
-  const mount = startMount({
-    url: proxy.url,
-    workspace: WORKSPACE,
-    token: server.token,
-    dir: join(work.path, "m"),
-    websocket: false,
-    policy: { ...FAST_POLICY, maxAttempts: 1000 },
-    drainTimeoutMs: 200,
-  });
-  await mountReady(mount);
+  await using s = await setup({ ...FAST_POLICY, maxAttempts: 1000 }, { drainTimeoutMs: 200 });
+  const { proxy, mount } = s;
   proxy.rules.push({ route: "POST /v1/workspaces/ws_test/fs/bulk", fault: { status: 503 } });
   await mount.write("stuck.md", "waiting for the server\n");
   await waitFor("a few failed attempts", () => proxy.log.filter((line) => line.includes("-> 503")).length >= 3);
@@ -333,11 +315,9 @@ Deno.test("state.json counts failed attempts for life, and a stop in an outage l
   assertEquals([op.path, op.state, op.payload.content], ["/stuck.md", "retry_wait", "waiting for the server\n"]);
 
   proxy.rules.length = 0;
-  const again = await runRelayfile(
-    ["mount", mount.dir, "--server", proxy.url, "--token", server.token, "--workspace", WORKSPACE, "--once"],
-  );
+  const again = await s.mountOnce();
   assertEquals(again.code, 0, again.stderr);
-  assertEquals((await server.api("GET", "fs/file?path=/stuck.md")).json.content, "waiting for the server\n");
+  assertEquals(await s.remote("/stuck.md"), "waiting for the server\n");
   const after = JSON.parse(await Deno.readTextFile(join(mount.dir, ".relay/state.json")));
   assertOk(after.failedWritebacks >= state.failedWritebacks, "a lifetime counter never goes down");
 });
