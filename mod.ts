@@ -6,6 +6,7 @@
  */
 export { type CliIo, runCli } from "./src/commands/mod.ts";
 export * from "./src/config/mod.ts";
-export * from "./src/writeback/mod.ts";
-export * from "./src/errors.ts";
-export { VERSION } from "./src/version.ts";
+export * from "./src/relay/mod.ts";
+export * from "./src/inspect/mod.ts";
+export * from "./src/lib/errors.ts";
+export { VERSION } from "./src/lib/version.ts";

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from "@commander-js/extra-typings";
-import { parseDuration } from "../duration.ts";
-import { type ListFilter, type ListState, parseStates, parseStatusFilter } from "../writeback/mod.ts";
+import { parseDuration } from "../lib/duration.ts";
+import { type ListFilter, type ListState, parseStates, parseStatusFilter } from "../inspect/mod.ts";
 
 export interface FilterOptions {
   state?: Set<ListState>;

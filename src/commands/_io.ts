@@ -1,4 +1,4 @@
-import type { Environment } from "../environment.ts";
+import type { Environment } from "../lib/environment.ts";
 
 /** Everything a command may touch of the process: its streams, environment, folder and clock. */
 export interface CliIo {

@@ -1,6 +1,7 @@
 import { basename } from "node:path";
-import { InvalidRecordError, OpNotFoundError, UsageError } from "../errors.ts";
-import { type DeadLetterEntry, filterItems, listItems, relayPaths } from "../writeback/mod.ts";
+import { InvalidRecordError, OpNotFoundError, UsageError } from "../lib/errors.ts";
+import { filterItems, listItems } from "../inspect/mod.ts";
+import { type DeadLetterEntry, relayPaths } from "../relay/mod.ts";
 import { type FilterOptions, hasFilter, toListFilter } from "./_filters.ts";
 import type { WritebackTarget } from "./_writeback_target.ts";
 

@@ -1,6 +1,6 @@
 import { configDir, readCredentials } from "../config/mod.ts";
 import { fixedToken, runMount } from "../mount/mod.ts";
-import { isDaemonAlive, readDaemonMarker, readDeadLetter } from "../writeback/mod.ts";
+import { isDaemonAlive, readDaemonMarker, readDeadLetter } from "../relay/mod.ts";
 import type { CliIo } from "./_io.ts";
 import type { WritebackTarget } from "./_writeback_target.ts";
 

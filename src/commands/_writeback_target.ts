@@ -1,6 +1,6 @@
 import { locateMount } from "../config/mod.ts";
-import { UsageError } from "../errors.ts";
-import { loadWritebackSnapshot, type WritebackSnapshot } from "../writeback/mod.ts";
+import { UsageError } from "../lib/errors.ts";
+import { loadWritebackSnapshot, type WritebackSnapshot } from "../inspect/mod.ts";
 import type { CliIo } from "./_io.ts";
 
 export interface TargetOptions {

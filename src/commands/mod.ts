@@ -1,7 +1,7 @@
 /** The command table, and the one place that turns errors into exit codes. */
 import { Command, CommanderError } from "@commander-js/extra-typings";
-import { errorMessage, ExitCode, RelayfileError } from "../errors.ts";
-import { VERSION } from "../version.ts";
+import { errorMessage, ExitCode, RelayfileError } from "../lib/errors.ts";
+import { VERSION } from "../lib/version.ts";
 import type { CommandContext } from "./_context.ts";
 import { type CliIo, useColor } from "./_io.ts";
 import { printError } from "./_output.ts";

@@ -9,9 +9,9 @@ import {
   workspaceFromToken,
   writeWorkspaces,
 } from "../config/mod.ts";
-import { ExitCode, UsageError } from "../errors.ts";
+import { ExitCode, UsageError } from "../lib/errors.ts";
 import { fileToken, fixedToken, runMount, type TokenSource } from "../mount/mod.ts";
-import { DEFAULT_POLICY } from "../writeback/policy.ts";
+import { DEFAULT_POLICY } from "../writeback/mod.ts";
 import type { CommandContext } from "./_context.ts";
 import type { CliIo } from "./_io.ts";
 import { positiveDurationArgument } from "./_filters.ts";

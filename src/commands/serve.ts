@@ -1,11 +1,16 @@
 import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { resolve } from "node:path";
-import { parseDuration } from "../duration.ts";
-import { DEFAULT_MAX_BODY_BYTES, defaultDataDir, parseRateLimit, startServer } from "../server/mod.ts";
+import { parseDuration } from "../lib/duration.ts";
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_WORKSPACE,
+  defaultDataDir,
+  parseRateLimit,
+  startServer,
+} from "../server/mod.ts";
 import type { CommandContext } from "./_context.ts";
 
 export const DEFAULT_ADDR = "127.0.0.1:8080";
-export const DEFAULT_WORKSPACE = "ws_local";
 
 export function serveCommand({ io }: CommandContext) {
   return new Command("serve")

@@ -1,9 +1,14 @@
 import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { resolve } from "node:path";
-import { DEFAULT_SCOPES, DEFAULT_TOKEN_TTL_MS, defaultDataDir, mintDevToken } from "../server/mod.ts";
-import { openDataDir } from "../server/data_dir.ts";
+import {
+  DEFAULT_SCOPES,
+  DEFAULT_TOKEN_TTL_MS,
+  DEFAULT_WORKSPACE,
+  defaultDataDir,
+  mintDevToken,
+  openDataDir,
+} from "../server/mod.ts";
 import type { CommandContext } from "./_context.ts";
-import { DEFAULT_WORKSPACE } from "./serve.ts";
 import { positiveDurationArgument } from "./_filters.ts";
 
 const ttlArgument = positiveDurationArgument("1h or 7d");

@@ -1,5 +1,5 @@
 import { Command } from "@commander-js/extra-typings";
-import { discardDeadLetter } from "../writeback/mod.ts";
+import { discardDeadLetter } from "../relay/mod.ts";
 import type { CommandContext } from "./_context.ts";
 import {
   allOption,

@@ -1,5 +1,5 @@
 import { Command } from "@commander-js/extra-typings";
-import { filterItems, formatListRow, LIST_COLUMNS, listItems } from "../writeback/mod.ts";
+import { filterItems, formatListRow, LIST_COLUMNS, listItems } from "../inspect/mod.ts";
 import type { CommandContext } from "./_context.ts";
 import { toListFilter } from "./_filters.ts";
 import {

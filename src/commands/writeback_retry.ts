@@ -1,6 +1,6 @@
 import { Command, Option } from "@commander-js/extra-typings";
-import { errorMessage, ExitCode, RelayfileError } from "../errors.ts";
-import { retryDeadLetter, type RetryOutcome } from "../writeback/mod.ts";
+import { errorMessage, ExitCode, RelayfileError } from "../lib/errors.ts";
+import { retryDeadLetter, type RetryOutcome } from "../inspect/mod.ts";
 import type { CommandContext } from "./_context.ts";
 import {
   allOption,

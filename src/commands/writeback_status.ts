@@ -1,8 +1,8 @@
 import { Command } from "@commander-js/extra-typings";
-import { formatAge } from "../duration.ts";
-import { ExitCode, WaitTimeoutError } from "../errors.ts";
-import { remotePathFromArgument } from "../remote/paths.ts";
-import { formatPathStatus, formatStatus, pathStatuses, statusDocument, summarize } from "../writeback/mod.ts";
+import { formatAge } from "../lib/duration.ts";
+import { ExitCode, WaitTimeoutError } from "../lib/errors.ts";
+import { remotePathFromArgument } from "../protocol/mod.ts";
+import { formatPathStatus, formatStatus, pathStatuses, statusDocument, summarize } from "../inspect/mod.ts";
 import type { CommandContext } from "./_context.ts";
 import { dirOption, jsonOption, workspaceOption } from "./_options.ts";
 import { printError, printJson } from "./_output.ts";

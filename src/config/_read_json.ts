@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import { errorMessage, InvalidRecordError } from "../errors.ts";
+import { errorMessage, InvalidRecordError } from "../lib/errors.ts";
+import { describeIssues } from "../lib/zod_issues.ts";
 
 /** Reads and validates a JSON config file; `undefined` when it does not exist. */
 export async function readJsonFile<T>(path: string, schema: z.ZodType<T>): Promise<T | undefined> {
@@ -21,10 +22,4 @@ export async function readJsonFile<T>(path: string, schema: z.ZodType<T>): Promi
     throw new InvalidRecordError(path, `parse ${path}: ${describeIssues(parsed.error)}`);
   }
   return parsed.data;
-}
-
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length ? issue.path.join(".") : "document"}: ${issue.message}`)
-    .join("; ");
 }

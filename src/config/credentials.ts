@@ -1,7 +1,7 @@
 /** `~/.relayfile/credentials.json` (mode 0600), the Go CLI's format: the only file a token may be written to. */
 import { join } from "node:path";
 import { z } from "zod";
-import { writeJsonAtomic } from "../atomic_write.ts";
+import { writeJsonAtomic } from "../lib/atomic_write.ts";
 import { readJsonFile } from "./_read_json.ts";
 
 export const CREDENTIALS_FILE = "credentials.json";

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { MountNotFoundError } from "../errors.ts";
+import { MountNotFoundError } from "../lib/errors.ts";
 import { configDir } from "./config_dir.ts";
 import { readCredentials } from "./credentials.ts";
 import { resolveWorkspace } from "./resolve_workspace.ts";

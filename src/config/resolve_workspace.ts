@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../lib/errors.ts";
 import { findById, findByName, recordId, type WorkspaceCatalog, type WorkspaceRecord } from "./workspaces.ts";
 
 export interface WorkspaceResolution {

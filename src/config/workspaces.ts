@@ -1,7 +1,7 @@
 /** `~/.relayfile/workspaces.json`, the Go CLI's workspace catalog (spec §4.2). */
 import { join } from "node:path";
 import { z } from "zod";
-import { writeJsonAtomic } from "../atomic_write.ts";
+import { writeJsonAtomic } from "../lib/atomic_write.ts";
 import { readJsonFile } from "./_read_json.ts";
 
 export const WORKSPACES_FILE = "workspaces.json";

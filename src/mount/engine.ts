@@ -3,13 +3,13 @@
  * decisions of `decide.ts`. Every change of state runs in `serialize`, one at a time.
  */
 import type { RelayfileClient } from "../remote/client.ts";
-import { isUnderRoot, normalizeRemotePath, relativeToRoot, remotePathFor } from "../remote/paths.ts";
-import type { RemoteFile } from "../remote/wire.ts";
-import { sha256Hex } from "../writeback/blobs.ts";
-import { listConflicts } from "../writeback/conflicts.ts";
+import { isUnderRoot, normalizeRemotePath, relativeToRoot, remotePathFor } from "../protocol/paths.ts";
+import type { RemoteFile } from "../protocol/wire.ts";
+import { sha256Hex } from "../relay/blobs.ts";
+import { listConflicts } from "../relay/conflicts.ts";
 import type { WritebackOp } from "../writeback/op.ts";
 import type { LocalChange, WritebackQueue } from "../writeback/queue.ts";
-import { contentTypeFor, fromWire, toWire } from "../remote/content.ts";
+import { contentTypeFor, fromWire, toWire } from "../protocol/content.ts";
 import { decideLocal, decideRemoteDelete, decideRemoteFile, type PathFacts } from "./decide.ts";
 import type { AnnouncedChange } from "./feed.ts";
 import { isIgnored } from "./ignore.ts";
@@ -22,7 +22,7 @@ import {
   walkLocal,
   writeLocal,
 } from "./local_fs.ts";
-import type { MountStateDocument, Tracked } from "./mount_state.ts";
+import type { MountStateDocument, Tracked } from "../relay/mount_state.ts";
 
 const APPLY_CONCURRENCY = 16;
 const READ_CONCURRENCY = 16;

@@ -3,8 +3,8 @@
  * path through a symlinked folder is not written, so nothing can make the mount reach outside its folder.
  */
 import { join, sep } from "node:path";
-import { sha256Hex } from "../writeback/blobs.ts";
-import { relayPaths } from "../writeback/relay_dir.ts";
+import { sha256Hex } from "../relay/blobs.ts";
+import { relayPaths } from "../relay/relay_dir.ts";
 import { isIgnored, isIgnoredDir } from "./ignore.ts";
 
 /**

@@ -1,6 +1,6 @@
 /** The public `state.json` document of a running mount, pure (spec §2.12.2 fields, plus ours). */
 import type { QueueCounts } from "../writeback/queue.ts";
-import type { Tracked } from "./mount_state.ts";
+import type { Tracked } from "../relay/mount_state.ts";
 
 export interface PublicStateInput {
   workspaceId: string;

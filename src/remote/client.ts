@@ -17,7 +17,7 @@ import {
   type RemoteFile,
   RemoteFileSchema,
   TreeSchema,
-} from "./wire.ts";
+} from "../protocol/wire.ts";
 
 export interface ClientOptions {
   baseUrl: string;

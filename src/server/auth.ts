@@ -2,7 +2,7 @@
  * Bearer JWT verification with the reference's claim rules (spec §1.2): HS256 with the data dir's secret for local
  * use, RS256 against a JWKS URL like the Go server.
  */
-import { scopesOf } from "../remote/scopes.ts";
+import { scopesOf } from "../protocol/scopes.ts";
 import { parseJwt, verifyHs256, verifyRs256 } from "./jwt.ts";
 import type { JwksCache } from "./jwks.ts";
 

@@ -1,5 +1,5 @@
 /** File content on the wire: UTF-8 text, or base64 (`encoding: "base64"`). Pure. */
-import { decodeBase64 } from "../remote/content.ts";
+import { decodeBase64 } from "../protocol/content.ts";
 import { HttpProblem } from "./http.ts";
 import type { StoredFile } from "./store.ts";
 

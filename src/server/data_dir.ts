@@ -1,6 +1,6 @@
 /** The `relayfile serve` data folder: the SQLite database and the HS256 secret that signs local dev tokens. */
 import { join } from "node:path";
-import { writeFileAtomic } from "../atomic_write.ts";
+import { writeFileAtomic } from "../lib/atomic_write.ts";
 import { base64UrlDecode, base64UrlEncode } from "./jwt.ts";
 
 export const DATABASE_FILE = "relayfile.db";

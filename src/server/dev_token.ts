@@ -1,6 +1,9 @@
 /** Local dev tokens: HS256, signed with the data folder's secret, with the reference's claims. */
 import { signHs256 } from "./jwt.ts";
 
+/** The workspace of the token `serve` prints and `token` mints when none is named. */
+export const DEFAULT_WORKSPACE = "ws_local";
+
 export const DEFAULT_SCOPES = ["fs:read", "fs:write", "ops:read", "sync:read"];
 export const DEFAULT_TOKEN_TTL_MS = 24 * 3_600_000;
 

@@ -1,4 +1,4 @@
 export { DEFAULT_MAX_BODY_BYTES, type RunningServer, type ServerOptions, startServer } from "./server.ts";
-export { defaultDataDir, readSecret } from "./data_dir.ts";
-export { DEFAULT_SCOPES, DEFAULT_TOKEN_TTL_MS, mintDevToken } from "./dev_token.ts";
+export { defaultDataDir, openDataDir, readSecret } from "./data_dir.ts";
+export { DEFAULT_SCOPES, DEFAULT_TOKEN_TTL_MS, DEFAULT_WORKSPACE, mintDevToken } from "./dev_token.ts";
 export { parseRateLimit, type RateLimit } from "./rate_limit.ts";

@@ -13,7 +13,7 @@ import { normalizeStorePath } from "./paths.ts";
 import { FixedWindowLimiter, type RateLimit } from "./rate_limit.ts";
 import { findRoute, type Route } from "./routes.ts";
 import { openEventSocket } from "./routes/websocket.ts";
-import { scopeAllows, scopeGrantsAny } from "../remote/scopes.ts";
+import { scopeAllows, scopeGrantsAny } from "../protocol/scopes.ts";
 import { Store } from "./store.ts";
 
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;

@@ -1,17 +1,4 @@
-export * from "./classify.ts";
-export * from "./entries.ts";
+/** The live writeback queue: ops, their pure life and policy, the circuit breaker, and the queue that sends them. */
 export * from "./op.ts";
-export { readOutbox, removeOp, writeOp } from "./outbox.ts";
-export { readDeadLetter, readDeadLetters, writeDeadLetter } from "./dead_letter.ts";
-export { readGoOutbox } from "./go_outbox.ts";
-export { type PublicState, readPublicState, toPublicState } from "./state_file.ts";
-export { listConflicts } from "./conflicts.ts";
-export { hasBlob, putBlob, readBlob, sha256Hex } from "./blobs.ts";
-export { loadWritebackSnapshot, type WritebackSnapshot } from "./snapshot.ts";
-export * from "./status.ts";
-export * from "./list.ts";
-export { retryDeadLetter, type RetryOutcome, type RetryPayloadSource } from "./retry.ts";
-export { discardDeadLetter } from "./discard.ts";
-export { relayPaths } from "./relay_dir.ts";
-export type { Problem } from "./_records.ts";
-export { isDaemonAlive, readDaemonMarker } from "./daemon_marker.ts";
+export * from "./policy.ts";
+export { type LocalChange, type QueueCounts, WritebackQueue } from "./queue.ts";

@@ -2,50 +2,11 @@
  * The writeback op: one local change (create, update or delete of one path) on its way to the server, and the
  * dead-letter record it becomes when it cannot get there. Pure: time is passed in.
  */
-import type { Classification, NextAction } from "./classify.ts";
+import type { Classification, NextAction } from "../relay/classify.ts";
+import type { Attempt, DeadLetterRecord, WritebackOp } from "../relay/records.ts";
 import type { Decision, Failure } from "./policy.ts";
 
-export const OP_KINDS = ["create", "update", "delete"] as const;
-export type OpKind = typeof OP_KINDS[number];
-
-/** States of an op that still lives in the outbox. */
-export type LiveState = "pending" | "in_flight" | "retry_wait";
-
-/** One attempt to send an op, kept in its history. `status` 0 = no HTTP answer (network error, timeout). */
-export interface Attempt {
-  at: string;
-  status: number;
-  code?: string;
-  error: string;
-}
-
-/** A small payload carried in the op record itself (one file to persist per op); larger ones live in blobs/. */
-export interface InlinePayload {
-  content: string;
-  encoding: "" | "base64";
-}
-
-export interface WritebackOp {
-  schemaVersion: 1;
-  opId: string;
-  /** Normalised remote path. */
-  path: string;
-  kind: OpKind;
-  state: LiveState;
-  /** SHA-256 of the payload in `.relay/blobs/`; null for a delete. */
-  contentHash: string | null;
-  contentType?: string;
-  /** The revision the change was made on; null when the path was never on the server. */
-  baseRevision: string | null;
-  /** Attempts in the current budget (reset by `writeback retry`). */
-  attempts: number;
-  createdAt: string;
-  updatedAt: string;
-  /** When a `retry_wait` op may go out again. */
-  notBefore?: string;
-  payload?: InlinePayload;
-  history: Attempt[];
-}
+export * from "../relay/records.ts";
 
 /** Payloads up to this size travel inside the op record. */
 export const INLINE_PAYLOAD_MAX_BYTES = 256 * 1024;
@@ -93,25 +54,6 @@ export function deadLetterOf(
   };
   if (op.contentType !== undefined) record.contentType = op.contentType;
   return record;
-}
-
-/** A dead-lettered op: the Go seed fields first, then ours (design.md, on-disk layout). */
-export interface DeadLetterRecord {
-  opId: string;
-  path: string;
-  attempts: number;
-  lastStatus: number;
-  lastBody: string;
-  ts: string;
-  schemaVersion: 1;
-  kind: OpKind;
-  baseRevision: string | null;
-  contentHash: string | null;
-  contentType?: string;
-  classification: Classification;
-  nextAction: NextAction;
-  createdAt: string;
-  history: Attempt[];
 }
 
 /** History kept per op; older attempts are dropped (the lifetime count lives in `failedWritebacks`). */

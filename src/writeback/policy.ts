@@ -2,7 +2,7 @@
  * What to do after one attempt to send an op (design.md, the classification table), pure: the outcome, the op's
  * history, the time and a random number in [0, 1) go in; a decision comes out.
  */
-import { type Classification, classifyFailure, type NextAction, nextActionFor } from "./classify.ts";
+import { type Classification, classifyFailure, type NextAction, nextActionFor } from "../relay/classify.ts";
 
 export interface RetryPolicy {
   baseMs: number;

@@ -5,13 +5,13 @@
  */
 import { HttpError, NetworkError } from "../remote/errors.ts";
 import type { RelayfileClient } from "../remote/client.ts";
-import { fromWire, toWire } from "../remote/content.ts";
-import type { BulkFile } from "../remote/wire.ts";
-import { putBlob, readBlob } from "./blobs.ts";
-import { type Classification, classifyFailure, type NextAction, nextActionFor } from "./classify.ts";
+import { fromWire, toWire } from "../protocol/content.ts";
+import type { BulkFile } from "../protocol/wire.ts";
+import { putBlob, readBlob } from "../relay/blobs.ts";
+import { type Classification, classifyFailure, type NextAction, nextActionFor } from "../relay/classify.ts";
 import { type CircuitState, CLOSED, isOpen, recordFailure, recordSuccess } from "./circuit.ts";
-import { deadLetterFile, readDeadLetters, writeDeadLetter } from "./dead_letter.ts";
-import { removeDeadLetterFiles } from "./discard.ts";
+import { deadLetterFile, readDeadLetters, writeDeadLetter } from "../relay/dead_letter.ts";
+import { removeDeadLetterFiles } from "../relay/discard.ts";
 import {
   afterFailure,
   contentIdentityKey,
@@ -21,10 +21,10 @@ import {
   type OpKind,
   type WritebackOp,
 } from "./op.ts";
-import { outboxFile, readOutbox, removeOp, WritebackOpSchema } from "./outbox.ts";
+import { outboxFile, readOutbox, removeOp, WritebackOpSchema } from "../relay/outbox.ts";
 import { decide, DEFAULT_POLICY, type Failure, type RetryPolicy } from "./policy.ts";
 import { sampleBody } from "./redact.ts";
-import { writeFilesAtomic } from "../atomic_write.ts";
+import { writeFilesAtomic } from "../lib/atomic_write.ts";
 
 /** A local change handed to the queue. */
 export interface LocalChange {

@@ -4,7 +4,7 @@ import { configDir } from "../../src/config/config_dir.ts";
 import { credentialsPath, readCredentials, writeCredentials } from "../../src/config/credentials.ts";
 import { decodeTokenClaims, workspaceFromToken } from "../../src/config/token_claims.ts";
 import { readWorkspaces, upsertWorkspace, workspacesPath, writeWorkspaces } from "../../src/config/workspaces.ts";
-import { InvalidRecordError } from "../../src/errors.ts";
+import { InvalidRecordError } from "../../src/lib/errors.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
 
 const NOW = new Date("2026-11-24T10:00:00Z");

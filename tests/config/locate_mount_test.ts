@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { writeCredentials } from "../../src/config/credentials.ts";
 import { locateMount } from "../../src/config/locate_mount.ts";
 import { writeWorkspaces } from "../../src/config/workspaces.ts";
-import { MountNotFoundError } from "../../src/errors.ts";
+import { MountNotFoundError } from "../../src/lib/errors.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
 
 function token(claims: Record<string, unknown>): string {

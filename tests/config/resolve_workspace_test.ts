@@ -1,7 +1,7 @@
 import { assertEquals, assertThrows } from "../support/assert.ts";
 import { resolveWorkspace } from "../../src/config/resolve_workspace.ts";
 import type { WorkspaceCatalog } from "../../src/config/workspaces.ts";
-import { UsageError } from "../../src/errors.ts";
+import { UsageError } from "../../src/lib/errors.ts";
 
 const catalog: WorkspaceCatalog = {
   default: "personal",

@@ -1,6 +1,6 @@
 import { permissionFlags, readPermissionFlags } from "../../scripts/permission_flags.ts";
-import { ENVIRONMENT_VARIABLES } from "../../src/environment.ts";
-import { VERSION } from "../../src/version.ts";
+import { ENVIRONMENT_VARIABLES } from "../../src/lib/environment.ts";
+import { VERSION } from "../../src/lib/version.ts";
 import { assertEquals, assertIncludes, assertNotIncludes, assertOk, assertThrows } from "../support/assert.ts";
 import { runRelayfile } from "../support/cli.ts";
 import { fixtureHome } from "./_mount.ts";

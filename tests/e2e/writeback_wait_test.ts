@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { sha256Hex } from "../../src/writeback/blobs.ts";
-import { writeOp } from "../../src/writeback/outbox.ts";
+import { sha256Hex } from "../../src/relay/blobs.ts";
+import { writeOp } from "../../src/relay/outbox.ts";
 import { assertEquals, assertIncludes } from "../support/assert.ts";
 import { parseJson, relayfileCommand, runRelayfile } from "../support/cli.ts";
 import { usingTempDir } from "../support/temp_dir.ts";

@@ -7,7 +7,7 @@ import { decodeWireContent, DEFAULT_CONTENT_TYPE, fileContent } from "../content
 import type { RequestContext } from "../context.ts";
 import { HttpProblem, jsonResponse, normalizeIfMatch, readJsonObject } from "../http.ts";
 import { invalidPathReason, normalizeStorePath } from "../paths.ts";
-import { scopeAllows } from "../../remote/scopes.ts";
+import { scopeAllows } from "../../protocol/scopes.ts";
 import type { StoredEvent } from "../store.ts";
 import { writeContext } from "./files.ts";
 

@@ -3,7 +3,7 @@ import { fileDocument } from "../content.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpProblem, intParam, jsonResponse } from "../http.ts";
 import { normalizeStorePath, parentFolders } from "../paths.ts";
-import { scopeAllows } from "../../remote/scopes.ts";
+import { scopeAllows } from "../../protocol/scopes.ts";
 import type { StoredFile } from "../store.ts";
 
 const TREE_PAGE_SIZE = 1000;

@@ -1,0 +1,52 @@
+/** Everything the writeback commands know about one mount, read from its `.relay/` folder in one go. */
+import { type ConflictCopy, listConflicts } from "../relay/conflicts.ts";
+import { readDeadLetters } from "../relay/dead_letter.ts";
+import type { DeadLetterEntry, QueuedEntry } from "../relay/entries.ts";
+import { readGoOutbox } from "../relay/go_outbox.ts";
+import { queuedEntry, readOutbox } from "../relay/outbox.ts";
+import { relayPaths } from "../relay/relay_dir.ts";
+import { type PublicState, readPublicState } from "../relay/state_file.ts";
+import { directoryExists, type Problem } from "../relay/_records.ts";
+
+export interface WritebackSnapshot {
+  mountDir: string;
+  /** `null` when the mount has no `state.json` (or it is unreadable: then it is among the problems). */
+  state: PublicState | null;
+  /** True when an outbox folder exists: then the queue counts come from it, not from `state.json`. */
+  hasOutbox: boolean;
+  queued: QueuedEntry[];
+  deadLettered: DeadLetterEntry[];
+  conflicts: ConflictCopy[];
+  problems: Problem[];
+}
+
+export async function loadWritebackSnapshot(mountDir: string): Promise<WritebackSnapshot> {
+  const [stateRead, outbox, goOutbox, deadLetters, conflicts, hasOutbox] = await Promise.all([
+    readPublicState(mountDir),
+    readOutbox(mountDir),
+    readGoOutbox(mountDir),
+    readDeadLetters(mountDir),
+    listConflicts(mountDir),
+    directoryExists(relayPaths(mountDir).outbox),
+  ]);
+  const problems = [
+    ...("problem" in stateRead ? [stateRead.problem] : []),
+    ...outbox.problems,
+    ...goOutbox.problems,
+    ...deadLetters.problems,
+  ];
+  // `retry` writes the outbox op before it removes the dead letter: if both exist, the op was re-enqueued.
+  const requeued = new Set(outbox.ops.map((op) => op.opId));
+  return {
+    mountDir,
+    state: "state" in stateRead ? stateRead.state : null,
+    hasOutbox,
+    queued: [...outbox.ops.map((op) => queuedEntry(op, mountDir)), ...goOutbox.queued],
+    deadLettered: [
+      ...deadLetters.entries.filter((entry) => entry.source !== "relayfile" || !requeued.has(entry.opId)),
+      ...goOutbox.needsAttention,
+    ],
+    conflicts,
+    problems,
+  };
+}

@@ -1,0 +1,213 @@
+/**
+ * The `writeback status` report, pure: built from a snapshot and the time, rendered as text or as the JSON document
+ * (every field of the Go `--json` report under the same names, then ours).
+ */
+import { formatAge } from "../lib/duration.ts";
+import { providerOf } from "../protocol/paths.ts";
+import type { DeadLetterEntry, QueuedEntry } from "../relay/entries.ts";
+import type { WritebackSnapshot } from "./snapshot.ts";
+import type { Problem } from "../relay/_records.ts";
+
+export const STATUS_SCHEMA_VERSION = 1;
+
+export interface StatusContext {
+  workspaceId: string;
+  workspaceName?: string | undefined;
+  localDir: string;
+  now: number;
+}
+
+export interface OldestPending {
+  opId: string;
+  path: string;
+  since: string;
+  ageSeconds: number;
+}
+
+export interface StatusReport {
+  workspaceId: string;
+  workspaceName?: string | undefined;
+  localDir: string;
+  /** Local changes not yet on the server: queued + in flight + retry waiting (the Go report's `pending`). */
+  pending: number;
+  queued: number;
+  inFlight: number;
+  retryWaiting: number;
+  /** Lifetime count of failed attempts; never fails the gate by itself. */
+  failedWritebacks: number;
+  deadLettered: DeadLetterEntry[];
+  lastErrorByProvider: Record<string, string>;
+  oldestPending: OldestPending | null;
+  conflicts: number;
+  problems: Problem[];
+  /** Something needs a person now: dead-lettered ops or unreadable records. */
+  actionable: boolean;
+}
+
+export function summarize(snapshot: WritebackSnapshot, context: StatusContext): StatusReport {
+  const count = (state: QueuedEntry["state"]) => snapshot.queued.filter((op) => op.state === state).length;
+  const queued = count("pending");
+  const inFlight = count("in_flight");
+  const retryWaiting = count("retry_wait");
+  const fromQueue = queued + inFlight + retryWaiting;
+  return {
+    workspaceId: context.workspaceId,
+    workspaceName: context.workspaceName,
+    localDir: context.localDir,
+    pending: snapshot.hasOutbox || fromQueue > 0 ? fromQueue : snapshot.state?.pendingWriteback ?? 0,
+    queued,
+    inFlight,
+    retryWaiting,
+    failedWritebacks: snapshot.state?.failedWritebacks ?? 0,
+    deadLettered: snapshot.deadLettered,
+    lastErrorByProvider: lastErrorByProvider(snapshot),
+    oldestPending: oldestPending(snapshot.queued, context.now),
+    conflicts: Math.max(snapshot.conflicts.length, snapshot.state?.pendingConflicts ?? 0),
+    problems: snapshot.problems,
+    actionable: snapshot.deadLettered.length > 0 || snapshot.problems.length > 0,
+  };
+}
+
+/** The latest error per provider: the Go snapshot's `providers[]`, overridden by newer failures of our ops. */
+function lastErrorByProvider(snapshot: WritebackSnapshot): Record<string, string> {
+  const latest = new Map<string, { at: string; message: string }>();
+  const consider = (path: string, at: string | undefined, message: string) => {
+    // A file at the root (`/a.md`) belongs to no provider.
+    const provider = path.split("/").filter(Boolean).length > 1 ? providerOf(path) : "";
+    const current = latest.get(provider);
+    if (provider && (!current || (at ?? "") >= current.at)) latest.set(provider, { at: at ?? "", message });
+  };
+  for (const op of snapshot.queued) {
+    if (op.lastError) consider(op.path, op.lastError.at ?? op.updatedAt, op.lastError.message);
+  }
+  for (const entry of snapshot.deadLettered) {
+    for (const path of entry.paths) consider(path, entry.ts, entry.reason);
+  }
+  const result: Record<string, string> = { ...snapshot.state?.lastErrorByProvider };
+  for (const [provider, { message }] of [...latest].sort(([a], [b]) => a.localeCompare(b))) result[provider] = message;
+  return Object.fromEntries(Object.entries(result).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function oldestPending(queued: QueuedEntry[], now: number): OldestPending | null {
+  let oldest: { op: QueuedEntry; at: number } | undefined;
+  for (const op of queued) {
+    const at = op.createdAt ? Date.parse(op.createdAt) : NaN;
+    if (!Number.isNaN(at) && (!oldest || at < oldest.at)) oldest = { op, at };
+  }
+  if (!oldest) return null;
+  return {
+    opId: oldest.op.opId,
+    path: oldest.op.path,
+    since: new Date(oldest.at).toISOString(),
+    ageSeconds: Math.max(0, Math.floor((now - oldest.at) / 1000)),
+  };
+}
+
+/** The `--json` document: `schemaVersion` first, then the Go report's fields, then ours. Fields are never renamed. */
+export function statusDocument(report: StatusReport): Record<string, unknown> {
+  return {
+    schemaVersion: STATUS_SCHEMA_VERSION,
+    workspaceId: report.workspaceId,
+    pending: report.pending,
+    failed: report.failedWritebacks,
+    deadLettered: report.deadLettered.map((entry) => ({
+      opId: entry.opId,
+      ...(entry.path ? { path: entry.path } : {}),
+      lastStatus: entry.lastStatus,
+      ...(entry.ts ? { ts: entry.ts } : {}),
+      attempts: entry.attempts,
+      reason: entry.reason,
+      classification: entry.classification,
+      nextAction: entry.nextAction,
+      source: entry.source,
+    })),
+    lastErrorByProvider: report.lastErrorByProvider,
+    ...(report.workspaceName ? { workspaceName: report.workspaceName } : {}),
+    localDir: report.localDir,
+    queued: report.queued,
+    inFlight: report.inFlight,
+    retryWaiting: report.retryWaiting,
+    failedWritebacks: report.failedWritebacks,
+    oldestPending: report.oldestPending,
+    conflicts: report.conflicts,
+    problems: report.problems.map(({ file, message }) => ({ file, message })),
+    actionable: report.actionable,
+  };
+}
+
+/** The human report; its first lines are the Go CLI's (`pending: N`, `failed: N`, `dead-lettered: N`, `no failures`). */
+export function formatStatus(report: StatusReport): string {
+  const lines: string[] = [];
+  const name = report.workspaceName && report.workspaceName !== report.workspaceId
+    ? `${report.workspaceId} (${report.workspaceName})`
+    : report.workspaceId || "-";
+  lines.push(`workspace: ${name}`);
+  lines.push(`local mirror: ${report.localDir}`);
+  const breakdown = report.pending > 0 && report.pending === report.queued + report.inFlight + report.retryWaiting
+    ? ` (queued ${report.queued}, in flight ${report.inFlight}, retry waiting ${report.retryWaiting})`
+    : "";
+  lines.push(`pending: ${report.pending}${breakdown}`);
+  lines.push(`failed: ${report.failedWritebacks}`);
+  lines.push(`dead-lettered: ${report.deadLettered.length}`);
+  if (report.oldestPending) {
+    const { opId, path, ageSeconds } = report.oldestPending;
+    lines.push(`oldest pending: ${formatAge(ageSeconds * 1000)} (${opId} ${path})`);
+  }
+  if (report.conflicts > 0) lines.push(`conflicts: ${report.conflicts}`);
+  if (report.deadLettered.length > 0) {
+    lines.push("", "Dead-lettered ops:", "op_id\tpath\tlast_status\tts\tnext_action\treason");
+    for (const entry of report.deadLettered) {
+      lines.push([
+        entry.opId,
+        entry.path || "-",
+        entry.lastStatus || "-",
+        entry.ts || "-",
+        entry.nextAction,
+        entry.reason,
+      ].join("\t"));
+    }
+  }
+  if (report.problems.length > 0) {
+    lines.push("", "Unreadable records (kept as they are):");
+    for (const problem of report.problems) lines.push(`  ${problem.file}: ${problem.message}`);
+  }
+  const providers = Object.entries(report.lastErrorByProvider);
+  if (providers.length > 0) {
+    lines.push("", "Last errors by provider:");
+    for (const [provider, error] of providers) lines.push(`  ${provider}: ${error}`);
+  }
+  if (report.failedWritebacks === 0 && !report.actionable) lines.push("", "no failures");
+  return lines.join("\n") + "\n";
+}
+
+export type PathState = "synced" | "pending" | "dead_lettered" | "conflict" | "write_denied" | "unknown";
+
+export interface PathStatus {
+  path: string;
+  state: PathState;
+  revision?: string;
+  opId?: string;
+}
+
+/** Where each remote path stands; a path is `synced` only when nothing else claims it. */
+export function pathStatuses(snapshot: WritebackSnapshot, remotePaths: string[]): PathStatus[] {
+  return remotePaths.map((path) => {
+    const dead = snapshot.deadLettered.find((entry) => entry.paths.includes(path));
+    if (dead) return { path, state: "dead_lettered", opId: dead.opId };
+    const file = snapshot.state?.files[path];
+    if (snapshot.conflicts.some((copy) => copy.remotePath === path) || file?.status === "conflict") {
+      return { path, state: "conflict" };
+    }
+    const queued = snapshot.queued.find((op) => op.path === path);
+    if (queued) return { path, state: "pending", opId: queued.opId };
+    if (file?.status === "writeback-pending") return { path, state: "pending" };
+    if (file?.status === "write-denied" || file?.status === "read-denied") return { path, state: "write_denied" };
+    if (file?.revision) return { path, state: "synced", revision: file.revision };
+    return { path, state: "unknown" };
+  });
+}
+
+export function formatPathStatus(status: PathStatus): string {
+  const detail = status.revision ?? status.opId;
+  return `${status.path}\t${status.state.replace("_", "-")}${detail ? ` (${detail})` : ""}`;
+}

@@ -1,0 +1,51 @@
+/** `<mount>/.relay/blobs/<sha256>`: content-addressed payload snapshots, so a dead letter keeps what it failed with. */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { writeFileAtomic } from "../lib/atomic_write.ts";
+import { InvalidRecordError } from "../lib/errors.ts";
+import { relayPaths } from "./relay_dir.ts";
+
+const SYNC_HASH_LIMIT = 1 << 20;
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  // Synchronous below 1 MiB: WebCrypto's async digest costs more in dispatch than hashing a small file does.
+  if (bytes.length <= SYNC_HASH_LIMIT) return createHash("sha256").update(bytes).digest("hex");
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+export function blobFile(mountDir: string, hash: string): string {
+  return join(relayPaths(mountDir).blobs, hash);
+}
+
+/** Stores `bytes` (once) and returns their SHA-256. */
+export async function putBlob(mountDir: string, bytes: Uint8Array): Promise<string> {
+  const hash = await sha256Hex(bytes);
+  if (!(await hasBlob(mountDir, hash))) await writeFileAtomic(blobFile(mountDir, hash), bytes);
+  return hash;
+}
+
+export async function hasBlob(mountDir: string, hash: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(blobFile(mountDir, hash))).isFile;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** The stored bytes, checked against their name; `undefined` when the blob is missing. */
+export async function readBlob(mountDir: string, hash: string): Promise<Uint8Array | undefined> {
+  const file = blobFile(mountDir, hash);
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(file);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  if (await sha256Hex(bytes) !== hash) {
+    throw new InvalidRecordError(file, `Cannot use blob ${file}: its content does not match its hash`);
+  }
+  return bytes;
+}

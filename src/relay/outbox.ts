@@ -1,0 +1,96 @@
+/**
+ * `<mount>/.relay/outbox/<opId>.json`: this project's unsettled ops. The one owner of that format. (The Go mount's
+ * outbox shares the folder through its `pending/ failed/ acked/ attention/` subfolders: see `go_outbox.ts`.)
+ */
+import { join } from "node:path";
+import { z } from "zod";
+import { writeJsonAtomic } from "../lib/atomic_write.ts";
+import { describeIssues } from "../lib/zod_issues.ts";
+import type { QueuedEntry } from "./entries.ts";
+import type { WritebackOp } from "./records.ts";
+import { isSafeOpId, relayPaths } from "./relay_dir.ts";
+import { AttemptSchema, OpKindSchema, Sha256Schema } from "./_schemas.ts";
+import { type Problem, readJsonRecords, stemOf } from "./_records.ts";
+
+/** Written by the Go mount into the same folder; not an op. */
+const GO_CAPABILITIES_FILE = "capabilities.json";
+
+export const WritebackOpSchema = z.object({
+  schemaVersion: z.literal(1),
+  opId: z.string().min(1),
+  path: z.string().min(1),
+  kind: OpKindSchema,
+  state: z.enum(["pending", "in_flight", "retry_wait"]),
+  contentHash: Sha256Schema.nullable(),
+  contentType: z.string().optional(),
+  baseRevision: z.string().nullable(),
+  attempts: z.number().int().nonnegative(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  notBefore: z.string().optional(),
+  payload: z.object({ content: z.string(), encoding: z.enum(["", "base64"]) }).optional(),
+  history: z.array(AttemptSchema),
+});
+
+export interface Outbox {
+  ops: WritebackOp[];
+  problems: Problem[];
+}
+
+export function outboxFile(mountDir: string, opId: string): string {
+  return join(relayPaths(mountDir).outbox, `${opId}.json`);
+}
+
+/** Persists an op (atomically, fsynced) — before any request for it is sent. */
+export async function writeOp(mountDir: string, op: WritebackOp): Promise<void> {
+  if (!isSafeOpId(op.opId)) throw new TypeError(`Cannot write outbox op: unsafe opId "${op.opId}"`);
+  await writeJsonAtomic(outboxFile(mountDir, op.opId), WritebackOpSchema.parse(op));
+}
+
+export async function removeOp(mountDir: string, opId: string): Promise<void> {
+  await Deno.remove(outboxFile(mountDir, opId)).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+}
+
+/** The ops in the outbox; with `wanted`, only those whose opId (the file's stem) it accepts are read at all. */
+export async function readOutbox(mountDir: string, wanted: (opId: string) => boolean = () => true): Promise<Outbox> {
+  const raw = await readJsonRecords(
+    relayPaths(mountDir).outbox,
+    (name) => name !== GO_CAPABILITIES_FILE && wanted(stemOf(name)),
+  );
+  const ops: WritebackOp[] = [];
+  const problems: Problem[] = [];
+  for (const record of raw) {
+    if (record.error !== undefined) {
+      problems.push({ file: record.file, message: record.error });
+      continue;
+    }
+    const parsed = WritebackOpSchema.safeParse(record.value);
+    if (!parsed.success) problems.push({ file: record.file, message: describeIssues(parsed.error) });
+    else if (parsed.data.opId !== stemOf(record.name)) {
+      problems.push({
+        file: record.file,
+        message: `contains opId "${parsed.data.opId}", expected "${stemOf(record.name)}"`,
+      });
+    } else ops.push(parsed.data as WritebackOp);
+  }
+  return { ops, problems };
+}
+
+export function queuedEntry(op: WritebackOp, mountDir: string): QueuedEntry {
+  const last = op.history.at(-1);
+  return {
+    opId: op.opId,
+    path: op.path,
+    state: op.state,
+    kind: op.kind,
+    attempts: op.attempts,
+    createdAt: op.createdAt,
+    updatedAt: op.updatedAt,
+    ...(op.notBefore ? { notBefore: op.notBefore } : {}),
+    ...(last ? { lastError: { status: last.status, message: last.error, at: last.at } } : {}),
+    source: "relayfile",
+    files: [outboxFile(mountDir, op.opId)],
+  };
+}
