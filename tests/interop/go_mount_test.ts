@@ -175,12 +175,17 @@ async function parityScenario(
   };
   const folder = async () => {
     const files: Record<string, string> = {};
+    // The mount may remove a file or folder while this walks (a remote delete being applied): gone is not an error.
     const walk = async (relative: string) => {
-      for await (const entry of Deno.readDir(join(dir, relative))) {
+      const entries = await Array.fromAsync(Deno.readDir(join(dir, relative))).catch(notFoundAs([]));
+      for (const entry of entries) {
         const path = relative ? `${relative}/${entry.name}` : entry.name;
         if (entry.name === ".relay" || entry.name.startsWith(".relayfile")) continue;
         if (entry.isDirectory) await walk(path);
-        else if (entry.isFile) files[path] = await Deno.readTextFile(join(dir, path));
+        else if (entry.isFile) {
+          const text = await Deno.readTextFile(join(dir, path)).catch(notFoundAs(undefined));
+          if (text !== undefined) files[path] = text;
+        }
       }
     };
     await walk("");
@@ -246,3 +251,10 @@ Deno.test("our mount and the Go mount reach the same end state from the same sce
   });
   assertEquals(go, ours);
 });
+
+function notFoundAs<T>(value: T): (error: unknown) => T {
+  return (error) => {
+    if (error instanceof Deno.errors.NotFound) return value;
+    throw error;
+  };
+}
