@@ -1,21 +1,22 @@
 /**
- * `relayfile mount` as a library call: initial sync, then local watch hints, remote events and periodic full scans
- * until `signal` aborts; then the outbox drains for a bounded time and the state is saved.
+ * `relayfile mount` as a library call: build the parts, sync once, then follow local watch hints, remote events
+ * and periodic scans until `signal` aborts; then drain the outbox for a bounded time and save the state.
  */
-import { decodeTokenClaims } from "../config/token_claims.ts";
 import { RelayfileClient } from "../remote/client.ts";
-import { HttpError, NetworkError } from "../remote/errors.ts";
 import { normalizeRemotePath } from "../protocol/paths.ts";
-import { scopeAllows, scopesOf } from "../protocol/scopes.ts";
-import type { RetryPolicy } from "../writeback/policy.ts";
-import { WritebackQueue } from "../writeback/queue.ts";
 import { readPublicState, writePublicState } from "../relay/state_file.ts";
 import { removeDaemonMarker, writeDaemonMarker } from "../relay/daemon_marker.ts";
-import { SyncEngine } from "./engine.ts";
-import { RemoteFeed } from "./feed.ts";
 import { loadMountState, saveMountState } from "../relay/mount_state.ts";
+import type { RetryPolicy } from "../writeback/policy.ts";
+import { WritebackQueue } from "../writeback/queue.ts";
+import { onceReporter } from "./context.ts";
+import { SyncEngine } from "./engine.ts";
+import { every } from "./every.ts";
+import { RemoteFeed } from "./feed.ts";
 import { buildPublicState } from "./public_state.ts";
-import type { TokenSource } from "./token_source.ts";
+import { initialStatus, type MountStatus, pullFailed, pullStarted, pullSucceeded } from "./status.ts";
+import { type TokenSource, writableBy } from "./token_source.ts";
+import { PathTable } from "./tracked.ts";
 import { LocalWatcher } from "./watch.ts";
 
 export interface MountOptions {
@@ -48,162 +49,132 @@ export interface MountSummary {
 const SAVE_EVERY_MS = 250;
 const HEARTBEAT_EVERY_MS = 1_000;
 const FULL_RECONCILE_EVERY = 10;
+/** A folder that appears is rescanned again after these delays (files written into it may produce no events). */
+const FOLDER_FOLLOW_UPS_MS = [100, 1_000];
 
 export async function runMount(options: MountOptions): Promise<MountSummary> {
+  const { mountDir, log } = options;
   const remoteRoot = normalizeRemotePath(options.remoteRoot);
-  await Deno.mkdir(options.mountDir, { recursive: true });
+  await Deno.mkdir(mountDir, { recursive: true });
   const client = new RelayfileClient({
     baseUrl: options.server,
     workspace: options.workspace,
     token: () => options.tokens.current(),
   });
-  const loaded = await loadMountState(options.mountDir, options.workspace, remoteRoot);
-  if (loaded.reset) options.log(`starting from a full pull: ${loaded.reset}`);
+  const loaded = await loadMountState(mountDir, options.workspace, remoteRoot);
+  if (loaded.reset) log(`starting from a full pull: ${loaded.reset}`);
+  const paths = new PathTable(loaded.state);
+  const previous = await readPublicState(mountDir);
+  const queue = new WritebackQueue(mountDir, client, {
+    baseRevisionOf: (path) => paths.baseRevision(path),
+    reloadToken: () => options.tokens.reload(),
+    log,
+    failedAttempts: "state" in previous ? previous.state?.failedWritebacks ?? 0 : 0,
+    ...(options.policy ? { policy: options.policy } : {}),
+  });
   const engine = new SyncEngine({
-    mountDir: options.mountDir,
+    mountDir,
     remoteRoot,
     client,
-    state: loaded.state,
+    paths,
+    queue,
     writable: writableBy(options.tokens),
-    log: options.log,
+    log,
+    reportOnce: onceReporter(log),
   });
-  const queue = new WritebackQueue(options.mountDir, client, {
-    baseRevision: (path) => engine.baseRevision(path),
-    onCommitted: (committed) => engine.onCommitted(committed),
-    onConflict: (op) => engine.onConflict(op),
-    reloadToken: () => options.tokens.reload(),
-    log: options.log,
-  }, options.policy ? { policy: options.policy } : {});
-  engine.queue = queue;
   await queue.load();
   await engine.loadConflicts();
-  const previous = await readPublicState(options.mountDir);
-  queue.failedAttempts = "state" in previous ? previous.state?.failedWritebacks ?? 0 : 0;
+  const delivering = takeDeliveries(queue, engine, log);
 
-  let listener: "listening" | "reconnecting" | "polling" = options.websocket && !options.once
-    ? "reconnecting"
-    : "polling";
-  let lastReconcileAt: string | null = null;
-  let lastSuccessfulReconcileAt: string | null = null;
-  let lastError: { kind: string; statusCode?: number; message: string; at: string } | null = null;
-  let needsFullPull = Object.keys(loaded.state.files).length === 0;
-
-  const pull = (full: boolean) =>
-    engine.serialize(async () => {
-      lastReconcileAt = new Date().toISOString();
-      try {
-        if (full || needsFullPull || !(await engine.incrementalPull())) {
-          await engine.fullPull(full || needsFullPull ? options.progress : undefined);
-          needsFullPull = false;
-        }
-        lastSuccessfulReconcileAt = lastReconcileAt;
-        lastError = null;
-      } catch (error) {
-        lastError = errorState(error);
-        throw error;
-      }
-    });
-
-  const save = async () => {
-    const counts = queue.counts();
-    await saveMountState(options.mountDir, engine.state);
-    const pendingPaths = new Set([...queue.queuedPaths()].filter((path) => path in engine.state.files));
-    await writePublicState(
-      options.mountDir,
-      buildPublicState({
-        workspaceId: options.workspace,
-        remoteRoot,
-        localRoot: options.mountDir,
-        mode: options.websocket ? "websocket" : "poll",
-        listener,
-        intervalMs: options.intervalMs,
-        now: Date.now(),
-        lastReconcileAt,
-        lastSuccessfulReconcileAt,
-        lastEventAt: engine.state.lastEventAt,
-        lastError,
-        files: engine.state.files,
-        pendingPaths,
-        conflictPaths: engine.conflictPaths,
-        readonlyPaths: engine.readonlyPaths,
-        queue: counts,
-        rejectedPaths: engine.rejectedRemotePaths,
-      }),
-    );
+  let status = initialStatus(options.websocket && !options.once ? "reconnecting" : "polling");
+  let needsFullPull = paths.size === 0;
+  const pull = async (full: boolean) => {
+    status = pullStarted(status, Date.now());
+    try {
+      const first = full || needsFullPull;
+      await engine.pull({ full: first, ...(first && options.progress ? { progress: options.progress } : {}) });
+      needsFullPull = false;
+      status = pullSucceeded(status);
+    } catch (error) {
+      status = pullFailed(status, error, Date.now());
+      throw error;
+    }
   };
+  const save = () => saveState(mountDir, options, remoteRoot, paths, queue, status);
 
   // Initial sync: a failure here is not fatal for the daemon (it keeps retrying), it is for --once.
   try {
     await pull(false);
     await engine.scanAll();
   } catch (error) {
-    options.log(`initial sync failed: ${error instanceof Error ? error.message : error}`);
-    if (options.once) throw error;
+    log(`initial sync failed: ${error instanceof Error ? error.message : error}`);
+    if (options.once) {
+      await queue.close();
+      await delivering;
+      throw error;
+    }
   }
   queue.kick();
 
   if (options.once) {
     const drained = await queue.drain(options.drainTimeoutMs);
     await queue.close();
+    await delivering;
     await save();
-    return summary(engine, queue, drained);
+    return summary(paths, queue, drained);
   }
 
-  // A folder that appears is rescanned again shortly after: files written into it before the watcher covered it
-  // produce no events (Deno.watchFs on Linux under bursts).
-  const followUps = new Set<ReturnType<typeof setTimeout>>();
-  const handling = new Set<Promise<void>>();
   let stopping = false;
-  const handleHints = (hints: Iterable<string>, followUp: boolean) => {
-    const work = engine.handleHints(hints).then((folders) => {
-      if (!followUp || stopping || folders.length === 0) return;
-      for (const delay of [100, 1_000]) {
-        const timer = setTimeout(() => {
-          followUps.delete(timer);
-          if (!stopping) handleHints(folders, false);
-        }, delay);
-        followUps.add(timer);
-      }
-    }).catch((error) => options.log(`local change failed: ${error}`));
+  const handling = new Set<Promise<void>>();
+  const followUps = new Set<ReturnType<typeof setTimeout>>();
+  const track = (work: Promise<void>) => {
     handling.add(work);
     work.finally(() => handling.delete(work));
   };
-  const watcher = new LocalWatcher(options.mountDir, (hints) => handleHints(hints, true));
+  const handleHints = (hints: Iterable<string>, followUp: boolean) =>
+    track(
+      engine.handleHints(hints).then((folders) => {
+        if (!followUp || stopping || folders.length === 0) return;
+        for (const delay of FOLDER_FOLLOW_UPS_MS) {
+          const timer = setTimeout(() => {
+            followUps.delete(timer);
+            if (!stopping) handleHints(folders, false);
+          }, delay);
+          followUps.add(timer);
+        }
+      }).catch((error) => log(`local change failed: ${error}`)),
+    );
+  const watcher = new LocalWatcher(mountDir, (hints) => handleHints(hints, true));
   const feed = new RemoteFeed(client, {
     websocket: options.websocket,
     intervalMs: options.intervalMs,
     pull: () => pull(false),
-    fetchAnnounced: (changes) => engine.serialize(() => engine.applyAnnounced(changes)),
-    log: options.log,
-    onStatus: (status) => listener = status,
+    fetchAnnounced: (changes) => engine.applyAnnounced(changes),
+    log,
+    onStatus: (listener) => status = { ...status, listener },
   });
   watcher.start();
   feed.start();
+
   // A heartbeat, so that `writeback retry` hands ops to this mount; and the ops it hands over are taken in.
   const startedAt = new Date().toISOString();
-  const beat = () =>
-    writeDaemonMarker(options.mountDir, { pid: Deno.pid, startedAt, heartbeatAt: new Date().toISOString() })
-      .then(() => queue.adoptFromDisk())
-      .catch((error) => options.log(`heartbeat failed: ${error}`));
-  let beating = beat();
-  const heartbeatTimer = setInterval(() => beating = beating.then(beat), HEARTBEAT_EVERY_MS);
-  let ticks = 0;
-  const scanTimer = setInterval(() => {
-    ticks++;
-    if (stopping) return;
-    const scan = engine.scanAll().catch((error) => options.log(`scan failed: ${error}`));
-    handling.add(scan);
-    scan.finally(() => handling.delete(scan));
-    if (ticks % FULL_RECONCILE_EVERY === 0) pull(true).catch((error) => options.log(`full reconcile failed: ${error}`));
-  }, options.scanIntervalMs ?? options.intervalMs);
-  let saving = Promise.resolve();
+  const heartbeat = every(HEARTBEAT_EVERY_MS, "heartbeat", async () => {
+    await writeDaemonMarker(mountDir, { pid: Deno.pid, startedAt, heartbeatAt: new Date().toISOString() });
+    await queue.adoptFromDisk();
+  }, log);
+  heartbeat.now();
+  let scans = 0;
+  const scan = every(options.scanIntervalMs ?? options.intervalMs, "scan", async () => {
+    if (++scans % FULL_RECONCILE_EVERY === 0) pull(true).catch((error) => log(`full reconcile failed: ${error}`));
+    await engine.scanAll();
+  }, log);
   let lastSaved = "";
-  const saveTimer = setInterval(() => {
-    const signature = JSON.stringify([queue.counts(), listener, lastError, engine.conflictPaths.size]);
-    if (!engine.takeChanged() && signature === lastSaved) return;
+  const saver = every(SAVE_EVERY_MS, "saving state", async () => {
+    const signature = JSON.stringify([queue.counts(), status.listener, status.lastError, paths.conflicts.size]);
+    if (!paths.takeChanged() && signature === lastSaved) return;
     lastSaved = signature;
-    saving = saving.then(save).catch((error) => options.log(`saving state failed: ${error}`));
-  }, SAVE_EVERY_MS);
+    await save();
+  }, log);
 
   await new Promise<void>((resolve) => {
     if (options.signal.aborted) resolve();
@@ -211,55 +182,71 @@ export async function runMount(options: MountOptions): Promise<MountSummary> {
   });
 
   stopping = true;
-  clearInterval(heartbeatTimer);
-  await beating;
-  await removeDaemonMarker(options.mountDir);
-  clearInterval(scanTimer);
-  clearInterval(saveTimer);
+  await heartbeat.stop();
+  await removeDaemonMarker(mountDir);
+  await scan.stop();
+  await saver.stop();
   await watcher.close();
   while (handling.size > 0) await Promise.all(handling);
   followUps.forEach(clearTimeout);
   await feed.close();
   const drained = await queue.drain(options.drainTimeoutMs);
   await queue.close();
+  await delivering;
   await engine.serialize(() => Promise.resolve());
-  await saving;
   await save();
-  return summary(engine, queue, drained);
+  return summary(paths, queue, drained);
 }
 
-function summary(engine: SyncEngine, queue: WritebackQueue, drained: boolean): MountSummary {
+/** What the queue delivered goes into the path table (under the engine's lock), then leaves the queue. */
+async function takeDeliveries(queue: WritebackQueue, engine: SyncEngine, log: (line: string) => void) {
+  for (let deliveries; (deliveries = await queue.nextDeliveries()) !== undefined;) {
+    await engine.takeDeliveries(deliveries).catch((error) => log(`taking in sent changes failed: ${error}`));
+    await queue.settle(deliveries);
+  }
+}
+
+async function saveState(
+  mountDir: string,
+  options: MountOptions,
+  remoteRoot: string,
+  paths: PathTable,
+  queue: WritebackQueue,
+  status: MountStatus,
+): Promise<void> {
+  await saveMountState(mountDir, paths.document);
+  const pendingPaths = new Set([...queue.queuedPaths()].filter((path) => paths.has(path)));
+  await writePublicState(
+    mountDir,
+    buildPublicState({
+      workspaceId: options.workspace,
+      remoteRoot,
+      localRoot: mountDir,
+      mode: options.websocket ? "websocket" : "poll",
+      listener: status.listener,
+      intervalMs: options.intervalMs,
+      now: Date.now(),
+      lastReconcileAt: status.lastReconcileAt,
+      lastSuccessfulReconcileAt: status.lastSuccessfulReconcileAt,
+      lastEventAt: paths.lastEventAt,
+      lastError: status.lastError,
+      files: paths.files(),
+      pendingPaths,
+      conflictPaths: paths.conflicts,
+      readonlyPaths: paths.readonly,
+      queue: queue.counts(),
+      rejectedPaths: paths.rejected,
+    }),
+  );
+}
+
+function summary(paths: PathTable, queue: WritebackQueue, drained: boolean): MountSummary {
   const counts = queue.counts();
   return {
-    files: Object.keys(engine.state.files).length,
+    files: paths.size,
     pending: counts.pending + counts.inFlight + counts.retryWait,
     deadLettered: counts.deadLettered,
-    conflicts: engine.conflictPaths.size,
+    conflicts: paths.conflicts.size,
     drained,
   };
-}
-
-/** Write access per path from the token's scopes; a token without a `scopes` claim is taken as writable. */
-function writableBy(tokens: TokenSource): (path: string) => boolean {
-  let cachedToken = "";
-  let scopes: string[] | undefined;
-  return (path) => {
-    const token = tokens.current();
-    if (token !== cachedToken) {
-      cachedToken = token;
-      const claim = decodeTokenClaims(token)?.scopes;
-      scopes = typeof claim === "string" || Array.isArray(claim) ? scopesOf(claim) : undefined;
-    }
-    return scopes === undefined || scopeAllows(scopes, "fs:write", path);
-  };
-}
-
-function errorState(error: unknown): { kind: string; statusCode?: number; message: string; at: string } {
-  const at = new Date().toISOString();
-  if (error instanceof NetworkError) return { kind: "offline", message: error.message, at };
-  if (error instanceof HttpError) {
-    const kind = error.status === 429 || error.status >= 500 ? "offline" : "http";
-    return { kind, statusCode: error.status, message: error.message, at };
-  }
-  return { kind: "error", message: error instanceof Error ? error.message : String(error), at };
 }

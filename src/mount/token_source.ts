@@ -1,6 +1,8 @@
 /** Where the mount's token comes from, re-read on a 401 (a rotated credentials file is picked up). */
-import { readCredentials } from "../config/credentials.ts";
 import { dirname } from "node:path";
+import { readCredentials } from "../config/credentials.ts";
+import { decodeTokenClaims } from "../config/token_claims.ts";
+import { scopeAllows, scopesOf } from "../protocol/scopes.ts";
 
 export interface TokenSource {
   current(): string;
@@ -24,5 +26,20 @@ export async function fileToken(credentialsFile: string): Promise<TokenSource> {
       if (changed) token = next;
       return changed;
     },
+  };
+}
+
+/** Write access per path from the token's scopes; a token without a `scopes` claim is taken as writable. */
+export function writableBy(tokens: TokenSource): (path: string) => boolean {
+  let cachedToken = "";
+  let scopes: string[] | undefined;
+  return (path) => {
+    const token = tokens.current();
+    if (token !== cachedToken) {
+      cachedToken = token;
+      const claim = decodeTokenClaims(token)?.scopes;
+      scopes = typeof claim === "string" || Array.isArray(claim) ? scopesOf(claim) : undefined;
+    }
+    return scopes === undefined || scopeAllows(scopes, "fs:write", path);
   };
 }

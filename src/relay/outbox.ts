@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import { writeJsonAtomic } from "../lib/atomic_write.ts";
+import { writeFilesAtomic } from "../lib/atomic_write.ts";
 import { describeIssues } from "../lib/zod_issues.ts";
 import type { QueuedEntry } from "./entries.ts";
 import type { WritebackOp } from "./records.ts";
@@ -42,9 +42,19 @@ export function outboxFile(mountDir: string, opId: string): string {
 }
 
 /** Persists an op (atomically, fsynced) — before any request for it is sent. */
-export async function writeOp(mountDir: string, op: WritebackOp): Promise<void> {
-  if (!isSafeOpId(op.opId)) throw new TypeError(`Cannot write outbox op: unsafe opId "${op.opId}"`);
-  await writeJsonAtomic(outboxFile(mountDir, op.opId), WritebackOpSchema.parse(op));
+export function writeOp(mountDir: string, op: WritebackOp): Promise<void> {
+  return writeOps(mountDir, [op]);
+}
+
+/** Persists ops together (each file atomic and fsynced; the folder synced once). */
+export async function writeOps(mountDir: string, ops: readonly WritebackOp[]): Promise<void> {
+  for (const op of ops) {
+    if (!isSafeOpId(op.opId)) throw new TypeError(`Cannot write outbox op: unsafe opId "${op.opId}"`);
+  }
+  await writeFilesAtomic(ops.map((op) => ({
+    path: outboxFile(mountDir, op.opId),
+    data: JSON.stringify(WritebackOpSchema.parse(op)) + "\n",
+  })));
 }
 
 export async function removeOp(mountDir: string, opId: string): Promise<void> {

@@ -3,7 +3,7 @@
  * dead-letter record it becomes when it cannot get there. Pure: time is passed in.
  */
 import type { Classification, NextAction } from "../relay/classify.ts";
-import type { Attempt, DeadLetterRecord, WritebackOp } from "../relay/records.ts";
+import type { Attempt, DeadLetterRecord, OpKind, WritebackOp } from "../relay/records.ts";
 import type { Decision, Failure } from "./policy.ts";
 
 export * from "../relay/records.ts";
@@ -23,6 +23,55 @@ export function contentIdentityKey(op: Pick<WritebackOp, "opId" | "contentHash">
 export function newOpId(now: number, random: () => number): string {
   const suffix = Array.from({ length: 8 }, () => Math.floor(random() * 36).toString(36)).join("");
   return `op_${now.toString(36)}_${suffix}`;
+}
+
+/** What a new op is made of: one local change, already hashed. */
+export interface NewOp {
+  path: string;
+  kind: OpKind;
+  contentHash: string | null;
+  contentType?: string;
+  baseRevision: string | null;
+}
+
+/** A new op, `pending`: the one constructor of a fresh op (a retried one comes from `requeue`). */
+export function newOp(change: NewOp, now: number, random: () => number): WritebackOp {
+  const at = new Date(now).toISOString();
+  const op: WritebackOp = {
+    schemaVersion: 1,
+    opId: newOpId(now, random),
+    path: change.path,
+    kind: change.kind,
+    state: "pending",
+    contentHash: change.contentHash,
+    baseRevision: change.baseRevision,
+    attempts: 0,
+    createdAt: at,
+    updatedAt: at,
+    history: [],
+  };
+  if (change.contentType) op.contentType = change.contentType;
+  return op;
+}
+
+/** An event in an op's life that is not a failure (failures go through `afterFailure`, which needs a decision). */
+export type OpEvent =
+  /** A request carrying the op starts. */
+  | { type: "sent" }
+  /** Read back after a restart: a request that was under way is as if never answered. */
+  | { type: "recovered" };
+
+/**
+ * The op's life, pure: `pending → in_flight` when sent, `in_flight → pending` when recovered after a restart.
+ * Settling (delivered, superseded, dead-lettered) removes the op rather than changing its state.
+ */
+export function transition(op: WritebackOp, event: OpEvent): WritebackOp {
+  switch (event.type) {
+    case "sent":
+      return op.state === "in_flight" ? op : { ...op, state: "in_flight" };
+    case "recovered":
+      return op.state === "in_flight" ? { ...op, state: "pending" } : op;
+  }
 }
 
 /** The dead-letter record of an op that cannot be delivered. */

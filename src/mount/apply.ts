@@ -1,0 +1,138 @@
+/**
+ * Remote → local: writes remote files and deletes into the folder through the pure `decideRemoteFile` and
+ * `decideRemoteDelete`. Nothing is overwritten silently: when both sides changed, the local bytes are kept as a
+ * conflict copy. A change of a path whose upload is in flight waits until the upload settles.
+ */
+import { contentTypeFor, fromWire } from "../protocol/content.ts";
+import { isUnderRoot, normalizeRemotePath, relativeToRoot } from "../protocol/paths.ts";
+import type { RemoteFile } from "../protocol/wire.ts";
+import { sha256Hex } from "../relay/blobs.ts";
+import { mapConcurrent } from "../lib/map_concurrent.ts";
+import type { WritebackOp } from "../writeback/op.ts";
+import { factsOf, type SyncContext } from "./context.ts";
+import { decideRemoteDelete, decideRemoteFile } from "./decide.ts";
+import { detect } from "./detect.ts";
+import { isIgnored } from "./ignore.ts";
+import { readLocal, removeLocal, saveConflictCopy, statLocal, UnsafeLocalPathError, writeLocal } from "./local_fs.ts";
+
+const APPLY_CONCURRENCY = 16;
+
+export async function applyRemoteFiles(
+  context: SyncContext,
+  files: readonly RemoteFile[],
+  progress?: (done: number, total: number) => void,
+): Promise<void> {
+  let done = 0;
+  const checkedFolders = new Set<string>();
+  await mapConcurrent(files, APPLY_CONCURRENCY, async (file) => {
+    await applyRemoteFile(context, file, checkedFolders);
+    progress?.(++done, files.length);
+  });
+}
+
+async function applyRemoteFile(context: SyncContext, file: RemoteFile, checkedFolders?: Set<string>): Promise<void> {
+  const relative = localPathOf(context, file.path);
+  if (relative === undefined) return;
+  const path = normalizeRemotePath(file.path);
+  const bytes = fromWire(file.content, file.encoding);
+  if (!bytes) return context.reportOnce(`bad-content:${path}`, `skipped ${path}: its base64 content does not decode`);
+  const facts = await factsOf(context, path, relative);
+  const remote = { revision: file.revision, hash: await sha256Hex(bytes) };
+  const action = decideRemoteFile(facts, remote);
+  if (action === "skip") return;
+  if (action === "defer") return context.paths.defer(path);
+  if (action === "conflict") {
+    const local = await readLocal(context.mountDir, relative);
+    if (local) await keepConflictCopy(context, path, facts.tracked?.revision ?? null, local.bytes, file.revision);
+  }
+  if (facts.queued) await context.queue.cancel(path);
+  const contentType = file.contentType || contentTypeFor(relative);
+  if (action === "adopt") {
+    const local = await statLocal(context.mountDir, relative);
+    context.paths.track(path, file.revision, remote.hash, contentType, local.kind === "file" ? local : undefined);
+    return;
+  }
+  try {
+    const mode = context.writable(path) ? 0o644 : 0o444;
+    const written = await writeLocal(context.mountDir, relative, bytes, mode, checkedFolders);
+    context.paths.track(path, file.revision, remote.hash, contentType, written);
+  } catch (error) {
+    if (!(error instanceof UnsafeLocalPathError)) throw error;
+    context.paths.reject();
+    context.reportOnce(`unsafe:${path}`, `skipped ${path}: ${error.message}`);
+  }
+}
+
+export async function applyRemoteDelete(context: SyncContext, path: string): Promise<void> {
+  const relative = relativeToRoot(context.remoteRoot, path);
+  if (relative === undefined || !context.paths.has(path)) return;
+  const facts = await factsOf(context, path, relative);
+  const action = decideRemoteDelete(facts);
+  if (action === "defer") return context.paths.defer(path);
+  if (action === "remove") await removeLocal(context.mountDir, relative);
+  context.paths.forget(path);
+  if (action === "keep-local") {
+    context.log(`${path} was deleted on the server but changed here: keeping it, it will be created again`);
+    await context.queue.cancel(path);
+    await detect(context, [relative], { trustStat: false });
+  }
+}
+
+/** The server moved on since the op's base: keep the local bytes as a conflict copy and take the server's. */
+export async function resolveConflict(context: SyncContext, op: WritebackOp): Promise<void> {
+  const relative = relativeToRoot(context.remoteRoot, op.path);
+  if (relative === undefined) return;
+  const remote = await context.client.readFile(op.path);
+  const local = await readLocal(context.mountDir, relative);
+  if (!remote) {
+    context.paths.forget(op.path);
+    if (local) await detect(context, [relative], { trustStat: false });
+    return;
+  }
+  const bytes = fromWire(remote.content, remote.encoding);
+  if (!bytes) return;
+  const hash = await sha256Hex(bytes);
+  if (local && local.hash !== hash) {
+    await keepConflictCopy(context, op.path, op.baseRevision, local.bytes, remote.revision);
+  } else if (!local && op.kind === "delete") {
+    context.log(`${op.path} changed on the server after it was deleted here: restored the server's version`);
+  }
+  const written = local && local.hash === hash
+    ? { size: local.size, mtimeMs: local.mtimeMs }
+    : await writeLocal(context.mountDir, relative, bytes, context.writable(op.path) ? 0o644 : 0o444);
+  context.paths.track(op.path, remote.revision, hash, remote.contentType || contentTypeFor(relative), written);
+  await retryDeferred(context, op.path);
+}
+
+/** A remote change that waited for an upload of its path: fetched again now that the upload settled. */
+export async function retryDeferred(context: SyncContext, path: string): Promise<void> {
+  if (!context.paths.takeDeferred(path)) return;
+  const file = await context.client.readFile(path);
+  if (file) await applyRemoteFile(context, file);
+  else await applyRemoteDelete(context, path);
+}
+
+async function keepConflictCopy(
+  context: SyncContext,
+  path: string,
+  baseRevision: string | null,
+  bytes: Uint8Array,
+  remoteRevision: string,
+): Promise<void> {
+  const copy = await saveConflictCopy(context.mountDir, path, baseRevision, bytes);
+  context.paths.markConflict(path);
+  context.log(`conflict on ${path}: kept the local version as ${copy}, took the server's ${remoteRevision}`);
+}
+
+/** The local path of a remote path, or `undefined` (reported) when it is outside the root or hostile. */
+function localPathOf(context: SyncContext, remotePath: string): string | undefined {
+  const path = normalizeRemotePath(remotePath);
+  if (!isUnderRoot(context.remoteRoot, path) || path === context.remoteRoot) return undefined;
+  const relative = relativeToRoot(context.remoteRoot, remotePath);
+  if (relative === undefined || isIgnored(relative)) {
+    context.paths.reject();
+    context.reportOnce(`hostile:${remotePath}`, `skipped remote path ${JSON.stringify(remotePath)}: not a safe path`);
+    return undefined;
+  }
+  return relative;
+}

@@ -1,0 +1,53 @@
+/** What every part of the sync engine works with: the folder, the remote root, the client, the path table, the queue. */
+import type { RelayfileClient } from "../remote/client.ts";
+import type { WritebackQueue } from "../writeback/queue.ts";
+import type { PathFacts } from "./decide.ts";
+import { readLocal } from "./local_fs.ts";
+import type { PathTable } from "./tracked.ts";
+
+/** The reads the engine makes (a fake in unit tests). */
+export type SyncClient = Pick<
+  RelayfileClient,
+  "readFile" | "readFiles" | "exportFiles" | "listFilePaths" | "latestEventId" | "events"
+>;
+
+export interface SyncContext {
+  readonly mountDir: string;
+  /** Normalised. */
+  readonly remoteRoot: string;
+  readonly client: SyncClient;
+  readonly paths: PathTable;
+  readonly queue: WritebackQueue;
+  /** May the token write this remote path? */
+  writable(path: string): boolean;
+  log(line: string): void;
+  /** Logs `message` the first time `key` is reported. */
+  reportOnce(key: string, message: string): void;
+}
+
+/** A logger that says each keyed thing once. */
+export function onceReporter(log: (line: string) => void): (key: string, message: string) => void {
+  const reported = new Set<string>();
+  return (key, message) => {
+    if (reported.has(key)) return;
+    reported.add(key);
+    log(message);
+  };
+}
+
+/** What the pure decisions need to know of a path: tracked state, local hash (read unless given), queued op. */
+export async function factsOf(
+  context: SyncContext,
+  path: string,
+  relative: string,
+  localHash?: string | null,
+): Promise<PathFacts> {
+  const tracked = context.paths.get(path);
+  const hash = localHash !== undefined ? localHash : (await readLocal(context.mountDir, relative))?.hash ?? null;
+  const queued = context.queue.opFor(path);
+  return {
+    tracked: tracked ? { revision: tracked.revision, hash: tracked.hash } : null,
+    localHash: hash,
+    queued: queued ? { hash: queued.contentHash, inFlight: context.queue.isInFlight(path) } : null,
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * Local → remote: turns local paths into writeback ops through the pure `decideLocal`. Files are read and hashed a
+ * few at a time; a tracked file whose size and mtime did not change is not re-read when the stat can be trusted.
+ */
+import { contentTypeFor, fromWire, toWire } from "../protocol/content.ts";
+import { relativeToRoot, remotePathFor } from "../protocol/paths.ts";
+import { sha256Hex } from "../relay/blobs.ts";
+import type { LocalChange } from "../writeback/queue.ts";
+import { factsOf, type SyncContext } from "./context.ts";
+import { decideLocal } from "./decide.ts";
+import { isIgnored } from "./ignore.ts";
+import { readLocal, statLocal, walkLocal, writeLocal } from "./local_fs.ts";
+import { mapConcurrent } from "../lib/map_concurrent.ts";
+
+const READ_CONCURRENCY = 16;
+
+/** What a detection pass found besides changes: hinted folders (to expand) and gone untracked paths. */
+export interface Detected {
+  folders: string[];
+  missing: string[];
+}
+
+/** Local paths → ops, enqueued. Call under the engine's lock. */
+export async function detect(
+  context: SyncContext,
+  relativePaths: Iterable<string>,
+  options: { trustStat: boolean },
+): Promise<Detected> {
+  const paths = [...relativePaths].filter((relative) => relative !== "" && !isIgnored(relative));
+  const detected: Detected = { folders: [], missing: [] };
+  const changes = await mapConcurrent(paths, READ_CONCURRENCY, async (relative) => {
+    const result = await detectOne(context, relative, options.trustStat);
+    if (result === "dir") detected.folders.push(relative);
+    else if (result === "missing") detected.missing.push(relative);
+    else return result;
+    return undefined;
+  });
+  const found = changes.filter((change): change is LocalChange => change !== undefined);
+  if (found.length > 0) await context.queue.enqueue(found);
+  return detected;
+}
+
+/** Paths to look at after hints named these folders (their files) and gone paths (what was tracked under them). */
+export async function expandHints(context: SyncContext, found: Detected): Promise<string[]> {
+  const expanded = new Set<string>();
+  for (const folder of found.folders) {
+    for await (const file of walkLocal(context.mountDir, folder)) expanded.add(file.path);
+  }
+  for (const gone of found.missing) {
+    const prefix = `${remotePathFor(context.remoteRoot, gone)}/`;
+    for (const path of context.paths.paths()) {
+      if (path.startsWith(prefix)) expanded.add(relativeToRoot(context.remoteRoot, path)!);
+    }
+  }
+  return [...expanded];
+}
+
+/** Every path a full scan looks at: what is in the folder and what is tracked. */
+export async function everyLocalPath(context: SyncContext): Promise<string[]> {
+  const seen = new Set<string>();
+  for await (const file of walkLocal(context.mountDir)) seen.add(file.path);
+  for (const path of context.paths.paths()) {
+    const relative = relativeToRoot(context.remoteRoot, path);
+    if (relative !== undefined) seen.add(relative);
+  }
+  return [...seen];
+}
+
+/** One path: its change, `"dir"` for a folder, `"missing"` for an untracked path that is gone. */
+async function detectOne(
+  context: SyncContext,
+  relative: string,
+  trustStat: boolean,
+): Promise<LocalChange | "dir" | "missing" | undefined> {
+  const path = remotePathFor(context.remoteRoot, relative);
+  const tracked = context.paths.get(path);
+  const entry = await statLocal(context.mountDir, relative);
+  if (entry.kind === "dir") return "dir";
+  if (entry.kind === "other") return undefined;
+  if (
+    trustStat && tracked && entry.kind === "file" && entry.size === tracked.size && entry.mtimeMs === tracked.mtimeMs
+  ) return undefined;
+  const local = entry.kind === "file" ? await readLocal(context.mountDir, relative) : undefined;
+  const facts = await factsOf(context, path, relative, local?.hash ?? null);
+  const action = decideLocal(facts, {
+    writable: context.writable(path),
+    deadLetteredHash: context.queue.isDeadLettered(path, local?.hash ?? null) ? local?.hash ?? null : undefined,
+  });
+  if (action === "none" && entry.kind === "missing" && !tracked) return "missing";
+  switch (action) {
+    case "none":
+      if (tracked && local && local.hash === tracked.hash && local.mtimeMs !== tracked.mtimeMs) {
+        context.paths.track(path, tracked.revision, tracked.hash, tracked.contentType, local);
+      }
+      return undefined;
+    case "restore":
+      await restore(context, path, relative);
+      return undefined;
+    case "refuse":
+      context.reportOnce(`refuse:${path}`, `not sending ${path}: the token may not write it`);
+      return undefined;
+    case "delete":
+      return { path, kind: "delete", contentHash: null, baseRevision: tracked?.revision ?? null };
+    case "upload": {
+      if (!local) return undefined;
+      context.paths.observe(path, { hash: local.hash, size: local.size, mtimeMs: local.mtimeMs });
+      const contentType = tracked?.contentType || contentTypeFor(relative);
+      return {
+        path,
+        kind: tracked ? "update" : "create",
+        bytes: local.bytes,
+        contentHash: local.hash,
+        contentType,
+        wire: toWire(local.bytes, contentType),
+        baseRevision: tracked?.revision ?? null,
+      };
+    }
+  }
+}
+
+/** The token may not write this path: put the server's version back, once per change. */
+async function restore(context: SyncContext, path: string, relative: string): Promise<void> {
+  const file = await context.client.readFile(path);
+  context.paths.markReadonly(path);
+  context.log(`WRITE_REVERTED ${path}: the token may not write it; restored the server's version`);
+  if (!file) {
+    context.paths.forget(path);
+    return;
+  }
+  const bytes = fromWire(file.content, file.encoding);
+  if (!bytes) return;
+  const written = await writeLocal(context.mountDir, relative, bytes, 0o444);
+  const contentType = file.contentType || contentTypeFor(relative);
+  context.paths.track(path, file.revision, await sha256Hex(bytes), contentType, written);
+}

@@ -1,0 +1,101 @@
+/**
+ * Remote changes into the folder: a full pull (export, or tree + reads), an incremental pull over the events cursor
+ * (its fold of events per path pure), and the changes a WebSocket message announced.
+ */
+import { isUnderRoot, normalizeRemotePath } from "../protocol/paths.ts";
+import type { RemoteEvent } from "../protocol/wire.ts";
+import { applyRemoteDelete, applyRemoteFiles } from "./apply.ts";
+import type { SyncContext } from "./context.ts";
+import type { AnnouncedChange } from "./feed.ts";
+
+/** Everything under the remote root, then forget what is gone. Sets the events cursor from before the listing. */
+export async function fullPull(context: SyncContext, progress?: (done: number, total: number) => void): Promise<void> {
+  const { client, remoteRoot, paths } = context;
+  const cursor = await client.latestEventId().catch(() => undefined);
+  const files = await client.exportFiles(remoteRoot) ??
+    await client.readFiles(await client.listFilePaths(remoteRoot));
+  const present = new Set<string>();
+  for (const file of files) present.add(normalizeRemotePath(file.path));
+  await applyRemoteFiles(context, files, progress);
+  for (const path of paths.paths()) {
+    if (!present.has(path)) await applyRemoteDelete(context, path);
+  }
+  paths.cursor = cursor ?? null;
+  paths.touch();
+}
+
+/** The events after the cursor, folded per path; `false` when the mount has no cursor yet (then: full pull). */
+export async function incrementalPull(context: SyncContext): Promise<boolean> {
+  const { client, paths } = context;
+  if (paths.cursor === null) return false;
+  let fold: EventFold = { changed: new Set(), deleted: new Set(), cursor: paths.cursor, lastEventAt: null };
+  for (let page = 0; page < 10_000; page++) {
+    const { events, nextCursor } = await client.events({ cursor: fold.cursor, limit: 500 });
+    fold = foldEvents(fold, events, context.remoteRoot, (path, revision) => paths.isTrackedAt(path, revision));
+    if (!nextCursor || events.length === 0) break;
+  }
+  if (fold.lastEventAt !== null) paths.lastEventAt = fold.lastEventAt;
+  const files = fold.changed.size > 0 ? await client.readFiles([...fold.changed]) : [];
+  await applyRemoteFiles(context, files);
+  const fetched = new Set(files.map((file) => normalizeRemotePath(file.path)));
+  for (const path of fold.changed) if (!fetched.has(path)) fold.deleted.add(path);
+  for (const path of fold.deleted) await applyRemoteDelete(context, path);
+  paths.cursor = fold.cursor;
+  return true;
+}
+
+/** Paths to fetch, paths deleted, and how far the events went. */
+export interface EventFold {
+  changed: Set<string>;
+  deleted: Set<string>;
+  cursor: string;
+  lastEventAt: string | null;
+}
+
+/**
+ * Pure: one page of events folded into `fold` (a new fold is returned; the sets are shared). A later event of a
+ * path outdates an earlier one; a create or update already tracked at its revision needs no fetch.
+ */
+export function foldEvents(
+  fold: EventFold,
+  events: readonly RemoteEvent[],
+  remoteRoot: string,
+  isTrackedAt: (path: string, revision: string | undefined) => boolean,
+): EventFold {
+  let { cursor, lastEventAt } = fold;
+  const { changed, deleted } = fold;
+  for (const event of events) {
+    if (event.eventId) cursor = event.eventId;
+    if (event.timestamp) lastEventAt = event.timestamp;
+    const path = normalizeRemotePath(event.path);
+    if (!isUnderRoot(remoteRoot, path)) continue;
+    if (event.type === "file.deleted") {
+      deleted.add(path);
+      changed.delete(path);
+    } else if (event.type === "file.created" || event.type === "file.updated") {
+      // A later create outdates an earlier delete, even when it is our own write (skipped just below): a file
+      // deleted and made again locally between two pulls must not be removed by the first event.
+      deleted.delete(path);
+      if (isTrackedAt(path, event.revision)) continue;
+      changed.add(path);
+    }
+  }
+  return { changed, deleted, cursor, lastEventAt };
+}
+
+/**
+ * Changes WebSocket messages announced, fetched in one bulk-read ahead of the events-cursor pull those messages
+ * also trigger (which then finds them tracked and skips them). Only creates and updates: deletes, and anything a
+ * message did not say, are the cursor pull's.
+ */
+export async function applyAnnounced(context: SyncContext, changes: readonly AnnouncedChange[]): Promise<void> {
+  const wanted = new Set<string>();
+  for (const change of changes) {
+    if (change.type !== "file.created" && change.type !== "file.updated") continue;
+    const path = normalizeRemotePath(change.path);
+    if (!isUnderRoot(context.remoteRoot, path)) continue;
+    if (context.paths.isTrackedAt(path, change.revision)) continue;
+    wanted.add(path);
+  }
+  if (wanted.size > 0) await applyRemoteFiles(context, await context.client.readFiles([...wanted]));
+}

@@ -1,0 +1,111 @@
+/**
+ * The queue's in-memory table: every unsettled op by id, the live (newest) op of each path, the path being sent,
+ * and the paths whose content was dead-lettered. The one owner of these facts; the mount asks it.
+ */
+import type { WritebackOp } from "./op.ts";
+import { isDue } from "./scheduler.ts";
+
+/** A path's dead letter: its content is not sent again until it changes. */
+export interface DeadLetterMark {
+  opId: string;
+  contentHash: string | null;
+}
+
+export interface OpCounts {
+  pending: number;
+  inFlight: number;
+  retryWait: number;
+  deadLettered: number;
+}
+
+export class OpTable {
+  readonly #ops = new Map<string, WritebackOp>();
+  /** The live op of each path (at most one): `opFor` is on the mount's hot paths. */
+  readonly #byPath = new Map<string, string>();
+  /** The op of each path that is in flight: an index of `state === "in_flight"` (a superseded op may still be). */
+  readonly #inFlight = new Map<string, string>();
+  readonly #deadLetters = new Map<string, DeadLetterMark>();
+
+  get size(): number {
+    return this.#ops.size;
+  }
+
+  has(opId: string): boolean {
+    return this.#ops.has(opId);
+  }
+
+  values(): IterableIterator<WritebackOp> {
+    return this.#ops.values();
+  }
+
+  /** Adds or replaces an op; a new op of a path becomes its live op. */
+  put(op: WritebackOp): void {
+    const previous = this.#ops.get(op.opId);
+    this.#ops.set(op.opId, op);
+    if (!previous) this.#byPath.set(op.path, op.opId);
+    if (op.state === "in_flight") this.#inFlight.set(op.path, op.opId);
+    else if (this.#inFlight.get(op.path) === op.opId) this.#inFlight.delete(op.path);
+  }
+
+  drop(op: WritebackOp): void {
+    this.#ops.delete(op.opId);
+    if (this.#byPath.get(op.path) === op.opId) this.#byPath.delete(op.path);
+    if (this.#inFlight.get(op.path) === op.opId) this.#inFlight.delete(op.path);
+  }
+
+  /** The live op of a path, if any. */
+  opFor(path: string): WritebackOp | undefined {
+    const opId = this.#byPath.get(path);
+    return opId === undefined ? undefined : this.#ops.get(opId);
+  }
+
+  /** Paths with a live op. */
+  queuedPaths(): IterableIterator<string> {
+    return this.#byPath.keys();
+  }
+
+  isInFlight(path: string): boolean {
+    return this.#inFlight.has(path);
+  }
+
+  due(now: number): WritebackOp[] {
+    return [...this.#ops.values()].filter((op) => isDue(op, now, this.#inFlight.has(op.path)));
+  }
+
+  /** Nothing to send now (ops waiting for a retry do not count) and nothing on its way. */
+  idle(now: number): boolean {
+    return this.#inFlight.size === 0 && this.due(now).length === 0;
+  }
+
+  markDeadLettered(path: string, mark: DeadLetterMark): void {
+    this.#deadLetters.set(path, mark);
+  }
+
+  deadLetterOf(path: string): DeadLetterMark | undefined {
+    return this.#deadLetters.get(path);
+  }
+
+  /** Forgets a path's dead letter, if it is still `opId`'s. */
+  clearDeadLetter(path: string, opId: string): void {
+    if (this.#deadLetters.get(path)?.opId === opId) this.#deadLetters.delete(path);
+  }
+
+  /** True when this content of this path was dead-lettered and has not changed since. */
+  isDeadLettered(path: string, contentHash: string | null): boolean {
+    const mark = this.#deadLetters.get(path);
+    return mark !== undefined && mark.contentHash === contentHash;
+  }
+
+  counts(): OpCounts {
+    let pending = 0;
+    let retryWait = 0;
+    let inFlight = 0;
+    for (const op of this.#ops.values()) {
+      if (op.state === "in_flight") inFlight++;
+      else if (this.#inFlight.has(op.path)) continue;
+      else if (op.state === "retry_wait") retryWait++;
+      else pending++;
+    }
+    return { pending, inFlight, retryWait, deadLettered: this.#deadLetters.size };
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Which ops go out now, in which requests, and when to look again. Pure: the ops, the time and the breaker's state
+ * go in; lists and a time come out.
+ */
+import type { WritebackOp } from "./op.ts";
+import { type CircuitState, isOpen } from "./circuit.ts";
+
+export interface BatchLimits {
+  /** Upper bound for one bulk request body (the reference server's default limit is 1 MiB). */
+  maxBytes: number;
+  maxFiles: number;
+}
+
+export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxBytes: 768 * 1024, maxFiles: 256 };
+
+/** Not being sent (no op of its path is), and either never sent or past its retry time. */
+export function isDue(op: WritebackOp, now: number, pathInFlight: boolean): boolean {
+  if (pathInFlight) return false;
+  return op.state === "pending" || (op.state === "retry_wait" && Date.parse(op.notBefore ?? "") <= now);
+}
+
+/** What goes out now: bulk batches of creates and updates, and the deletes (sent one by one). */
+export interface SendPlan {
+  batches: WritebackOp[][];
+  deletes: WritebackOp[];
+}
+
+export function planSends(due: readonly WritebackOp[], limits: BatchLimits): SendPlan {
+  const deletes = due.filter((op) => op.kind === "delete");
+  return { batches: batchesOf(due.filter((op) => op.kind !== "delete"), limits), deletes };
+}
+
+/** Creates and updates in request-sized batches, in order. */
+export function batchesOf(ops: readonly WritebackOp[], limits: BatchLimits): WritebackOp[][] {
+  const batches: WritebackOp[][] = [];
+  let current: WritebackOp[] = [];
+  let bytes = 0;
+  for (const op of ops) {
+    const size = (op.payload?.content.length ?? 0) + op.path.length + 256;
+    if (current.length > 0 && (bytes + size > limits.maxBytes || current.length >= limits.maxFiles)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(op);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/**
+ * When the next send pass should run: now for a pending op, at its `notBefore` for one waiting to retry, never
+ * before the breaker lets requests through; `undefined` when nothing waits.
+ */
+export function nextWakeAt(
+  ops: Iterable<WritebackOp>,
+  now: number,
+  pathInFlight: (path: string) => boolean,
+  circuit: CircuitState,
+): number | undefined {
+  let earliest = Infinity;
+  for (const op of ops) {
+    if (op.state === "retry_wait") earliest = Math.min(earliest, Date.parse(op.notBefore ?? "") || 0);
+    else if (op.state === "pending" && !pathInFlight(op.path)) earliest = Math.min(earliest, now);
+  }
+  if (earliest === Infinity) return undefined;
+  return isOpen(circuit, now) ? Math.max(earliest, circuit.openUntil) : earliest;
+}

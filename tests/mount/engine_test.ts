@@ -1,0 +1,149 @@
+/**
+ * The sync engine on its own: an in-memory remote, a real queue over a fake transport, a real temp folder, no
+ * watcher and no timers. Races between detection, pulls and uploads are driven step by step.
+ */
+import { join } from "node:path";
+import { onceReporter, type SyncClient } from "../../src/mount/context.ts";
+import { SyncEngine } from "../../src/mount/engine.ts";
+import { PathTable } from "../../src/mount/tracked.ts";
+import type { RemoteEvent, RemoteFile } from "../../src/protocol/wire.ts";
+import { WritebackQueue } from "../../src/writeback/queue.ts";
+import { assertEquals, assertOk } from "../support/assert.ts";
+import { FakeTransport } from "../support/fake_transport.ts";
+import { usingTempDir } from "../support/temp_dir.ts";
+
+/** The remote side: files and an event log, counting reads. */
+class FakeRemote implements SyncClient {
+  readonly files = new Map<string, RemoteFile>();
+  readonly events_: RemoteEvent[] = [];
+  reads = 0;
+  #revision = 100;
+
+  put(path: string, content: string): string {
+    const revision = `rev_${++this.#revision}`;
+    this.files.set(path, { path, revision, contentType: "text/markdown", content, encoding: "" });
+    this.events_.push({ eventId: `evt_${this.events_.length + 1}`, type: "file.updated", path, revision });
+    return revision;
+  }
+
+  readFile(path: string) {
+    this.reads++;
+    return Promise.resolve(this.files.get(path));
+  }
+  readFiles(paths: string[]) {
+    this.reads += paths.length;
+    return Promise.resolve(paths.flatMap((path) => this.files.get(path) ?? []));
+  }
+  exportFiles() {
+    return Promise.resolve([...this.files.values()]);
+  }
+  listFilePaths() {
+    return Promise.resolve([...this.files.keys()]);
+  }
+  latestEventId() {
+    return Promise.resolve(this.events_.at(-1)?.eventId);
+  }
+  events(query: { cursor?: string }) {
+    const from = this.events_.findIndex((event) => event.eventId === query.cursor) + 1;
+    return Promise.resolve({ events: this.events_.slice(from), nextCursor: null });
+  }
+}
+
+function setup(dir: string) {
+  const remote = new FakeRemote();
+  const transport = new FakeTransport();
+  const logs: string[] = [];
+  const paths = new PathTable({
+    schemaVersion: 1,
+    workspaceId: "ws",
+    remoteRoot: "/",
+    eventsCursor: null,
+    lastEventAt: null,
+    files: {},
+  });
+  const queue = new WritebackQueue(dir, transport, {
+    baseRevisionOf: (path) => paths.baseRevision(path),
+    reloadToken: () => Promise.resolve(false),
+    log: (line) => logs.push(line),
+  });
+  const log = (line: string) => logs.push(line);
+  const engine = new SyncEngine({
+    mountDir: dir,
+    remoteRoot: "/",
+    client: remote,
+    paths,
+    queue,
+    writable: () => true,
+    log,
+    reportOnce: onceReporter(log),
+  });
+  /** Takes in one round of deliveries, as the run loop does. */
+  const takeIn = async () => {
+    const deliveries = await queue.nextDeliveries();
+    if (!deliveries) return;
+    await engine.takeDeliveries(deliveries);
+    await queue.settle(deliveries);
+  };
+  return {
+    remote,
+    transport,
+    paths,
+    queue,
+    engine,
+    logs,
+    takeIn,
+    local: (p: string) => Deno.readTextFile(join(dir, p)),
+  };
+}
+
+Deno.test("SyncEngine: a local file becomes tracked at the revision the server gave its upload", async () => {
+  await using dir = await usingTempDir();
+  const s = setup(dir.path);
+  await s.engine.pull({ full: true });
+  await Deno.writeTextFile(join(dir.path, "a.md"), "mine\n");
+  await s.engine.handleHints(["a.md"]);
+  await s.takeIn();
+  assertEquals(s.paths.baseRevision("/a.md"), "rev_1");
+  assertEquals(s.transport.requests.length, 1);
+  await s.queue.close();
+});
+
+Deno.test("SyncEngine: a remote change of a path whose upload is in flight waits for it, then wins without loss", async () => {
+  await using dir = await usingTempDir();
+  const s = setup(dir.path);
+  s.remote.put("/a.md", "base\n");
+  await s.engine.pull({ full: true });
+  assertEquals(await s.local("a.md"), "base\n");
+  s.transport.hold();
+  await Deno.writeTextFile(join(dir.path, "a.md"), "mine\n");
+  await s.engine.handleHints(["a.md"]);
+  await s.transport.requested(1);
+  s.remote.put("/a.md", "theirs\n");
+  await s.engine.pull({ full: false });
+  assertEquals(await s.local("a.md"), "mine\n", "not touched while the upload is in flight");
+  s.transport.answer = () => ({ conflict: true });
+  s.transport.release();
+  await s.takeIn();
+  assertEquals(await s.local("a.md"), "theirs\n");
+  const copy = await Deno.readTextFile(join(dir.path, ".relay/conflicts/a.md.rev_101.local"));
+  assertEquals(copy, "mine\n");
+  assertOk(s.paths.conflicts.has("/a.md"));
+  assertEquals(s.transport.requests.length, 1, "the conflicted write is not sent again");
+  await s.queue.close();
+});
+
+Deno.test("SyncEngine: the event of our own upload is not fetched back once its delivery is taken in", async () => {
+  await using dir = await usingTempDir();
+  const s = setup(dir.path);
+  s.remote.put("/seed.md", "seed\n");
+  await s.engine.pull({ full: true });
+  await Deno.writeTextFile(join(dir.path, "a.md"), "mine\n");
+  await s.engine.handleHints(["a.md"]);
+  await s.takeIn();
+  // The server's event for our own write, at the revision the upload was given.
+  s.remote.events_.push({ eventId: "evt_own", type: "file.created", path: "/a.md", revision: "rev_1" });
+  const readsBefore = s.remote.reads;
+  await s.engine.pull({ full: false });
+  assertEquals(s.remote.reads, readsBefore);
+  await s.queue.close();
+});

@@ -1,0 +1,48 @@
+import { type EventFold, foldEvents } from "../../src/mount/pull.ts";
+import { assertEquals } from "../support/assert.ts";
+
+const start = (): EventFold => ({ changed: new Set(), deleted: new Set(), cursor: "evt_0", lastEventAt: null });
+const never = () => false;
+
+Deno.test("foldEvents() keeps the last word per path: a delete after a change wins, a create after a delete too", () => {
+  const fold = foldEvents(
+    start(),
+    [
+      { eventId: "evt_1", type: "file.updated", path: "/a.md", revision: "rev_2" },
+      { eventId: "evt_2", type: "file.deleted", path: "/a.md" },
+      { eventId: "evt_3", type: "file.deleted", path: "/b.md" },
+      { eventId: "evt_4", type: "file.created", path: "/b.md", revision: "rev_5", timestamp: "2026-11-29T12:00:00Z" },
+    ],
+    "/",
+    never,
+  );
+  assertEquals([...fold.changed], ["/b.md"]);
+  assertEquals([...fold.deleted], ["/a.md"]);
+  assertEquals([fold.cursor, fold.lastEventAt], ["evt_4", "2026-11-29T12:00:00Z"]);
+});
+
+Deno.test("foldEvents() skips our own write (tracked at its revision) but still lets it clear an earlier delete", () => {
+  const fold = foldEvents(
+    start(),
+    [
+      { eventId: "evt_1", type: "file.deleted", path: "/a.md" },
+      { eventId: "evt_2", type: "file.created", path: "/a.md", revision: "rev_7" },
+    ],
+    "/",
+    (path, revision) => path === "/a.md" && revision === "rev_7",
+  );
+  assertEquals([[...fold.changed], [...fold.deleted]], [[], []]);
+});
+
+Deno.test("foldEvents() ignores paths outside the remote root but moves the cursor past them", () => {
+  const fold = foldEvents(
+    start(),
+    [
+      { eventId: "evt_9", type: "file.created", path: "/other/x.md", revision: "rev_1" },
+      { eventId: "evt_10", type: "file.created", path: "/docs/y.md", revision: "rev_2" },
+    ],
+    "/docs",
+    never,
+  );
+  assertEquals([[...fold.changed], fold.cursor], [["/docs/y.md"], "evt_10"]);
+});

@@ -1,0 +1,248 @@
+/** The writeback queue on its own: a fake transport, a real outbox in a temp folder, fake time where time matters. */
+import FakeTimers from "@sinonjs/fake-timers";
+import { join } from "node:path";
+import { toWire } from "../../src/protocol/content.ts";
+import { sha256Hex } from "../../src/relay/blobs.ts";
+import { HttpError, NetworkError } from "../../src/remote/errors.ts";
+import { type Delivery, type LocalChange, WritebackQueue } from "../../src/writeback/queue.ts";
+import { assertEquals, assertOk } from "../support/assert.ts";
+import { FakeTransport } from "../support/fake_transport.ts";
+import { usingTempDir } from "../support/temp_dir.ts";
+
+async function change(path: string, content: string, baseRevision: string | null = null): Promise<LocalChange> {
+  const bytes = new TextEncoder().encode(content);
+  return {
+    path,
+    kind: baseRevision ? "update" : "create",
+    bytes,
+    contentHash: await sha256Hex(bytes),
+    contentType: "text/markdown",
+    wire: toWire(bytes, "text/markdown"),
+    baseRevision,
+  };
+}
+
+async function outboxFiles(mountDir: string): Promise<string[]> {
+  try {
+    return (await Array.fromAsync(Deno.readDir(join(mountDir, ".relay/outbox")))).map((entry) => entry.name).sort();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+}
+
+/** A queue whose deliveries are taken in (and settled) as a mount would, recording them. */
+function queueFor(
+  mountDir: string,
+  transport: FakeTransport,
+  options: Partial<ConstructorParameters<typeof WritebackQueue>[2]> = {},
+) {
+  const logs: string[] = [];
+  const delivered: Delivery[] = [];
+  const queue = new WritebackQueue(mountDir, transport, {
+    baseRevisionOf: () => null,
+    reloadToken: () => Promise.resolve(false),
+    log: (line) => logs.push(line),
+    ...options,
+  });
+  const taking = (async () => {
+    for (let deliveries; (deliveries = await queue.nextDeliveries()) !== undefined;) {
+      delivered.push(...deliveries);
+      await queue.settle(deliveries);
+    }
+  })();
+  return {
+    queue,
+    logs,
+    delivered,
+    close: async () => {
+      await queue.close();
+      await taking;
+    },
+  };
+}
+
+Deno.test("WritebackQueue.enqueue() persists each op in the outbox before its request is sent", async () => {
+  await using dir = await usingTempDir();
+  const transport = new FakeTransport();
+  transport.hold();
+  const { queue, close } = queueFor(dir.path, transport);
+  await queue.enqueue([await change("/a.md", "a"), await change("/b.md", "b")]);
+  await transport.requested(1);
+  assertEquals((await outboxFiles(dir.path)).length, 2);
+  transport.release();
+  assertOk(await queue.drain(5_000));
+  assertEquals(await outboxFiles(dir.path), []);
+  await close();
+});
+
+Deno.test("WritebackQueue sends a burst in batches under the body limit, every file once", async () => {
+  await using dir = await usingTempDir();
+  const transport = new FakeTransport();
+  const { queue, delivered, close } = queueFor(dir.path, transport, {
+    batchLimits: { maxBytes: 4_000, maxFiles: 256 },
+  });
+  const changes = await Promise.all(Array.from({ length: 10 }, (_, i) => change(`/f${i}.md`, "x".repeat(1_000))));
+  await queue.enqueue(changes);
+  assertOk(await queue.drain(5_000));
+  assertOk(transport.requests.length >= 4, `${transport.requests.length} requests`);
+  for (const request of transport.requests) {
+    const bytes = request.files.reduce((sum, file) => sum + file.content.length + file.path.length + 256, 0);
+    assertOk(bytes <= 4_000, `a request of ${bytes} bytes`);
+  }
+  assertEquals(transport.requests.flatMap((request) => request.paths).sort(), changes.map((c) => c.path).sort());
+  assertEquals(delivered.length, 10);
+  await close();
+});
+
+Deno.test("WritebackQueue: a newer change supersedes the unsent op of its path, never the one in flight", async () => {
+  await using dir = await usingTempDir();
+  const transport = new FakeTransport();
+  transport.hold();
+  const { queue, close } = queueFor(dir.path, transport);
+  await queue.enqueue([await change("/x.md", "one")]);
+  await transport.requested(1);
+  await queue.enqueue([await change("/x.md", "two")]);
+  await queue.enqueue([await change("/x.md", "three")]);
+  assertEquals((await outboxFiles(dir.path)).length, 2, "the op in flight and the newest");
+  transport.release();
+  assertOk(await queue.drain(5_000));
+  const sent = transport.requests.flatMap((request) => request.files.map((file) => file.content));
+  assertEquals(sent, ["one", "three"]);
+  await close();
+});
+
+Deno.test("WritebackQueue: a path stays in flight until its delivery is settled", async () => {
+  await using dir = await usingTempDir();
+  const transport = new FakeTransport();
+  const queue = new WritebackQueue(dir.path, transport, {
+    baseRevisionOf: () => null,
+    reloadToken: () => Promise.resolve(false),
+    log: () => {},
+  });
+  await queue.enqueue([await change("/a.md", "a")]);
+  const deliveries = await queue.nextDeliveries();
+  assertEquals(deliveries?.map((d) => [d.kind, d.op.path, d.kind === "committed" ? d.revision : ""]), [
+    ["committed", "/a.md", "rev_1"],
+  ]);
+  assertOk(queue.isInFlight("/a.md"));
+  assertEquals((await outboxFiles(dir.path)).length, 1, "kept until the mount has taken it in");
+  await queue.settle(deliveries!);
+  assertEquals(queue.isInFlight("/a.md"), false);
+  assertEquals(await outboxFiles(dir.path), []);
+  await queue.close();
+  assertEquals(await queue.nextDeliveries(), undefined);
+});
+
+Deno.test("WritebackQueue splits a batch refused whole with 413: the large file is dead-lettered, the rest land", async () => {
+  await using dir = await usingTempDir();
+  const transport = new FakeTransport();
+  transport.answer = (_path, request) =>
+    request.paths.includes("/big.md") ? new HttpError(413, { code: "payload_too_large" }) : "ok";
+  const { queue, delivered, close } = queueFor(dir.path, transport);
+  const changes = await Promise.all(["/a.md", "/b.md", "/big.md", "/c.md"].map((path) => change(path, path)));
+  await queue.enqueue(changes);
+  assertOk(await queue.drain(5_000));
+  assertEquals(delivered.map((d) => d.op.path).sort(), ["/a.md", "/b.md", "/c.md"]);
+  assertEquals(queue.counts().deadLettered, 1);
+  assertOk(queue.isDeadLettered("/big.md", changes[2]!.contentHash));
+  await close();
+});
+
+Deno.test("WritebackQueue delivers a conflict to the mount instead of dead-lettering it", async () => {
+  await using dir = await usingTempDir();
+  const transport = new FakeTransport();
+  transport.answer = () => ({ conflict: true });
+  const { queue, delivered, close } = queueFor(dir.path, transport);
+  await queue.enqueue([await change("/a.md", "mine", "rev_1")]);
+  assertOk(await queue.drain(5_000));
+  assertEquals(delivered.map((d) => [d.kind, d.op.path]), [["conflict", "/a.md"]]);
+  assertEquals(queue.counts().deadLettered, 0);
+  assertEquals(transport.requests.length, 1, "a conflicted op is not sent again");
+  await close();
+});
+
+Deno.test("WritebackQueue: five failures open the breaker; nothing is sent until its cooldown, then one probe", async () => {
+  const realTimeout = globalThis.setTimeout;
+  const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
+  // Outbox writes are real I/O: let them finish between fake-time steps.
+  const settle = async () => {
+    for (let turn = 0; turn < 30; turn++) {
+      await clock.tickAsync(0);
+      await new Promise((resolve) => realTimeout(resolve, 1));
+    }
+  };
+  try {
+    await using dir = await usingTempDir();
+    const transport = new FakeTransport();
+    transport.answer = () => new NetworkError("connection refused");
+    const policy = { baseMs: 1_000, capMs: 60_000, maxAttempts: 100, maxAgeMs: 86_400_000 };
+    const { queue, logs, close } = queueFor(dir.path, transport, { policy, random: () => 0 });
+    await queue.enqueue([await change("/a.md", "a")]);
+    // Each failure retries at once (random 0): five requests, then the breaker opens for baseMs.
+    await settle();
+    assertEquals(transport.requests.length, 5);
+    assertOk(logs.some((line) => line.startsWith("writeback paused")), logs.join("\n"));
+    await clock.tickAsync(900);
+    await settle();
+    assertEquals(transport.requests.length, 5, "nothing is sent while the breaker is open");
+    await clock.tickAsync(200);
+    await settle();
+    assertEquals(transport.requests.length, 6, "one probe after the cooldown");
+    transport.answer = () => "ok";
+    await clock.tickAsync(2_100);
+    await settle();
+    assertEquals(transport.requests.length, 7, "the next probe succeeds");
+    assertOk(logs.some((line) => line.startsWith("writeback resumed")), logs.join("\n"));
+    assertEquals(queue.counts().pending + queue.counts().retryWait + queue.counts().inFlight, 0);
+    await close();
+  } finally {
+    clock.uninstall();
+  }
+});
+
+Deno.test("WritebackQueue.load() takes ops left in flight by a crash back as pending, with the same op id", async () => {
+  await using dir = await usingTempDir();
+  const first = new FakeTransport();
+  first.hold();
+  const before = new WritebackQueue(dir.path, first, {
+    baseRevisionOf: () => null,
+    reloadToken: () => Promise.resolve(false),
+    log: () => {},
+  });
+  await before.enqueue([await change("/a.md", "a")]);
+  const [opFile] = await outboxFiles(dir.path);
+  // The first queue is abandoned mid-request, as a kill -9 would leave it.
+  const transport = new FakeTransport();
+  const { queue, delivered, close } = queueFor(dir.path, transport);
+  await queue.load();
+  assertEquals(queue.counts().pending, 1);
+  queue.kick();
+  assertOk(await queue.drain(5_000));
+  assertEquals(delivered.map((d) => `${d.op.opId}.json`), [opFile]);
+  assertEquals(
+    transport.requests[0]!.files[0]!.contentIdentity?.key,
+    first.requests[0]!.files[0]!.contentIdentity?.key,
+  );
+  await close();
+  first.release();
+  await before.close();
+});
+
+Deno.test("WritebackQueue: an op that fails after a newer change of its path came is dropped, not retried", async () => {
+  await using dir = await usingTempDir();
+  const transport = new FakeTransport();
+  transport.hold();
+  transport.answer = (_path, request) =>
+    request.files[0]?.content === "old" ? new HttpError(503, { code: "unavailable" }) : "ok";
+  const { queue, delivered, close } = queueFor(dir.path, transport, { random: () => 0 });
+  await queue.enqueue([await change("/x.md", "old")]);
+  await transport.requested(1);
+  await queue.enqueue([await change("/x.md", "new")]);
+  transport.release();
+  assertOk(await queue.drain(5_000));
+  assertEquals(transport.requests.map((request) => request.files[0]?.content), ["old", "new"]);
+  assertEquals(delivered.map((d) => d.op.path), ["/x.md"]);
+  assertEquals(await outboxFiles(dir.path), []);
+  await close();
+});

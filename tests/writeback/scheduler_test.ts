@@ -1,0 +1,69 @@
+import { CLOSED } from "../../src/writeback/circuit.ts";
+import { newOp, transition, type WritebackOp } from "../../src/writeback/op.ts";
+import { batchesOf, isDue, nextWakeAt, planSends } from "../../src/writeback/scheduler.ts";
+import { assertEquals } from "../support/assert.ts";
+
+const NOW = Date.UTC(2026, 10, 29, 12);
+
+function op(path: string, extra: Partial<WritebackOp> = {}): WritebackOp {
+  const made = newOp({ path, kind: "create", contentHash: null, baseRevision: null }, NOW - 1_000, () => 0.5);
+  return { ...made, ...extra };
+}
+
+Deno.test("transition() moves an op through its life: sent, then recovered after a restart", () => {
+  const cases: [WritebackOp["state"], "sent" | "recovered", WritebackOp["state"]][] = [
+    ["pending", "sent", "in_flight"],
+    ["retry_wait", "sent", "in_flight"],
+    ["in_flight", "sent", "in_flight"],
+    ["in_flight", "recovered", "pending"],
+    ["pending", "recovered", "pending"],
+    ["retry_wait", "recovered", "retry_wait"],
+  ];
+  for (const [from, event, to] of cases) {
+    assertEquals(transition(op("/a.md", { state: from }), { type: event }).state, to, `${from} --${event}-->`);
+  }
+});
+
+Deno.test("newOp() makes a pending op with no attempts, stamped with the time passed in", () => {
+  const made = newOp({ path: "/a.md", kind: "update", contentHash: null, baseRevision: "rev_1" }, NOW, () => 0);
+  assertEquals([made.state, made.attempts, made.createdAt, made.baseRevision], [
+    "pending",
+    0,
+    new Date(NOW).toISOString(),
+    "rev_1",
+  ]);
+});
+
+Deno.test("isDue() is true for a pending op and a retry past its time, never while its path is in flight", () => {
+  const past = new Date(NOW - 1).toISOString();
+  const future = new Date(NOW + 1).toISOString();
+  assertEquals(isDue(op("/a"), NOW, false), true);
+  assertEquals(isDue(op("/a"), NOW, true), false);
+  assertEquals(isDue(op("/a", { state: "retry_wait", notBefore: past }), NOW, false), true);
+  assertEquals(isDue(op("/a", { state: "retry_wait", notBefore: future }), NOW, false), false);
+  assertEquals(isDue(op("/a", { state: "in_flight" }), NOW, false), false);
+});
+
+Deno.test("planSends() puts deletes apart and batches the rest under both limits, in order", () => {
+  const ops = [
+    op("/a", { payload: { content: "x".repeat(400), encoding: "" } }),
+    op("/gone", { kind: "delete" }),
+    op("/b", { payload: { content: "x".repeat(400), encoding: "" } }),
+    op("/c"),
+    op("/d"),
+  ];
+  const plan = planSends(ops, { maxBytes: 1_000, maxFiles: 2 });
+  assertEquals(plan.deletes.map((o) => o.path), ["/gone"]);
+  assertEquals(plan.batches.map((batch) => batch.map((o) => o.path)), [["/a"], ["/b", "/c"], ["/d"]]);
+  assertEquals(batchesOf([], { maxBytes: 1, maxFiles: 1 }), []);
+});
+
+Deno.test("nextWakeAt() is now for pending work, the earliest retry otherwise, and not before the breaker allows", () => {
+  const retryAt = NOW + 5_000;
+  const waiting = op("/b", { state: "retry_wait", notBefore: new Date(retryAt).toISOString() });
+  assertEquals(nextWakeAt([op("/a"), waiting], NOW, () => false, CLOSED), NOW);
+  assertEquals(nextWakeAt([op("/a"), waiting], NOW, (path) => path === "/a", CLOSED), retryAt);
+  assertEquals(nextWakeAt([], NOW, () => false, CLOSED), undefined);
+  const open = { consecutiveFailures: 5, openUntil: NOW + 9_000, openings: 1 };
+  assertEquals(nextWakeAt([op("/a")], NOW, () => false, open), NOW + 9_000);
+});
