@@ -6,6 +6,7 @@
  * runs are taken together in the next.
  */
 import type { RelayfileClient } from "../remote/client.ts";
+import { WsChangeMessageSchema } from "../protocol/wire.ts";
 
 export interface FeedOptions {
   websocket: boolean;
@@ -132,20 +133,17 @@ export class RemoteFeed {
     };
     socket.onmessage = (message) => {
       if (typeof message.data !== "string") return;
+      let json: unknown;
       try {
-        const parsed = JSON.parse(message.data) as { type?: unknown; path?: unknown; revision?: unknown };
-        if (typeof parsed.type !== "string" || !parsed.type.startsWith("file.")) return;
-        if (typeof parsed.path === "string") {
-          this.#announce({
-            type: parsed.type,
-            path: parsed.path,
-            ...(typeof parsed.revision === "string" ? { revision: parsed.revision } : {}),
-          });
-        }
-        this.trigger();
+        json = JSON.parse(message.data);
       } catch {
-        // not an event
+        return; // not JSON: not an event
       }
+      const parsed = WsChangeMessageSchema.safeParse(json);
+      if (!parsed.success) return;
+      const { type, path, revision } = parsed.data;
+      if (path !== undefined) this.#announce({ type, path, ...(revision !== undefined ? { revision } : {}) });
+      this.trigger();
     };
     socket.onerror = () => {};
   }

@@ -71,3 +71,10 @@ export interface BulkFile {
   ifMatch: string;
   contentIdentity: { kind: string; key: string; ttlSeconds: number };
 }
+
+/** A `fs/ws` message that announces a change (others, such as `pong`, fail to parse and are ignored). */
+export const WsChangeMessageSchema = z.object({
+  type: z.string().startsWith("file."),
+  path: z.string().optional(),
+  revision: z.string().optional(),
+});
