@@ -71,24 +71,15 @@ export function fromWire(content: string, encoding: string): Uint8Array | undefi
 
 /** Standard base64, padded or not, whitespace ignored (as the reference accepts it); `undefined` when invalid. */
 export function decodeBase64(text: string): Uint8Array | undefined {
-  const compact = text.replace(/\s+/g, "");
-  const unpadded = compact.replace(/={1,2}$/, "");
-  if (!/^[A-Za-z0-9+/]*$/.test(unpadded) || unpadded.length % 4 === 1) return undefined;
-  if (compact.length !== unpadded.length && compact.length % 4 !== 0) return undefined;
   try {
-    return Uint8Array.from(atob(unpadded.padEnd(Math.ceil(unpadded.length / 4) * 4, "=")), (c) => c.charCodeAt(0));
+    return Uint8Array.fromBase64(text, { lastChunkHandling: "loose" });
   } catch {
     return undefined;
   }
 }
 
 export function encodeBase64(bytes: Uint8Array): string {
-  let binary = "";
-  const chunk = 0x8000;
-  for (let i = 0; i < bytes.length; i += chunk) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
-  }
-  return btoa(binary);
+  return bytes.toBase64();
 }
 
 function hasControlBytes(bytes: Uint8Array): boolean {
