@@ -1,11 +1,13 @@
-/** Reads claims from a JWT without verifying it: the client only needs to know which workspace it names. */
+/**
+ * Reads claims from a JWT without verifying it: the client only needs to know which workspace and scopes it names
+ * (the server verifies). A base64url decode, so the CLI does not load a JWT library for it.
+ */
 
 export function decodeTokenClaims(token: string): Record<string, unknown> | undefined {
   const payload = token.trim().split(".")[1];
   if (!payload) return undefined;
   try {
-    const base64 = payload.replaceAll("-", "+").replaceAll("_", "/");
-    const json = new TextDecoder().decode(Uint8Array.from(atob(base64), (char) => char.charCodeAt(0)));
+    const json = new TextDecoder().decode(Uint8Array.fromBase64(payload, { alphabet: "base64url" }));
     const claims: unknown = JSON.parse(json);
     return claims !== null && typeof claims === "object" && !Array.isArray(claims)
       ? claims as Record<string, unknown>

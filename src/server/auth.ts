@@ -3,8 +3,10 @@
  * use, RS256 against a JWKS URL like the Go server.
  */
 import { scopesOf } from "../protocol/scopes.ts";
-import { parseJwt, verifyHs256, verifyRs256 } from "./jwt.ts";
-import type { JwksCache } from "./jwks.ts";
+import { AuthError } from "./auth_error.ts";
+import { tokenVerifier, type VerificationKeys } from "./jwt.ts";
+
+export { AuthError } from "./auth_error.ts";
 
 export interface Principal {
   workspaceId: string;
@@ -13,53 +15,24 @@ export interface Principal {
   expiresAt: number;
 }
 
-/** Why a token was refused; becomes the HTTP status and error code of the response. */
-export class AuthError extends Error {
-  readonly status: 401 | 403 | 503;
-  readonly code: "unauthorized" | "forbidden" | "unavailable";
-
-  constructor(status: 401 | 403 | 503, message: string) {
-    super(message);
-    this.name = "AuthError";
-    this.status = status;
-    this.code = status === 401 ? "unauthorized" : status === 403 ? "forbidden" : "unavailable";
-  }
-}
-
-export interface AuthenticatorOptions {
-  /** HS256 secret (local use); absent: HS256 tokens are refused. */
-  secret?: Uint8Array;
-  /** RS256 keys (the reference's mode); absent: RS256 tokens are refused. */
-  jwks?: JwksCache;
+export interface AuthenticatorOptions extends VerificationKeys {
   now: () => number;
 }
 
 export class Authenticator {
-  readonly #options: AuthenticatorOptions;
+  readonly #verify: (token: string) => Promise<Record<string, unknown>>;
+  readonly #now: () => number;
 
   constructor(options: AuthenticatorOptions) {
-    this.#options = options;
+    this.#verify = tokenVerifier(options);
+    this.#now = options.now;
   }
 
   /** The principal of an `Authorization` header value (or a bare token from `?token=`). */
   async authenticate(bearer: string | null, { headerForm = true } = {}): Promise<Principal> {
     const token = headerForm ? bearerToken(bearer) : bearer?.trim();
     if (!token) throw new AuthError(401, "missing bearer token");
-    const jwt = parseJwt(token);
-    if (!jwt) throw new AuthError(401, "invalid token");
-    const alg = jwt.header.alg;
-    if (alg === "HS256" && this.#options.secret) {
-      if (!(await verifyHs256(jwt, this.#options.secret))) throw new AuthError(401, "invalid token signature");
-    } else if (alg === "RS256" && this.#options.jwks) {
-      const kid = jwt.header.kid;
-      if (typeof kid !== "string" || kid === "") throw new AuthError(401, "missing kid");
-      const key = await this.#options.jwks.key(kid);
-      if (!key) throw new AuthError(401, "unknown signing key");
-      if (!(await verifyRs256(jwt, key))) throw new AuthError(401, "invalid token signature");
-    } else {
-      throw new AuthError(401, "unsupported jwt algorithm");
-    }
-    return principalFromClaims(jwt.payload, this.#options.now());
+    return principalFromClaims(await this.#verify(token), this.#now());
   }
 }
 

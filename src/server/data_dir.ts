@@ -1,7 +1,6 @@
 /** The `relayfile serve` data folder: the SQLite database and the HS256 secret that signs local dev tokens. */
 import { join } from "node:path";
 import { writeFileAtomic } from "../lib/atomic_write.ts";
-import { base64UrlDecode, base64UrlEncode } from "./jwt.ts";
 
 export const DATABASE_FILE = "relayfile.db";
 export const SECRET_FILE = "jwt-secret";
@@ -21,7 +20,7 @@ export async function openDataDir(path: string): Promise<DataDir> {
 /** The secret of an existing data folder, without creating anything (`relayfile token`). */
 export async function readSecret(path: string): Promise<Uint8Array | undefined> {
   try {
-    return base64UrlDecode((await Deno.readTextFile(join(path, SECRET_FILE))).trim());
+    return decodeSecret((await Deno.readTextFile(join(path, SECRET_FILE))).trim());
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
@@ -32,8 +31,19 @@ async function readOrCreateSecret(dir: string): Promise<Uint8Array> {
   const existing = await readSecret(dir);
   if (existing && existing.length >= 32) return existing;
   const secret = crypto.getRandomValues(new Uint8Array(32));
-  await writeFileAtomic(join(dir, SECRET_FILE), base64UrlEncode(secret) + "\n", { mode: 0o600 });
+  await writeFileAtomic(join(dir, SECRET_FILE), secret.toBase64(BASE64URL) + "\n", { mode: 0o600 });
   return secret;
+}
+
+/** The secret file holds unpadded base64url. */
+const BASE64URL = { alphabet: "base64url", omitPadding: true } as const;
+
+function decodeSecret(text: string): Uint8Array | undefined {
+  try {
+    return Uint8Array.fromBase64(text, { alphabet: "base64url", lastChunkHandling: "loose" });
+  } catch {
+    return undefined;
+  }
 }
 
 /** `$XDG_DATA_HOME/relayfile`, `%LOCALAPPDATA%\relayfile`, or `~/.local/share/relayfile`. */

@@ -1,90 +1,72 @@
-/** Compact JWS: parsing, HS256 signing and verification, RS256 verification with a JWK. WebCrypto only. */
+/**
+ * Compact JWS through `jose`: HS256 signing (local dev tokens), and signature verification of HS256 (the data
+ * folder's secret) or RS256 (keys from a JWKS URL, cached and refetched on an unknown `kid` by jose). Claims are
+ * checked afterwards by `principalFromClaims`, with the reference's rules.
+ */
+import { decodeProtectedHeader } from "jose/decode/protected_header";
+import { JOSEError, JWKSNoMatchingKey, JWKSTimeout, JWSSignatureVerificationFailed } from "jose/errors";
+import { createRemoteJWKSet } from "jose/jwks/remote";
+import { compactVerify } from "jose/jws/compact/verify";
+import { SignJWT } from "jose/jwt/sign";
+import { AuthError } from "./auth_error.ts";
 
-export interface ParsedJwt {
-  header: Record<string, unknown>;
-  payload: Record<string, unknown>;
-  signingInput: Uint8Array;
-  signature: Uint8Array;
+/** Keys a token may be verified with; a token of an algorithm with no key here is refused. */
+export interface VerificationKeys {
+  /** HS256 secret (local use). */
+  secret?: Uint8Array;
+  /** RS256 keys from this JWKS URL (the reference's mode). */
+  jwksUrl?: string;
 }
 
-const encoder = new TextEncoder();
+/** How long fetched JWKS keys are used before they are fetched again, as the reference server does. */
+const JWKS_FRESH_MS = 5 * 60_000;
 
-export function base64UrlEncode(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+export function signHs256(payload: Record<string, unknown>, secret: Uint8Array): Promise<string> {
+  return new SignJWT(payload).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(secret);
 }
 
-/** Unpadded base64url only, as JWS requires; `undefined` for anything else. */
-export function base64UrlDecode(text: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return undefined;
-  const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/").padEnd(Math.ceil(text.length / 4) * 4, "="));
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+/** Verifies a token's signature; returns its claims, or throws an `AuthError` that says why not. */
+export function tokenVerifier(keys: VerificationKeys): (token: string) => Promise<Record<string, unknown>> {
+  const jwks = keys.jwksUrl
+    ? createRemoteJWKSet(new URL(keys.jwksUrl), { cacheMaxAge: JWKS_FRESH_MS, timeoutDuration: 10_000 })
+    : undefined;
+  return async (token) => {
+    let header: { alg?: string; kid?: string };
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      throw new AuthError(401, "invalid token");
+    }
+    let payload: Uint8Array;
+    try {
+      if (header.alg === "HS256" && keys.secret) {
+        payload = (await compactVerify(token, keys.secret, { algorithms: ["HS256"] })).payload;
+      } else if (header.alg === "RS256" && jwks) {
+        if (typeof header.kid !== "string" || header.kid === "") throw new AuthError(401, "missing kid");
+        payload = (await compactVerify(token, jwks, { algorithms: ["RS256"] })).payload;
+      } else {
+        throw new AuthError(401, "unsupported jwt algorithm");
+      }
+    } catch (error) {
+      throw authErrorOf(error);
+    }
+    let claims: unknown;
+    try {
+      claims = JSON.parse(new TextDecoder().decode(payload));
+    } catch {
+      throw new AuthError(401, "invalid token");
+    }
+    if (claims === null || typeof claims !== "object" || Array.isArray(claims)) {
+      throw new AuthError(401, "invalid token");
+    }
+    return claims as Record<string, unknown>;
+  };
 }
 
-/** Splits and decodes a token; `undefined` when it is not three base64url parts with JSON objects. */
-export function parseJwt(token: string): ParsedJwt | undefined {
-  const parts = token.split(".");
-  if (parts.length !== 3) return undefined;
-  const [header, payload, signature] = parts.map(base64UrlDecode);
-  if (!header || !payload || !signature) return undefined;
-  try {
-    const headerJson = JSON.parse(new TextDecoder().decode(header));
-    const payloadJson = JSON.parse(new TextDecoder().decode(payload));
-    if (!isObject(headerJson) || !isObject(payloadJson)) return undefined;
-    return {
-      header: headerJson,
-      payload: payloadJson,
-      signingInput: encoder.encode(`${parts[0]}.${parts[1]}`),
-      signature,
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-function hmacKey(secret: Uint8Array, usage: "sign" | "verify"): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", secret as Uint8Array<ArrayBuffer>, { name: "HMAC", hash: "SHA-256" }, false, [
-    usage,
-  ]);
-}
-
-export async function signHs256(payload: Record<string, unknown>, secret: Uint8Array): Promise<string> {
-  const header = base64UrlEncode(encoder.encode(JSON.stringify({ alg: "HS256", typ: "JWT" })));
-  const body = base64UrlEncode(encoder.encode(JSON.stringify(payload)));
-  const signature = await crypto.subtle.sign(
-    "HMAC",
-    await hmacKey(secret, "sign"),
-    encoder.encode(`${header}.${body}`),
-  );
-  return `${header}.${body}.${base64UrlEncode(new Uint8Array(signature))}`;
-}
-
-export async function verifyHs256(jwt: ParsedJwt, secret: Uint8Array): Promise<boolean> {
-  return await crypto.subtle.verify(
-    "HMAC",
-    await hmacKey(secret, "verify"),
-    jwt.signature as Uint8Array<ArrayBuffer>,
-    jwt.signingInput as Uint8Array<ArrayBuffer>,
-  );
-}
-
-export async function verifyRs256(jwt: ParsedJwt, jwk: JsonWebKey): Promise<boolean> {
-  const key = await crypto.subtle.importKey(
-    "jwk",
-    { kty: jwk.kty, n: jwk.n, e: jwk.e },
-    { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
-    false,
-    ["verify"],
-  );
-  return await crypto.subtle.verify(
-    "RSASSA-PKCS1-v1_5",
-    key,
-    jwt.signature as Uint8Array<ArrayBuffer>,
-    jwt.signingInput as Uint8Array<ArrayBuffer>,
-  );
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
+function authErrorOf(error: unknown): AuthError {
+  if (error instanceof AuthError) return error;
+  if (error instanceof JWSSignatureVerificationFailed) return new AuthError(401, "invalid token signature");
+  if (error instanceof JWKSNoMatchingKey) return new AuthError(401, "unknown signing key");
+  if (error instanceof JWKSTimeout || !(error instanceof JOSEError)) return new AuthError(503, "jwks unreachable");
+  return new AuthError(401, "invalid token");
 }

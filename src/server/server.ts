@@ -8,7 +8,6 @@ import { type DataDir, openDataDir } from "./data_dir.ts";
 import { type DevTokenRequest, mintDevToken } from "./dev_token.ts";
 import { EventHub } from "./event_hub.ts";
 import { HttpProblem, jsonResponse, problemResponse } from "./http.ts";
-import { JwksCache } from "./jwks.ts";
 import { normalizeStorePath } from "./paths.ts";
 import { FixedWindowLimiter, type RateLimit } from "./rate_limit.ts";
 import { findRoute, type Route } from "./routes.ts";
@@ -57,7 +56,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const limiter = options.rateLimit ? new FixedWindowLimiter(options.rateLimit) : undefined;
   const authenticator = new Authenticator({
     secret: dataDir.secret,
-    ...(options.jwksUrl ? { jwks: new JwksCache(options.jwksUrl, now) } : {}),
+    ...(options.jwksUrl ? { jwksUrl: options.jwksUrl } : {}),
     now,
   });
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
