@@ -1,4 +1,5 @@
 /** Responses in the reference's shapes: JSON with a trailing newline, errors as `{code, message, correlationId}`. */
+import type { z } from "zod";
 
 export type ErrorCode =
   | "bad_request"
@@ -86,8 +87,16 @@ export async function readBody(request: Request, maxBytes: number): Promise<Uint
   return body;
 }
 
-/** A JSON object body, or 400 `invalid json body`. */
-export async function readJsonObject(request: Request, maxBytes: number): Promise<Record<string, unknown>> {
+/**
+ * A JSON body that matches `schema`: 400 `invalid json body` when it is not a JSON object, 400 `invalidMessage`
+ * when it is one of the wrong shape.
+ */
+export async function readJsonBody<T>(
+  request: Request,
+  maxBytes: number,
+  schema: z.ZodType<T>,
+  invalidMessage: string,
+): Promise<T> {
   const bytes = await readBody(request, maxBytes);
   let value: unknown;
   try {
@@ -98,7 +107,9 @@ export async function readJsonObject(request: Request, maxBytes: number): Promis
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new HttpProblem("bad_request", "invalid json body");
   }
-  return value as Record<string, unknown>;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new HttpProblem("bad_request", invalidMessage);
+  return parsed.data;
 }
 
 /** `If-Match` as the reference reads it: trimmed, without a `W/` prefix or one pair of quotes. */

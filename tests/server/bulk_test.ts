@@ -131,3 +131,15 @@ Deno.test("1,000 files written in bulk batches are all exported", async () => {
   assertEquals(exported.json.length, 1000);
   assertOk(exported.json.every((file: { content: string }) => /^\d-\d+$/.test(file.content)));
 });
+
+Deno.test("request bodies of the wrong shape get the reference's 400, and loose optional fields are ignored", async () => {
+  await using s = await usingServer();
+  const put = await s.api("PUT", "fs/file?path=/a.md", { body: { content: 7 }, headers: { "if-match": "0" } });
+  assertEquals([put.status, put.json.message], [400, "invalid input"]);
+  const read = await s.api("POST", "fs/bulk-read", { body: { paths: ["/a.md", 3] } });
+  assertEquals([read.status, read.json.message], [400, "paths must be a non-empty array of strings"]);
+  const loose = await s.api("POST", "fs/bulk", {
+    body: { files: [{ path: "/b.md", content: "b", contentType: 5, ifMatch: null, contentIdentity: "x" }] },
+  });
+  assertEquals([loose.status, loose.json.written, loose.json.results[0].contentType], [202, 1, "text/markdown"]);
+});

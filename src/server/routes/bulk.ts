@@ -5,7 +5,8 @@
  */
 import { decodeWireContent, DEFAULT_CONTENT_TYPE, fileContent } from "../content.ts";
 import type { RequestContext } from "../context.ts";
-import { HttpProblem, jsonResponse, normalizeIfMatch, readJsonObject } from "../http.ts";
+import { bulkFileErrorCode, BulkFileSchema, BulkReadBodySchema, BulkWriteBodySchema } from "../bodies.ts";
+import { HttpProblem, jsonResponse, normalizeIfMatch, readJsonBody } from "../http.ts";
 import { invalidPathReason, normalizeStorePath } from "../paths.ts";
 import { scopeAllows } from "../../protocol/scopes.ts";
 import type { StoredEvent } from "../store.ts";
@@ -24,10 +25,7 @@ interface BulkError {
 }
 
 export async function bulkWrite(context: RequestContext): Promise<Response> {
-  const body = await readJsonObject(context.request, context.maxBodyBytes);
-  if (!Array.isArray(body.files)) throw new HttpProblem("bad_request", "missing files");
-  if (body.files.length === 0) throw new HttpProblem("bad_request", "missing files");
-  const files = body.files as unknown[];
+  const { files } = await readJsonBody(context.request, context.maxBodyBytes, BulkWriteBodySchema, "missing files");
   const results: Record<string, unknown>[] = [];
   const errors: BulkError[] = [];
   const events: StoredEvent[] = [];
@@ -54,32 +52,41 @@ export async function bulkWrite(context: RequestContext): Promise<Response> {
 type Outcome = { error: BulkError } | { result: Record<string, unknown>; event?: StoredEvent };
 
 function writeOne(context: RequestContext, raw: unknown): Outcome {
-  const file = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? raw as Record<string, unknown> : {};
-  const rawPath = typeof file.path === "string" ? file.path.trim() : "";
+  const rawPath = raw !== null && typeof raw === "object" && "path" in raw && typeof raw.path === "string"
+    ? raw.path.trim()
+    : "";
   const fail = (code: string, message: string, extra: Partial<BulkError> = {}): Outcome => ({
     error: { path: rawPath, code, message, ...extra },
   });
-  if (rawPath === "") return fail("invalid_path", "path is required");
+  const parsed = BulkFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const { code, message } = bulkFileErrorCode(parsed.error);
+    return fail(code, message);
+  }
+  const file = parsed.data;
   const path = normalizeStorePath(rawPath);
   const invalid = invalidPathReason(path);
   if (invalid) return fail("invalid_path", invalid);
   if (!scopeAllows(context.principal.scopes, "fs:write", path)) {
     return fail("forbidden", "missing required scope: fs:write");
   }
-  if (typeof file.content !== "string") return fail("invalid_content", "content must be a string");
   let decoded: ReturnType<typeof decodeWireContent>;
   try {
     decoded = decodeWireContent(file.content, file.encoding);
   } catch {
     return fail("invalid_encoding", "invalid input");
   }
-  const identity = parseIdentity(file.contentIdentity);
+  const identity = file.contentIdentity && {
+    kind: file.contentIdentity.kind,
+    key: file.contentIdentity.key,
+    ttlSeconds: Math.min(file.contentIdentity.ttlSeconds ?? DEFAULT_IDENTITY_TTL_S, MAX_IDENTITY_TTL_S),
+  };
   const now = context.now();
   if (identity) {
     const earlier = context.store.findIdentity(context.workspace, identity.kind, identity.key, now.getTime());
     if (earlier) return { result: earlier as Record<string, unknown> };
   }
-  const ifMatch = typeof file.ifMatch === "string" ? normalizeIfMatch(file.ifMatch) : "";
+  const ifMatch = normalizeIfMatch(file.ifMatch);
   const existing = context.store.getFile(context.workspace, path);
   const conflicted = ifMatch === "0"
     ? existing !== undefined
@@ -91,9 +98,7 @@ function writeOne(context: RequestContext, raw: unknown): Outcome {
       currentRevision: current,
     });
   }
-  const contentType = typeof file.contentType === "string" && file.contentType.trim()
-    ? file.contentType.trim()
-    : DEFAULT_CONTENT_TYPE;
+  const contentType = file.contentType?.trim() || DEFAULT_CONTENT_TYPE;
   const change = context.store.writeFile(context.workspace, { path, contentType, ...decoded }, writeContext(context));
   const result = {
     path,
@@ -110,29 +115,18 @@ function writeOne(context: RequestContext, raw: unknown): Outcome {
   return { result, event: change.event };
 }
 
-function parseIdentity(value: unknown): { kind: string; key: string; ttlSeconds: number } | undefined {
-  if (value === null || typeof value !== "object") return undefined;
-  const { kind, key, ttlSeconds } = value as Record<string, unknown>;
-  if (typeof key !== "string" || key.trim() === "") return undefined;
-  const ttl = typeof ttlSeconds === "number" && ttlSeconds > 0 ? Math.min(ttlSeconds, MAX_IDENTITY_TTL_S) : undefined;
-  return {
-    kind: typeof kind === "string" ? kind : "",
-    key,
-    ttlSeconds: ttl ?? DEFAULT_IDENTITY_TTL_S,
-  };
-}
-
 /** `{"paths":[…]}` → `{"files":[…]}`, one entry per path in order, each the file or its own `error`. */
 export async function bulkRead(context: RequestContext): Promise<Response> {
-  const body = await readJsonObject(context.request, context.maxBodyBytes);
-  const paths = body.paths;
-  if (!Array.isArray(paths) || paths.length === 0 || paths.some((path) => typeof path !== "string")) {
-    throw new HttpProblem("bad_request", "paths must be a non-empty array of strings");
-  }
+  const { paths } = await readJsonBody(
+    context.request,
+    context.maxBodyBytes,
+    BulkReadBodySchema,
+    "paths must be a non-empty array of strings",
+  );
   if (paths.length > MAX_BULK_READ_PATHS) {
     throw new HttpProblem("bad_request", `at most ${MAX_BULK_READ_PATHS} paths per bulk read`);
   }
-  const files = (paths as string[]).map((raw) => {
+  const files = paths.map((raw) => {
     const path = normalizeStorePath(raw.trim());
     const error = (status: number, code: string, message: string) => ({ path: raw, error: { status, code, message } });
     if (!scopeAllows(context.principal.scopes, "fs:read", path)) return error(403, "forbidden", "file access denied");

@@ -1,7 +1,8 @@
 /** `GET|PUT|DELETE …/fs/file?path=P` with the reference's If-Match rules (spec §1.7.2–1.7.4, §1.8). */
 import { contentPreview, decodeWireContent, DEFAULT_CONTENT_TYPE, fileDocument } from "../content.ts";
 import type { RequestContext } from "../context.ts";
-import { HttpProblem, jsonResponse, normalizeIfMatch, readJsonObject } from "../http.ts";
+import { WriteFileBodySchema } from "../bodies.ts";
+import { HttpProblem, jsonResponse, normalizeIfMatch, readJsonBody } from "../http.ts";
 import { invalidPathReason, normalizeStorePath } from "../paths.ts";
 import type { Change, StoredFile } from "../store.ts";
 
@@ -16,11 +17,9 @@ export async function writeFile(context: RequestContext): Promise<Response> {
   const path = requiredPath(context.url);
   const ifMatch = requiredIfMatch(context.request);
   rejectInvalidPath(path);
-  const body = await readJsonObject(context.request, context.maxBodyBytes);
+  const body = await readJsonBody(context.request, context.maxBodyBytes, WriteFileBodySchema, "invalid input");
   const { content, encoding } = decodeWireContent(body.content, body.encoding);
-  const contentType = typeof body.contentType === "string" && body.contentType.trim()
-    ? body.contentType.trim()
-    : DEFAULT_CONTENT_TYPE;
+  const contentType = body.contentType?.trim() || DEFAULT_CONTENT_TYPE;
   const change = context.store.transaction(() => {
     const existing = context.store.getFile(context.workspace, path);
     if (!existing && ifMatch !== "0" && ifMatch !== "*") throw new HttpProblem("not_found", "file not found");
