@@ -5,6 +5,7 @@
  * @module
  */
 export { type CliIo, runCli } from "./src/commands/mod.ts";
+export { ExitCode, exitCodeOf } from "./src/commands/_exit_codes.ts";
 export * from "./src/config/mod.ts";
 export * from "./src/relay/mod.ts";
 export * from "./src/inspect/mod.ts";

@@ -1,6 +1,7 @@
 /** The command table, and the one place that turns errors into exit codes. */
 import { Command, CommanderError } from "@commander-js/extra-typings";
-import { errorMessage, ExitCode, RelayfileError } from "../lib/errors.ts";
+import { errorMessage, RelayfileError } from "../lib/errors.ts";
+import { ExitCode, exitCodeOf } from "./_exit_codes.ts";
 import { VERSION } from "../lib/version.ts";
 import type { CommandContext } from "./_context.ts";
 import { type CliIo, useColor } from "./_io.ts";
@@ -32,7 +33,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     }
     if (error instanceof RelayfileError) {
       printError(io, error.message, error.hint);
-      return error.exitCode;
+      return exitCodeOf(error);
     }
     if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
       printError(io, errorMessage(error), "the README's Permissions table lists what each command needs");

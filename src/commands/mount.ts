@@ -9,7 +9,8 @@ import {
   workspaceFromToken,
   writeWorkspaces,
 } from "../config/mod.ts";
-import { ExitCode, UsageError } from "../lib/errors.ts";
+import { UsageError } from "../lib/errors.ts";
+import { ExitCode } from "./_exit_codes.ts";
 import { fileToken, fixedToken, runMount, type TokenSource } from "../mount/mod.ts";
 import { DEFAULT_POLICY } from "../writeback/mod.ts";
 import type { CommandContext } from "./_context.ts";

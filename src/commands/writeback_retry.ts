@@ -1,5 +1,6 @@
 import { Command, Option } from "@commander-js/extra-typings";
-import { errorMessage, ExitCode, RelayfileError } from "../lib/errors.ts";
+import { errorMessage, RelayfileError } from "../lib/errors.ts";
+import { ExitCode } from "./_exit_codes.ts";
 import { retryDeadLetter, type RetryOutcome } from "../inspect/mod.ts";
 import type { CommandContext } from "./_context.ts";
 import {

@@ -1,6 +1,7 @@
 import { Command } from "@commander-js/extra-typings";
 import { formatAge } from "../lib/duration.ts";
-import { ExitCode, WaitTimeoutError } from "../lib/errors.ts";
+import { WaitTimeoutError } from "../lib/errors.ts";
+import { ExitCode } from "./_exit_codes.ts";
 import { remotePathFromArgument } from "../protocol/mod.ts";
 import { formatPathStatus, formatStatus, pathStatuses, statusDocument, summarize } from "../inspect/mod.ts";
 import type { CommandContext } from "./_context.ts";

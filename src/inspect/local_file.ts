@@ -1,5 +1,5 @@
 /** Reads the local file of a remote path, refusing anything that would leave the mount folder. */
-import { CannotError } from "../lib/errors.ts";
+import { PreconditionError } from "../lib/errors.ts";
 import { localPathFor } from "../protocol/paths.ts";
 
 export type LocalFile = { exists: false; file: string } | { exists: true; file: string; bytes: Uint8Array };
@@ -7,7 +7,7 @@ export type LocalFile = { exists: false; file: string } | { exists: true; file: 
 export async function readLocalFile(mountDir: string, remoteRoot: string, remotePath: string): Promise<LocalFile> {
   const file = localPathFor(mountDir, remoteRoot, remotePath);
   if (file === undefined) {
-    throw new CannotError(`path "${remotePath}" is not under mount root "${remoteRoot}"`);
+    throw new PreconditionError(`path "${remotePath}" is not under mount root "${remoteRoot}"`);
   }
   let info: Deno.FileInfo;
   try {
@@ -16,7 +16,7 @@ export async function readLocalFile(mountDir: string, remoteRoot: string, remote
     if (error instanceof Deno.errors.NotFound) return { exists: false, file };
     throw error;
   }
-  if (info.isSymlink) throw new CannotError(`local path ${file} is a symlink; it is not sent`);
-  if (info.isDirectory) throw new CannotError(`local path ${file} is a directory`);
+  if (info.isSymlink) throw new PreconditionError(`local path ${file} is a symlink; it is not sent`);
+  if (info.isDirectory) throw new PreconditionError(`local path ${file} is a directory`);
   return { exists: true, file, bytes: await Deno.readFile(file) };
 }

@@ -1,5 +1,5 @@
 /** `writeback retry`: a dead-lettered op goes back to the outbox with a fresh attempt budget. */
-import { CannotError } from "../lib/errors.ts";
+import { PreconditionError } from "../lib/errors.ts";
 import { hasBlob, putBlob, sha256Hex } from "../relay/blobs.ts";
 import { removeDeadLetterFiles } from "../relay/discard.ts";
 import type { DeadLetterEntry } from "../relay/entries.ts";
@@ -45,9 +45,12 @@ export async function retryDeadLetter(entry: DeadLetterEntry, context: RetryCont
 async function requeueOwn(record: DeadLetterRecord, context: RetryContext): Promise<RetryOutcome> {
   if (context.from === "stored") {
     if (record.contentHash !== null && !(await hasBlob(context.mountDir, record.contentHash))) {
-      throw new CannotError(`the payload of op ${record.opId} is missing from .relay/blobs (${record.contentHash})`, {
-        hint: `retry with --from current to send the local file instead`,
-      });
+      throw new PreconditionError(
+        `the payload of op ${record.opId} is missing from .relay/blobs (${record.contentHash})`,
+        {
+          hint: `retry with --from current to send the local file instead`,
+        },
+      );
     }
     return { opId: record.opId, ops: [requeue(record, context.now)], notes: [] };
   }
@@ -64,14 +67,14 @@ async function requeueOwn(record: DeadLetterRecord, context: RetryContext): Prom
 /** Records of the Go tools keep no payload: each of their paths is re-sent from the current local file. */
 async function requeueGoRecord(entry: DeadLetterEntry, context: RetryContext): Promise<RetryOutcome> {
   if (entry.paths.length === 0) {
-    throw new CannotError(`dead-letter record ${entry.opId} has no retryable path`);
+    throw new PreconditionError(`dead-letter record ${entry.opId} has no retryable path`);
   }
   const ops: WritebackOp[] = [];
   for (const [index, path] of entry.paths.entries()) {
     const opId = entry.paths.length === 1 ? entry.opId : `${entry.opId}-${index + 1}`;
     const revision = context.files[path]?.revision ?? null;
     const { op } = await currentOp(opId, path, revision, context.now.toISOString(), context);
-    if (!op) throw new CannotError(`local file for retry path ${path} does not exist`);
+    if (!op) throw new PreconditionError(`local file for retry path ${path} does not exist`);
     ops.push(op);
   }
   return {
@@ -82,7 +85,7 @@ async function requeueGoRecord(entry: DeadLetterEntry, context: RetryContext): P
 }
 
 function cannotRetryGoOutbox(entry: DeadLetterEntry): never {
-  throw new CannotError(`op ${entry.opId} is in the Go mount's outbox, which this tool does not drive`, {
+  throw new PreconditionError(`op ${entry.opId} is in the Go mount's outbox, which this tool does not drive`, {
     hint: `run the Go mount to resend it, or remove it with relayfile writeback discard --opId ${entry.opId}`,
   });
 }

@@ -1,18 +1,7 @@
-/** Exit codes shared by every command (design.md, "Exit codes"). */
-export const ExitCode = {
-  /** Done; for `status`: nothing actionable. */
-  ok: 0,
-  /** Actionable failures present (dead-lettered ops, a retry that failed again). */
-  actionable: 1,
-  /** Usage error: unknown flag, missing argument, bad value. */
-  usage: 2,
-  /** Could not do it: unknown op, invalid record, no such mount, unreachable server, denied. */
-  failed: 3,
-  /** `--wait` ran out of time. */
-  timeout: 4,
-} as const;
-
-export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
+/**
+ * The errors the library throws, by what went wrong. They carry no exit code: `commands/` decides what each means
+ * for the process (`commands/_exit_codes.ts`).
+ */
 
 export interface RelayfileErrorOptions {
   cause?: unknown;
@@ -20,15 +9,13 @@ export interface RelayfileErrorOptions {
   hint?: string;
 }
 
-/** Base of every error a command reports to the user; carries its exit code. */
+/** Base of every error a command reports to the user as `error: <message>` and `hint: <hint>`. */
 export class RelayfileError extends Error {
-  readonly exitCode: ExitCode;
   readonly hint: string | undefined;
 
-  constructor(message: string, exitCode: ExitCode, options: RelayfileErrorOptions = {}) {
+  constructor(message: string, options: RelayfileErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.name = "RelayfileError";
-    this.exitCode = exitCode;
     this.hint = options.hint;
   }
 }
@@ -36,7 +23,7 @@ export class RelayfileError extends Error {
 /** A flag or argument the user got wrong. */
 export class UsageError extends RelayfileError {
   constructor(message: string, options: RelayfileErrorOptions = {}) {
-    super(message, ExitCode.usage, options);
+    super(message, options);
     this.name = "UsageError";
   }
 }
@@ -44,7 +31,7 @@ export class UsageError extends RelayfileError {
 /** The workspace or folder given does not lead to a mount on this machine. */
 export class MountNotFoundError extends RelayfileError {
   constructor(message: string, options: RelayfileErrorOptions = {}) {
-    super(message, ExitCode.failed, options);
+    super(message, options);
     this.name = "MountNotFoundError";
   }
 }
@@ -54,7 +41,7 @@ export class OpNotFoundError extends RelayfileError {
   readonly opId: string;
 
   constructor(opId: string, message: string, options: RelayfileErrorOptions = {}) {
-    super(message, ExitCode.failed, options);
+    super(message, options);
     this.name = "OpNotFoundError";
     this.opId = opId;
   }
@@ -65,24 +52,24 @@ export class InvalidRecordError extends RelayfileError {
   readonly path: string;
 
   constructor(path: string, message: string, options: RelayfileErrorOptions = {}) {
-    super(message, ExitCode.failed, options);
+    super(message, options);
     this.name = "InvalidRecordError";
     this.path = path;
   }
 }
 
 /** The operation cannot be carried out in the current state (missing payload, path outside the mount…). */
-export class CannotError extends RelayfileError {
+export class PreconditionError extends RelayfileError {
   constructor(message: string, options: RelayfileErrorOptions = {}) {
-    super(message, ExitCode.failed, options);
-    this.name = "CannotError";
+    super(message, options);
+    this.name = "PreconditionError";
   }
 }
 
 /** `--wait` ran out of time. */
 export class WaitTimeoutError extends RelayfileError {
   constructor(message: string, options: RelayfileErrorOptions = {}) {
-    super(message, ExitCode.timeout, options);
+    super(message, options);
     this.name = "WaitTimeoutError";
   }
 }

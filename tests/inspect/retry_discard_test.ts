@@ -5,7 +5,7 @@ import { readDeadLetters } from "../../src/relay/dead_letter.ts";
 import { readOutbox } from "../../src/relay/outbox.ts";
 import { retryDeadLetter, type RetryPayloadSource } from "../../src/inspect/retry.ts";
 import { loadWritebackSnapshot } from "../../src/inspect/snapshot.ts";
-import { CannotError, InvalidRecordError } from "../../src/lib/errors.ts";
+import { InvalidRecordError, PreconditionError } from "../../src/lib/errors.ts";
 import { assertEquals, assertOk, assertRejects } from "../support/assert.ts";
 import { copyFixture, exists, usingTempDir } from "../support/temp_dir.ts";
 
@@ -68,7 +68,7 @@ Deno.test("retryDeadLetter() refuses when the stored payload is gone, and keeps 
   await using mount = await fixtureMount("relayfile");
   await Deno.remove(join(mount.dir.path, ".relay/blobs", STORED_HASH));
   const entry = mount.snapshot.deadLettered[0]!;
-  await assertRejects(() => retryDeadLetter(entry, mount.context()), CannotError, "missing from .relay/blobs");
+  await assertRejects(() => retryDeadLetter(entry, mount.context()), PreconditionError, "missing from .relay/blobs");
   assertEquals(await exists(entry.files[0]!), true);
 });
 
@@ -89,7 +89,7 @@ Deno.test("retryDeadLetter() fails for a Go record whose local file is gone, kee
   await using mount = await fixtureMount("go-seed");
   await Deno.remove(join(mount.dir.path, "Bad.md"));
   const entry = mount.snapshot.deadLettered.find((candidate) => candidate.opId === "op_deadletter_400")!;
-  await assertRejects(() => retryDeadLetter(entry, mount.context()), CannotError, "does not exist");
+  await assertRejects(() => retryDeadLetter(entry, mount.context()), PreconditionError, "does not exist");
   assertEquals(await exists(entry.files[0]!), true);
 });
 
@@ -97,7 +97,7 @@ Deno.test("retryDeadLetter() will not drive the Go mount's outbox", async () => 
   await using mount = await fixtureMount("go-outbox");
   await assertRejects(
     () => retryDeadLetter(mount.snapshot.deadLettered[0]!, mount.context()),
-    CannotError,
+    PreconditionError,
     "Go mount's outbox",
   );
 });
@@ -109,7 +109,7 @@ Deno.test("retryDeadLetter() refuses a symlink that points out of the mount", as
   await Deno.remove(join(mount.dir.path, "Bad.md"));
   await Deno.symlink(join(outside.path, "secret"), join(mount.dir.path, "Bad.md"));
   const entry = mount.snapshot.deadLettered.find((candidate) => candidate.opId === "op_deadletter_400")!;
-  await assertRejects(() => retryDeadLetter(entry, mount.context()), CannotError, "symlink");
+  await assertRejects(() => retryDeadLetter(entry, mount.context()), PreconditionError, "symlink");
 });
 
 Deno.test("a snapshot taken between writing the outbox op and removing the dead letter counts the op once", async () => {
