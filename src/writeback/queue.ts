@@ -50,6 +50,7 @@ export interface QueueOptions {
   log(line: string): void;
   policy?: RetryPolicy;
   now?: () => number;
+  /** The backoff's jitter, in [0, 1). */
   random?: () => number;
   batchLimits?: BatchLimits;
   /** The lifetime count of failed attempts so far (from `state.json`). */
@@ -154,7 +155,8 @@ export class WritebackQueue {
       const neverUploaded = change.kind === "delete" && change.baseRevision === null &&
         this.#options.baseRevisionOf(change.path) === null;
       if (neverUploaded) continue;
-      const op = newOp(change, now, this.#random);
+      // Ids take their own randomness: `random` is the backoff's jitter, which a test may pin.
+      const op = newOp(change, now, Math.random);
       if (change.wire && change.bytes && change.bytes.length <= INLINE_PAYLOAD_MAX_BYTES) op.payload = change.wire;
       else if (change.bytes) blobs.push(change.bytes);
       toWrite.push(op);

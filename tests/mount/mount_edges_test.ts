@@ -119,7 +119,9 @@ Deno.test("with a read-only token a local edit is restored once from the server 
   await Deno.chmod(file, 0o644);
   await Deno.writeTextFile(file, "local edit\n");
   await waitFor("the restore", async () => (await mount.local("docs/r.md")) === "server copy\n");
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  // Stopping drains the outbox: whatever the mount had queued would be sent by the time stop() returns.
+  const summary = await mount.stop();
+  assertEquals([summary.pending, summary.deadLettered], [0, 0]);
   assertEquals(requests.filter((line) => line.startsWith("POST") && line.includes("/fs/bulk ")), []);
   assertEquals(
     requests.filter((line) => line.includes("/fs/file") && line.startsWith("GET")).length,

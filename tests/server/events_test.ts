@@ -1,3 +1,4 @@
+import { waitFor } from "../support/wait.ts";
 import { assertEquals } from "../support/assert.ts";
 import { usingServer, WORKSPACE } from "./_server.ts";
 
@@ -30,11 +31,7 @@ Deno.test("the WebSocket sends catch-up, then live events, and answers a ping", 
   const wsUrl = `${s.server.url.replace("http", "ws")}/v1/workspaces/${WORKSPACE}/fs/ws?token=${s.token}`;
   const socket = new WebSocket(wsUrl);
   const messages: Record<string, unknown>[] = [];
-  const received = (count: number) =>
-    new Promise<void>((resolve) => {
-      const check = () => messages.length >= count ? resolve() : setTimeout(check, 10);
-      check();
-    });
+  const received = (count: number) => waitFor(`${count} messages`, () => messages.length >= count);
   socket.onmessage = (message) => messages.push(JSON.parse(message.data));
   await new Promise((resolve) => socket.onopen = resolve);
   await received(1);
@@ -61,10 +58,7 @@ Deno.test("the WebSocket catches up from a cursor, and refuses a bad token befor
   const paths: string[] = [];
   socket.onmessage = (message) => paths.push(JSON.parse(message.data).path);
   await new Promise((resolve) => socket.onopen = resolve);
-  await new Promise<void>((resolve) => {
-    const check = () => paths.length >= 1 ? resolve() : setTimeout(check, 10);
-    check();
-  });
+  await waitFor("the catch-up message", () => paths.length >= 1);
   socket.close();
   await new Promise((resolve) => socket.onclose = resolve);
   assertEquals(paths, ["/c"]);

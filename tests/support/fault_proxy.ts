@@ -1,11 +1,13 @@
 /**
- * A reverse proxy in front of a real server that injects faults: a status (with `Retry-After`), a delay, or a
- * dropped connection, for requests a rule matches, a given number of times. Real HTTP on a free port.
+ * A reverse proxy in front of a real server that injects faults: a status (with `Retry-After`), a delay, a hold
+ * until the test lets the request go, or a dropped connection, for requests a rule matches, a given number of times. Real HTTP on a free port.
  */
 
 export type Fault =
   | { status: number; retryAfter?: string; body?: unknown }
   | { delayMs: number }
+  /** The request waits until the test resolves this, then goes through. */
+  | { holdUntil: Promise<void> }
   | { drop: true };
 
 export interface FaultRule {
@@ -51,7 +53,8 @@ export function startFaultProxy(target: string): FaultProxy {
           headers: fault.retryAfter ? { "retry-after": fault.retryAfter } : {},
         });
       }
-      await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if ("holdUntil" in fault) await fault.holdUntil;
+      else await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     }
     const headers = new Headers(request.headers);
     headers.delete("host");
@@ -61,7 +64,10 @@ export function startFaultProxy(target: string): FaultProxy {
       ...(body ? { body } : {}),
     });
     log.push(`${route} -> ${response.status}`);
-    return new Response(await response.arrayBuffer(), { status: response.status, headers: response.headers });
+    const nullBody = response.status === 204 || response.status === 304;
+    const answer = nullBody ? null : await response.arrayBuffer();
+    if (nullBody) await response.body?.cancel();
+    return new Response(answer, { status: response.status, headers: response.headers });
   });
   return {
     url: `http://127.0.0.1:${server.addr.port}`,

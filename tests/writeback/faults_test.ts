@@ -241,14 +241,11 @@ Deno.test("under a persistent outage the circuit breaker bounds the request rate
   s.proxy.rules.push({ route: "POST /v1/workspaces/ws_test/fs/bulk", fault: { status: 503 } });
   const names = Array.from({ length: 200 }, (_, i) => `o${i}.md`);
   await s.writeTen(names);
-  // How soon the breaker opens depends on how fast 200 files are written and detected; what it bounds is measured
-  // from then on, over 3 s of continued outage.
+  // The bound on the request rate while open is the queue's unit test (fake time); here: it opens, goes on
+  // probing without logging again, and closes by itself.
   await waitFor("the breaker to open", () => s.mount.logs.some((line) => line.startsWith("writeback paused")));
   const atOpening = s.bulkRequests();
-  await new Promise((resolve) => setTimeout(resolve, 3000));
-  const duringOutage = s.bulkRequests() - atOpening;
-  // The per-op backoff alone would let 200 independent timers hit the dead server; the breaker probes instead.
-  assertOk(duringOutage <= 25, `bulk requests during a 3 s outage: ${duringOutage}`);
+  await waitFor("two more probes", () => s.bulkRequests() >= atOpening + 2);
   assertEquals(s.mount.logs.filter((line) => line.startsWith("writeback paused")).length, 1);
   s.proxy.rules.length = 0;
   await waitFor(
@@ -260,10 +257,11 @@ Deno.test("under a persistent outage the circuit breaker bounds the request rate
 
 Deno.test("a slow bulk request does not hold back the next change: it is sent beside it", async () => {
   await using s = await setup();
+  const slowRequest = Promise.withResolvers<void>();
   s.proxy.rules.push({
     route: "POST /v1/workspaces/ws_test/fs/bulk",
     bodyIncludes: "slow.md",
-    fault: { delayMs: 4_000 },
+    fault: { holdUntil: slowRequest.promise },
   });
   const outbox = async () => JSON.parse(await Deno.readTextFile(join(s.mount.dir, ".relay/state.json"))).outbox;
   await s.mount.write("slow.md", "held up by the network\n");
@@ -271,6 +269,7 @@ Deno.test("a slow bulk request does not hold back the next change: it is sent be
   await s.mount.write("fast.md", "not stuck behind it\n");
   await waitFor("fast.md to land", async () => (await s.remote("/fast.md")) === "not stuck behind it\n");
   assertEquals(await s.remote("/slow.md"), undefined, "fast.md should not have waited for slow.md's request");
+  slowRequest.resolve();
   await waitFor("slow.md to land", async () => (await s.remote("/slow.md")) === "held up by the network\n");
 });
 

@@ -246,3 +246,41 @@ Deno.test("WritebackQueue: an op that fails after a newer change of its path cam
   assertEquals(await outboxFiles(dir.path), []);
   await close();
 });
+
+Deno.test("WritebackQueue: with the breaker open, 200 waiting ops cost one probe round per cooldown, not 200 timers", async () => {
+  const realTimeout = globalThis.setTimeout;
+  const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
+  const settle = async () => {
+    for (let turn = 0; turn < 30; turn++) {
+      await clock.tickAsync(0);
+      await new Promise((resolve) => realTimeout(resolve, 1));
+    }
+  };
+  try {
+    await using dir = await usingTempDir();
+    const transport = new FakeTransport();
+    transport.answer = () => new HttpError(503, { code: "unavailable" });
+    const policy = { baseMs: 500, capMs: 300_000, maxAttempts: 1_000, maxAgeMs: 86_400_000 };
+    // One file per request, and each op's own backoff as short as it gets: only the breaker can hold them back.
+    const { queue, close } = queueFor(dir.path, transport, {
+      policy,
+      random: () => 0,
+      batchLimits: { maxBytes: 1 << 20, maxFiles: 1 },
+    });
+    await queue.enqueue(await Promise.all(Array.from({ length: 200 }, (_, i) => change(`/o${i}.md`, `${i}`))));
+    await settle();
+    const atOpening = transport.requests.length;
+    // Ten minutes of outage in fake time: the cooldown doubles from 500 ms up to its 30 s cap.
+    for (let step = 0; step < 120; step++) {
+      await clock.tickAsync(5_000);
+      await settle();
+    }
+    const duringOutage = transport.requests.length - atOpening;
+    // Probes: 500 ms, 1, 2, 4, 8, 16 s, then every 30 s: about 25 rounds of at most two requests (two batches).
+    assertOk(duringOutage <= 60, `requests during a 10-minute outage: ${duringOutage}`);
+    assertOk(duringOutage >= 10, `the breaker still probes: ${duringOutage}`);
+    await close();
+  } finally {
+    clock.uninstall();
+  }
+});
