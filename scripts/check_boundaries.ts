@@ -53,6 +53,7 @@ export const PURE_MODULES: readonly string[] = [
   "lib/glob.ts",
   "lib/zod_issues.ts",
   "lib/map_concurrent.ts",
+  "lib/backoff.ts",
 ];
 
 const IMPURE = [

@@ -1,4 +1,5 @@
 import { basename, dirname, join } from "node:path";
+import { mapConcurrent } from "./map_concurrent.ts";
 
 const encoder = new TextEncoder();
 const SYNC_WRITE_LIMIT = 64 * 1024;
@@ -56,14 +57,7 @@ export async function writeFilesAtomic(
 ): Promise<void> {
   const dirs = new Set(files.map((file) => dirname(file.path)));
   await Promise.all([...dirs].map((dir) => Deno.mkdir(dir, { recursive: true })));
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const file = files[next++]!;
-      await replaceFile(file.path, file.data, 0o644);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 64, files.length) }, worker));
+  await mapConcurrent(files, options.concurrency ?? 64, (file) => replaceFile(file.path, file.data, 0o644));
   await Promise.all([...dirs].map(syncDirectory));
 }
 

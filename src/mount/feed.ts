@@ -6,7 +6,10 @@
  * runs are taken together in the next.
  */
 import type { RelayfileClient } from "../remote/client.ts";
+import { backoffMs } from "../lib/backoff.ts";
 import { WsChangeMessageSchema } from "../protocol/wire.ts";
+
+const RECONNECT_BACKOFF = { baseMs: 500, capMs: 30_000 };
 
 export interface FeedOptions {
   websocket: boolean;
@@ -32,7 +35,8 @@ export class RemoteFeed {
   #socket: WebSocket | undefined;
   #connected = false;
   #closed = false;
-  #reconnectDelay = 500;
+  /** Reconnects in a row without a successful open. */
+  #reconnects = 0;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #pollTimer: ReturnType<typeof setInterval> | undefined;
   #pulling: Promise<void> | undefined;
@@ -127,7 +131,7 @@ export class RemoteFeed {
     });
     socket.onopen = () => {
       this.#connected = true;
-      this.#reconnectDelay = 500;
+      this.#reconnects = 0;
       this.#options.onStatus("listening");
       this.trigger(); // whatever happened while we were away
     };
@@ -150,8 +154,7 @@ export class RemoteFeed {
 
   #scheduleReconnect(): void {
     if (this.#closed) return;
-    const delay = Math.random() * this.#reconnectDelay;
-    this.#reconnectDelay = Math.min(this.#reconnectDelay * 2, 30_000);
+    const delay = backoffMs(RECONNECT_BACKOFF, ++this.#reconnects, Math.random());
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
       this.#connect();

@@ -4,6 +4,7 @@
  * writes never retry here — the writeback queue owns their retries.
  */
 import type { z } from "zod";
+import { backoffMs } from "../lib/backoff.ts";
 import { HttpError, NetworkError, parseRetryAfter, ProtocolError } from "./errors.ts";
 import {
   type BulkFile,
@@ -28,7 +29,9 @@ export interface ClientOptions {
   onCorrelationId?: (id: string) => void;
 }
 
-const READ_RETRIES = [100, 300, 900];
+/** Reads retry a few times on a transient failure, with the project's backoff (writes: the queue's policy). */
+const READ_RETRIES = 3;
+const READ_BACKOFF = { baseMs: 200, capMs: 5_000 };
 const BULK_READ_BATCH = 32;
 
 export class RelayfileClient {
@@ -158,10 +161,10 @@ export class RelayfileClient {
       } catch (error) {
         const transient = error instanceof NetworkError ||
           (error instanceof HttpError && (error.status === 429 || error.status >= 500));
-        const delay = READ_RETRIES[attempt];
-        if (!transient || delay === undefined) throw error;
+        if (!transient || attempt >= READ_RETRIES) throw error;
         const retryAfter = error instanceof HttpError ? error.retryAfterMs : undefined;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfter ?? delay, 5_000)));
+        const delay = retryAfter ?? backoffMs(READ_BACKOFF, attempt + 1, Math.random());
+        await new Promise((resolve) => setTimeout(resolve, Math.min(delay, READ_BACKOFF.capMs)));
       }
     }
   }

@@ -3,6 +3,7 @@
  * opens and nothing is sent until a cooldown has passed; then one request probes. The cooldown doubles with each
  * failed probe, up to `capMs`, so a recovered server is noticed within one backoff step.
  */
+import { ceilingMs } from "../lib/backoff.ts";
 
 export interface CircuitState {
   consecutiveFailures: number;
@@ -28,7 +29,7 @@ export function isOpen(state: CircuitState, now: number): boolean {
 export function recordFailure(state: CircuitState, now: number, options: CircuitOptions): CircuitState {
   const consecutiveFailures = state.consecutiveFailures + 1;
   if (consecutiveFailures < options.threshold) return { ...state, consecutiveFailures };
-  const cooldown = Math.min(options.capMs, options.baseMs * 2 ** state.openings);
+  const cooldown = ceilingMs(options, state.openings + 1);
   return { consecutiveFailures, openUntil: now + cooldown, openings: state.openings + 1 };
 }
 

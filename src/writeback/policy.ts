@@ -2,6 +2,7 @@
  * What to do after one attempt to send an op (design.md, the classification table), pure: the outcome, the op's
  * history, the time and a random number in [0, 1) go in; a decision comes out.
  */
+import { backoffMs } from "../lib/backoff.ts";
 import { type Classification, classifyFailure, type NextAction, nextActionFor } from "../relay/classify.ts";
 
 export interface RetryPolicy {
@@ -34,11 +35,7 @@ export type Decision =
   | { action: "reauth" }
   | { action: "dead_letter"; classification: Classification; nextAction: NextAction };
 
-/** Full jitter: a uniform delay in [0, min(cap, base · 2^(attempt−1))]. */
-export function backoffMs(policy: RetryPolicy, attempt: number, random: number): number {
-  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.floor(random * ceiling);
-}
+export { backoffMs } from "../lib/backoff.ts";
 
 /**
  * `attempts` counts this failed attempt. `reauthTried`: the token source was already re-read for a 401.

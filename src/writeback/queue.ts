@@ -6,6 +6,7 @@
  * The queue never calls into the mount. Ops that reached the server (or met a conflict) are handed out as
  * deliveries (`nextDeliveries`); their paths stay in flight until the mount has taken them in and calls `settle`.
  */
+import { mapConcurrent } from "../lib/map_concurrent.ts";
 import { fromWire, toWire } from "../protocol/content.ts";
 import { putBlob, readBlob } from "../relay/blobs.ts";
 import { type Classification, classifyFailure, type NextAction, nextActionFor } from "../relay/classify.ts";
@@ -407,9 +408,7 @@ export class WritebackQueue {
       this.#table.drop(op);
       this.#removing.add(op.opId); // before any await: adoption must not see them as new
     }
-    for (let start = 0; start < ops.length; start += 32) {
-      await Promise.all(ops.slice(start, start + 32).map((op) => this.#removeFile(op.opId)));
-    }
+    await mapConcurrent(ops, 32, (op) => this.#removeFile(op.opId));
     this.#notifyIdle();
   }
 
