@@ -59,10 +59,13 @@ export type OpEvent =
   /** A request carrying the op starts. */
   | { type: "sent" }
   /** Read back after a restart: a request that was under way is as if never answered. */
-  | { type: "recovered" };
+  | { type: "recovered" }
+  /** The server answers again after an outage: a retry need not wait for the rest of its backoff. */
+  | { type: "woken" };
 
 /**
- * The op's life, pure: `pending → in_flight` when sent, `in_flight → pending` when recovered after a restart.
+ * The op's life, pure: `pending → in_flight` when sent, `in_flight → pending` when recovered after a restart,
+ * `retry_wait → pending` when woken by the server's recovery.
  * Settling (delivered, superseded, dead-lettered) removes the op rather than changing its state.
  */
 export function transition(op: WritebackOp, event: OpEvent): WritebackOp {
@@ -71,6 +74,11 @@ export function transition(op: WritebackOp, event: OpEvent): WritebackOp {
       return op.state === "in_flight" ? op : { ...op, state: "in_flight" };
     case "recovered":
       return op.state === "in_flight" ? { ...op, state: "pending" } : op;
+    case "woken": {
+      if (op.state !== "retry_wait") return op;
+      const { notBefore: _notBefore, ...woken } = op;
+      return { ...woken, state: "pending" };
+    }
   }
 }
 
@@ -146,17 +154,18 @@ export type AfterFailure =
 /**
  * The op's transition after a failed attempt, pure: one more attempt in its history, then the state the policy's
  * decision leads to. `tokenChanged` says whether re-reading the token source found a new one (for `reauth`).
+ * `charged: false` (a failure while the server was down, or a probe) leaves the attempt budget as it was.
  */
 export function afterFailure(
   op: WritebackOp,
   failure: Failure,
   decision: Decision,
-  context: { now: number; tokenChanged?: boolean },
+  context: { now: number; tokenChanged?: boolean; charged?: boolean },
 ): AfterFailure {
   const at = new Date(context.now).toISOString();
   const attempted: WritebackOp = {
     ...op,
-    attempts: op.attempts + 1,
+    attempts: op.attempts + (context.charged === false ? 0 : 1),
     updatedAt: at,
     history: appendAttempt(op.history, {
       at,

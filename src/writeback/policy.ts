@@ -38,7 +38,8 @@ export type Decision =
 export { backoffMs } from "../lib/backoff.ts";
 
 /**
- * `attempts` counts this failed attempt. `reauthTried`: the token source was already re-read for a 401.
+ * `attempts` counts the op's charged attempts, this one included when it is charged (failures while the server is
+ * down are not: see `design.md`, "Retry budget"). `reauthTried`: the token source was already re-read for a 401.
  */
 export function decide(
   failure: Failure,

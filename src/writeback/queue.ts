@@ -369,7 +369,7 @@ export class WritebackQueue {
           );
           break;
         case "failed": {
-          const conflict = await this.#failed(result.op, result.failure, result.body);
+          const conflict = await this.#failed(result.op, result.failure, result.body, result.charged);
           if (conflict) delivered.push({ kind: "conflict", op: conflict });
         }
       }
@@ -380,14 +380,27 @@ export class WritebackQueue {
     }
   }
 
-  /** The server answered (whatever it said): a paused writeback resumes. */
+  /**
+   * The server answered (whatever it said): a paused writeback resumes, and every op waiting for a retry goes out
+   * now rather than at the end of its own backoff.
+   */
   #serverAnswered(): void {
-    if (this.#circuit.openings > 0) this.#options.log("writeback resumed: the server answers again");
+    if (this.#circuit.openings > 0) {
+      this.#options.log("writeback resumed: the server answers again");
+      for (const op of this.#table.values()) {
+        if (op.state === "retry_wait") this.#table.put(transition(op, { type: "woken" }));
+      }
+      this.#wake?.();
+    }
     this.#circuit = recordSuccess(this.#circuit);
   }
 
-  /** No answer, or 408/425/429/5xx: after a few in a row, nothing is sent for a while (logged once). */
-  #serverFailed(failure: Failure): void {
+  /**
+   * No answer, or 408/425/429/5xx: after a few in a row, nothing is sent for a while (logged once). Returns whether
+   * the server was serving until this failure (the failure may then be the op's, not the server's).
+   */
+  #serverFailed(failure: Failure): boolean {
+    const wasServing = this.#circuit.consecutiveFailures === 0;
     const wasOpen = this.#circuit.openings > 0;
     this.#circuit = recordFailure(this.#circuit, this.#now(), {
       threshold: CIRCUIT_THRESHOLD,
@@ -400,6 +413,7 @@ export class WritebackQueue {
           "probing with backoff, queued changes are kept",
       );
     }
+    return wasServing;
   }
 
   /** Settled ops leave the table and the outbox (their files removed a few at a time). */
@@ -412,18 +426,22 @@ export class WritebackQueue {
     this.#notifyIdle();
   }
 
-  /** One failed attempt: the policy decides; returns the op when it met a conflict (a delivery for the mount). */
-  async #failed(op: WritebackOp, failure: Failure, body: string): Promise<WritebackOp | undefined> {
+  /**
+   * One failed attempt: the policy decides, with the attempt charged to the op's budget only when `charged`;
+   * returns the op when it met a conflict (a delivery for the mount).
+   */
+  async #failed(op: WritebackOp, failure: Failure, body: string, charged: boolean): Promise<WritebackOp | undefined> {
     const now = this.#now();
     this.#failedAttempts++;
-    const decision = decide(failure, { attempts: op.attempts + 1, createdAtMs: Date.parse(op.createdAt) }, {
+    const attempts = op.attempts + (charged ? 1 : 0);
+    const decision = decide(failure, { attempts, createdAtMs: Date.parse(op.createdAt) }, {
       now,
       random: this.#random(),
       policy: this.#policy,
       reauthTried: false,
     });
     const tokenChanged = decision.action === "reauth" ? await this.#options.reloadToken() : false;
-    const next = afterFailure(op, failure, decision, { now, tokenChanged });
+    const next = afterFailure(op, failure, decision, { now, tokenChanged, charged });
     switch (next.outcome) {
       case "conflict":
         this.#table.put(next.op);

@@ -1,8 +1,13 @@
 /**
  * Sends ops and reports what became of each, as data: it changes no state of its own. Creates and updates go in
- * one `fs/bulk` request per batch with a per-file `ifMatch` and `contentIdentity`; a batch that fails whole for a
- * reason that is not the server's (too large, invalid) is split, so one poisoned file cannot fail its batch-mates.
- * Deletes go one by one with `If-Match`.
+ * one `fs/bulk` request per batch with a per-file `ifMatch` and `contentIdentity`; deletes one by one with
+ * `If-Match`.
+ *
+ * A batch that fails whole is split, so one poisoned file cannot fail its batch-mates: always when the server
+ * refused it (too large, invalid), and on a transient failure when the server was serving just before (then a
+ * half that goes through is the evidence that the other half holds the culprit). When both halves fail too, the
+ * server is down rather than the content bad: splitting stops. A failure is charged to an op's attempt budget only
+ * when the op was sent alone and the server was serving: an outage charges nobody.
  */
 import type { RelayfileClient } from "../remote/client.ts";
 import { HttpError, NetworkError } from "../remote/errors.ts";
@@ -17,7 +22,8 @@ export type Transport = Pick<RelayfileClient, "bulkWrite" | "deleteFile">;
 export type SendResult =
   /** On the server: `revision` is the new revision, null after a delete. */
   | { op: WritebackOp; outcome: "committed"; revision: string | null }
-  | { op: WritebackOp; outcome: "failed"; failure: Failure; body: string }
+  /** `charged`: the failure counts against the op's attempt budget (not when the server looked down). */
+  | { op: WritebackOp; outcome: "failed"; failure: Failure; body: string; charged: boolean }
   /** A delete of a path the server never had: nothing was sent, nothing is owed. */
   | { op: WritebackOp; outcome: "nothing-to-send" }
   /** The op's payload (inline or blob) is gone: it cannot be sent. */
@@ -28,68 +34,102 @@ export interface SendContext {
   payloadOf(op: WritebackOp): Promise<InlinePayload | undefined>;
   /** The revision the mount has for a path, asked at send time (not at enqueue time). */
   baseRevisionOf(path: string): string | null;
-  /** Told of every request: whether the server answered, or failed transiently (for the circuit breaker). */
+  /** Told of every request: the server answered (whatever it said). */
   serverAnswered(): void;
-  serverFailed(failure: Failure): void;
+  /** Told of every transient failure; true when the server was serving until this one (no failure streak). */
+  serverFailed(failure: Failure): boolean;
 }
 
-/** One bulk batch, split on a whole-request failure that is not transient. */
+interface Entry {
+  op: WritebackOp;
+  file: BulkFile;
+}
+
+/** One bulk batch, split as the module doc says. */
 export async function sendBatch(context: SendContext, batch: readonly WritebackOp[]): Promise<SendResult[]> {
   const results: SendResult[] = [];
-  const files: BulkFile[] = [];
-  const sendable: WritebackOp[] = [];
+  const entries: Entry[] = [];
   for (const op of batch) {
     const payload = await context.payloadOf(op);
     if (!payload) {
       results.push({ op, outcome: "payload-missing" });
       continue;
     }
-    files.push({
-      path: op.path,
-      contentType: op.contentType ?? "text/plain",
-      content: payload.content,
-      encoding: payload.encoding,
-      ifMatch: context.baseRevisionOf(op.path) ?? "0",
-      contentIdentity: { kind: "relayfile-deno-op", key: contentIdentityKey(op), ttlSeconds: 604_800 },
+    entries.push({
+      op,
+      file: {
+        path: op.path,
+        contentType: op.contentType ?? "text/plain",
+        content: payload.content,
+        encoding: payload.encoding,
+        ifMatch: context.baseRevisionOf(op.path) ?? "0",
+        contentIdentity: { kind: "relayfile-deno-op", key: contentIdentityKey(op), ttlSeconds: 604_800 },
+      },
     });
-    sendable.push(op);
   }
-  if (sendable.length === 0) return results;
+  if (entries.length > 0) results.push(...(await attempt(context, entries, false)).results);
+  return results;
+}
+
+/**
+ * One request for `entries`, split on a whole failure as the module doc says. `evidence`: a sibling batch went
+ * through, so the server is serving. `served` in the answer: this request (or a part of it) went through.
+ */
+async function attempt(
+  context: SendContext,
+  entries: readonly Entry[],
+  evidence: boolean,
+): Promise<{ results: SendResult[]; served: boolean }> {
+  let response;
   try {
-    const response = await context.transport.bulkWrite(files);
-    context.serverAnswered();
-    const written = new Map(response.results.map((result) => [result.path, result]));
-    const refused = new Map(response.errors.map((error) => [error.path, error]));
-    for (const op of sendable) {
-      const result = written.get(op.path);
-      const error = refused.get(op.path);
-      if (result && !error) results.push({ op, outcome: "committed", revision: result.revision });
-      else if (error) {
-        const failure = {
-          status: error.code === "conflict" ? 409 : 202,
-          code: error.code,
-          message: error.message || error.code,
-        };
-        results.push({ op, outcome: "failed", failure, body: JSON.stringify(error) });
-      } else {
-        const failure = { status: 502, message: "the server did not answer for this file" };
-        results.push({ op, outcome: "failed", failure, body: "" });
-      }
-    }
+    response = await context.transport.bulkWrite(entries.map((entry) => entry.file));
   } catch (error) {
     const failure = failureOf(error);
-    if (isTransient(failure)) context.serverFailed(failure);
-    else context.serverAnswered();
-    if (sendable.length > 1 && !isTransient(failure)) {
-      const middle = Math.ceil(sendable.length / 2);
-      results.push(...await sendBatch(context, sendable.slice(0, middle)));
-      results.push(...await sendBatch(context, sendable.slice(middle)));
-    } else {
-      const body = error instanceof HttpError ? error.body : "";
-      for (const op of sendable) results.push({ op, outcome: "failed", failure, body });
+    const body = error instanceof HttpError ? error.body : "";
+    const transient = isTransient(failure);
+    const servingBefore = transient ? context.serverFailed(failure) : (context.serverAnswered(), true);
+    const serving = !transient || evidence || servingBefore;
+    if (entries.length === 1 || !serving) {
+      const charged = entries.length === 1 && serving;
+      return { results: entries.map(({ op }) => ({ op, outcome: "failed", failure, body, charged })), served: false };
     }
+    const middle = Math.ceil(entries.length / 2);
+    const halves = [entries.slice(0, middle), entries.slice(middle)];
+    if (!transient) {
+      const parts = [await attempt(context, halves[0]!, true), await attempt(context, halves[1]!, true)];
+      return { results: parts.flatMap((part) => part.results), served: true };
+    }
+    // Each half once; a half that failed is split further only when its sibling went through.
+    const first = await attempt(context, halves[0]!, false);
+    const second = await attempt(context, halves[1]!, first.served);
+    if (first.served || !second.served) {
+      return { results: [...first.results, ...second.results], served: first.served || second.served };
+    }
+    // The second half went through, so the server serves: the first half holds the culprit.
+    const again = halves[0]!.length > 1
+      ? (await attempt(context, halves[0]!, true)).results
+      : first.results.map((result) => result.outcome === "failed" ? { ...result, charged: true } : result);
+    return { results: [...again, ...second.results], served: true };
   }
-  return results;
+  context.serverAnswered();
+  const written = new Map(response.results.map((result) => [result.path, result]));
+  const refused = new Map(response.errors.map((error) => [error.path, error]));
+  const results: SendResult[] = entries.map(({ op }) => {
+    const result = written.get(op.path);
+    const error = refused.get(op.path);
+    if (result && !error) return { op, outcome: "committed", revision: result.revision };
+    if (error) {
+      const failure = {
+        status: error.code === "conflict" ? 409 : 202,
+        code: error.code,
+        message: error.message || error.code,
+      };
+      return { op, outcome: "failed", failure, body: JSON.stringify(error), charged: true };
+    }
+    const failure = { status: 502, message: "the server did not answer for this file" };
+    return { op, outcome: "failed", failure, body: "", charged: true };
+  });
+  return { results, served: true };
 }
 
 /** One delete, with `If-Match` of the revision the mount has (or the op was made on); a 404 is as good as done. */
@@ -102,10 +142,10 @@ export async function sendDelete(context: SendContext, op: WritebackOp): Promise
     return { op, outcome: "committed", revision: null };
   } catch (error) {
     const failure = failureOf(error);
-    if (isTransient(failure)) context.serverFailed(failure);
-    else context.serverAnswered();
+    const transient = isTransient(failure);
+    const charged = transient ? context.serverFailed(failure) : (context.serverAnswered(), true);
     if (error instanceof HttpError && error.status === 404) return { op, outcome: "committed", revision: null };
-    return { op, outcome: "failed", failure, body: error instanceof HttpError ? error.body : "" };
+    return { op, outcome: "failed", failure, body: error instanceof HttpError ? error.body : "", charged };
   }
 }
 

@@ -211,28 +211,23 @@ Deno.test("a 401 with no new token is dead-lettered for re-authentication", asyn
   assertEquals((list.ops as { nextAction: string }[])[0]?.nextAction, "reauth");
 });
 
-Deno.test("an outage longer than the attempt budget dead-letters the files; retry --all delivers them after", async () => {
+Deno.test("an outage longer than the attempt budget dead-letters nothing: after it, every file lands by itself", async () => {
   await using s = await setup({ ...FAST_POLICY, maxAttempts: 3 });
   const { proxy, mount } = s;
   proxy.rules.push({ route: "POST /v1/workspaces/ws_test/fs/bulk", fault: { status: 503 } });
   await s.writeTen(TEN);
-  const deadLetters = join(mount.dir, ".relay/dead-letter");
-  await waitFor("ten dead letters", () => recordsIn(deadLetters) === 10);
-  const summary = await mount.stop();
-  assertEquals([summary.deadLettered, summary.pending], [10, 0]);
-  const bulk = proxy.log.filter((line) => line.includes("/fs/bulk ")).length;
-  assertOk(bulk <= 30, `bulk requests during the outage: ${bulk}`);
+  // Well past three attempts per file: the server is down, so no failure is the files' own.
+  await waitFor("twenty failed requests", () => proxy.log.filter((line) => line.includes("-> 503")).length >= 20);
+  assertEquals(recordsIn(join(mount.dir, ".relay/dead-letter")), 0);
   const status = await runRelayfile(["writeback", "status", "--json", "--dir", mount.dir]);
-  assertEquals(status.code, 1);
-  assertOk(
-    (parseJson(status.stdout).deadLettered as { nextAction: string }[]).every((entry) => entry.nextAction === "retry"),
-  );
-
+  assertEquals(status.code, 0, "retrying is not actionable");
   proxy.rules.length = 0; // the outage is over
-  assertEquals((await runRelayfile(["writeback", "retry", "--all", "--dir", mount.dir])).code, 0);
-  const again = await s.mountOnce();
-  assertEquals(again.code, 0, again.stderr);
-  for (const name of TEN) assertEquals(await s.remote(`/batch/${name}`), `content of ${name}\n`);
+  await waitFor("every file after the outage", async () => {
+    for (const name of TEN) if ((await s.remote(`/batch/${name}`)) !== `content of ${name}\n`) return false;
+    return true;
+  });
+  const summary = await mount.stop();
+  assertEquals([summary.deadLettered, summary.pending], [0, 0]);
 });
 
 Deno.test("under a persistent outage the circuit breaker bounds the request rate, logs once, and recovers alone", async () => {

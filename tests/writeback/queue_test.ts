@@ -284,3 +284,64 @@ Deno.test("WritebackQueue: with the breaker open, 200 waiting ops cost one probe
     clock.uninstall();
   }
 });
+
+/** Installs fake timers; `settle()` lets real I/O (outbox writes) finish between fake-time steps. */
+function fakeTime() {
+  const realTimeout = globalThis.setTimeout;
+  const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
+  const settle = async () => {
+    for (let turn = 0; turn < 30; turn++) {
+      await clock.tickAsync(0);
+      await new Promise((resolve) => realTimeout(resolve, 1));
+    }
+  };
+  return { clock, settle, [Symbol.dispose]: () => clock.uninstall() };
+}
+
+Deno.test("WritebackQueue: an outage of ten minutes dead-letters nothing, and every write lands by itself after", async () => {
+  using time = fakeTime();
+  await using dir = await usingTempDir();
+  const transport = new FakeTransport();
+  transport.answer = () => new NetworkError("connection refused");
+  const { queue, delivered, close } = queueFor(dir.path, transport, { random: () => 0.5 });
+  await queue.enqueue(await Promise.all(Array.from({ length: 20 }, (_, i) => change(`/w${i}.md`, `${i}`))));
+  for (let step = 0; step < 120; step++) {
+    await time.clock.tickAsync(5_000);
+    await time.settle();
+    if (step === 60) await queue.enqueue([await change("/during.md", "written mid-outage")]);
+  }
+  assertEquals(queue.counts().deadLettered, 0);
+  const duringOutage = transport.requests.length;
+  assertOk(duringOutage <= 60, `requests during the outage: ${duringOutage}`);
+  transport.answer = () => "ok";
+  await time.clock.tickAsync(30_000); // one probe interval at most
+  await time.settle();
+  assertEquals(delivered.length, 21);
+  const { pending, inFlight, retryWait, deadLettered } = queue.counts();
+  assertEquals([pending, inFlight, retryWait, deadLettered], [0, 0, 0, 0]);
+  await close();
+});
+
+Deno.test("WritebackQueue: a file the server answers 500 is split out of its batch; it alone is dead-lettered while others land", async () => {
+  using time = fakeTime();
+  await using dir = await usingTempDir();
+  const transport = new FakeTransport();
+  transport.answer = (_path, request) =>
+    request.paths.includes("/poison.md") ? new HttpError(500, { code: "internal_error" }) : "ok";
+  const policy = { baseMs: 100, capMs: 1_000, maxAttempts: 4, maxAgeMs: 86_400_000 };
+  const { queue, delivered, close } = queueFor(dir.path, transport, { policy, random: () => 0.5 });
+  const names = ["a", "b", "c", "poison", "d", "e", "f", "g"].map((name) => `/${name}.md`);
+  await queue.enqueue(await Promise.all(names.map((path) => change(path, path))));
+  await time.settle();
+  assertEquals(delivered.map((d) => d.op.path).sort(), names.filter((path) => path !== "/poison.md").sort());
+  // Others keep writing while the poisoned file retries: the server serves them, so its failures are its own.
+  for (let round = 0; round < 40 && queue.counts().deadLettered === 0; round++) {
+    await queue.enqueue([await change(`/other${round}.md`, `${round}`)]);
+    await time.clock.tickAsync(600);
+    await time.settle();
+  }
+  assertEquals(queue.counts().deadLettered, 1);
+  assertOk(queue.isDeadLettered("/poison.md", (await change("/poison.md", "/poison.md")).contentHash));
+  assertEquals(delivered.filter((d) => d.op.path === "/poison.md"), []);
+  await close();
+});
