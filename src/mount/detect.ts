@@ -86,7 +86,12 @@ async function detectOne(
     writable: context.writable(path),
     deadLetteredHash: context.queue.isDeadLettered(path, local?.hash ?? null) ? local?.hash ?? null : undefined,
   });
-  if (action === "none" && entry.kind === "missing" && !tracked) return "missing";
+  if (action === "none" && entry.kind === "missing" && !tracked) {
+    if (context.queue.hasDeadLetter(path)) {
+      await context.queue.discardDeadLetter(path, "the local file was deleted before it reached the server");
+    }
+    return "missing";
+  }
   switch (action) {
     case "none":
       if (tracked && local && local.hash === tracked.hash && local.mtimeMs !== tracked.mtimeMs) {

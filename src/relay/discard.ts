@@ -2,10 +2,19 @@
 import type { DeadLetterEntry } from "./entries.ts";
 import { relayPaths } from "./relay_dir.ts";
 
-/** Appends what is discarded (the whole record, so nothing is lost without trace), then removes its files. */
-export async function discardDeadLetter(mountDir: string, entry: DeadLetterEntry, now: Date): Promise<void> {
+/**
+ * Appends what is discarded (the whole record, so nothing is lost without trace), then removes its files. `why`:
+ * when the mount discards a record by itself, the reason it gives.
+ */
+export async function discardDeadLetter(
+  mountDir: string,
+  entry: DeadLetterEntry,
+  now: Date,
+  why?: string,
+): Promise<void> {
   const line = JSON.stringify({
     discardedAt: now.toISOString(),
+    ...(why ? { why } : {}),
     opId: entry.opId,
     path: entry.path,
     source: entry.source,

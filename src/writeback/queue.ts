@@ -10,8 +10,8 @@ import { mapConcurrent } from "../lib/map_concurrent.ts";
 import { fromWire, toWire } from "../protocol/content.ts";
 import { putBlob, readBlob } from "../relay/blobs.ts";
 import { type Classification, classifyFailure, type NextAction, nextActionFor } from "../relay/classify.ts";
-import { deadLetterFile, readDeadLetters, writeDeadLetter } from "../relay/dead_letter.ts";
-import { removeDeadLetterFiles } from "../relay/discard.ts";
+import { deadLetterFile, readDeadLetter, readDeadLetters, writeDeadLetter } from "../relay/dead_letter.ts";
+import { discardDeadLetter, removeDeadLetterFiles } from "../relay/discard.ts";
 import { readOutbox, removeOp, writeOps } from "../relay/outbox.ts";
 import { type CircuitState, CLOSED, isOpen, recordFailure, recordSuccess } from "./circuit.ts";
 import {
@@ -195,6 +195,24 @@ export class WritebackQueue {
     }
     if (adopted > 0) this.kick();
     return adopted;
+  }
+
+  /** True when the path has a dead letter of ours (whatever its content). */
+  hasDeadLetter(path: string): boolean {
+    return this.#table.deadLetterOf(path) !== undefined;
+  }
+
+  /**
+   * The path's dead letter no longer stands for anything (its file was deleted before it ever reached the
+   * server): the record is discarded, with a line in the discard log saying `why`. Nothing is sent.
+   */
+  async discardDeadLetter(path: string, why: string): Promise<void> {
+    const mark = this.#table.deadLetterOf(path);
+    if (!mark) return;
+    const read = await readDeadLetter(this.#mountDir, mark.opId);
+    if (read && "entry" in read) await discardDeadLetter(this.#mountDir, read.entry, new Date(this.#now()), why);
+    this.#table.clearDeadLetter(path, mark.opId);
+    this.#options.log(`discarded dead letter ${mark.opId} ${path}: ${why}`);
   }
 
   /** Drops the unsent op of a path (its bytes were kept by the caller, e.g. in a conflict copy). */

@@ -7,6 +7,7 @@ import { onceReporter, type SyncClient } from "../../src/mount/context.ts";
 import { SyncEngine } from "../../src/mount/engine.ts";
 import { PathTable } from "../../src/mount/tracked.ts";
 import type { RemoteEvent, RemoteFile } from "../../src/protocol/wire.ts";
+import { HttpError } from "../../src/remote/errors.ts";
 import { WritebackQueue } from "../../src/writeback/queue.ts";
 import { assertEquals, assertOk } from "../support/assert.ts";
 import { FakeTransport } from "../support/fake_transport.ts";
@@ -145,5 +146,25 @@ Deno.test("SyncEngine: the event of our own upload is not fetched back once its 
   const readsBefore = s.remote.reads;
   await s.engine.pull({ full: false });
   assertEquals(s.remote.reads, readsBefore);
+  await s.queue.close();
+});
+
+Deno.test("SyncEngine: deleting a file whose only trace is a dead letter discards the letter and sends nothing", async () => {
+  await using dir = await usingTempDir();
+  const s = setup(dir.path);
+  await s.engine.pull({ full: true });
+  s.transport.answer = () => new HttpError(403, { code: "forbidden" });
+  await Deno.writeTextFile(join(dir.path, "secret.md"), "refused\n");
+  await s.engine.handleHints(["secret.md"]);
+  assertOk(await s.queue.drain(5_000));
+  assertEquals(s.queue.counts().deadLettered, 1);
+  const requests = s.transport.requests.length;
+  await Deno.remove(join(dir.path, "secret.md"));
+  await s.engine.handleHints(["secret.md"]);
+  assertEquals(s.queue.counts().deadLettered, 0);
+  assertEquals(s.transport.requests.length, requests, "nothing is sent for it");
+  const log = await Deno.readTextFile(join(dir.path, ".relay/discarded.log"));
+  assertOk(log.includes('"why":"the local file was deleted before it reached the server"'), log);
+  assertEquals([...Deno.readDirSync(join(dir.path, ".relay/dead-letter"))], []);
   await s.queue.close();
 });
