@@ -3,9 +3,12 @@ import { resolve } from "node:path";
 import {
   configDir,
   credentialsPath,
+  findById,
+  findByName,
   readCredentials,
   readWorkspaces,
   upsertWorkspace,
+  withLocalDir,
   workspaceFromToken,
   writeWorkspaces,
 } from "../config/mod.ts";
@@ -37,6 +40,7 @@ export function mountCommand({ io, exit }: CommandContext) {
     .option("--no-websocket", "poll the events feed instead of listening on the WebSocket")
     .option("--once", "one sync (pull, push, drain) and exit")
     .option("--drain-timeout <duration>", "how long to send queued changes when stopping", durationArgument, 10_000)
+    .option("--request-timeout <duration>", "longest wait for one request to the server", durationArgument, 30_000)
     .option(
       "--max-attempts <n>",
       "attempts before a change that keeps failing transiently is dead-lettered",
@@ -61,13 +65,20 @@ export function mountCommand({ io, exit }: CommandContext) {
       const server = options.server ?? io.env.RELAYFILE_SERVER ?? io.env.RELAYFILE_BASE_URL ??
         ((await readCredentials(configDir(io.env, io.cwd)).catch(() => undefined))?.server || DEFAULT_SERVER);
       const mountDir = resolve(io.cwd, dir);
-      await register(io, { workspace, mountDir, server });
 
       const controller = new AbortController();
+      const force = new AbortController();
       if (!options.once) {
         io.waitForShutdown().then((signal) => {
-          io.stderr(`${signal}: stopping; sending what is queued (up to ${options.drainTimeout / 1000}s)\n`);
+          io.stderr(
+            `${signal}: stopping; sending what is queued (up to ${options.drainTimeout / 1000}s); ` +
+              "press Ctrl-C again to stop at once\n",
+          );
           controller.abort();
+          return io.waitForShutdown();
+        }).then((signal) => {
+          io.stderr(`${signal}: stopping now; unsent changes stay in the outbox\n`);
+          force.abort();
         });
       }
       const log = (line: string) => io.stderr(`${line}\n`);
@@ -83,6 +94,9 @@ export function mountCommand({ io, exit }: CommandContext) {
         drainTimeoutMs: options.drainTimeout,
         policy: { ...DEFAULT_POLICY, maxAttempts: options.maxAttempts, maxAgeMs: options.maxAge },
         signal: controller.signal,
+        forceSignal: force.signal,
+        requestTimeoutMs: options.requestTimeout,
+        onFirstSync: () => register(io, { workspace, mountDir, server }),
         log: options.verbose ? log : (line) => {
           if (/conflict|dead-lettered|REVERTED|skipped|failed|not sending|keeping/.test(line)) log(line);
         },
@@ -92,6 +106,9 @@ export function mountCommand({ io, exit }: CommandContext) {
         `${workspace} at ${mountDir}: ${summary.files} files, ${summary.pending} pending, ` +
           `${summary.deadLettered} dead-lettered, ${summary.conflicts} conflicts\n`,
       );
+      if (summary.pending > 0) {
+        io.stderr(`${summary.pending} changes not sent yet: kept in .relay/outbox, sent at the next start\n`);
+      }
       if (summary.deadLettered > 0) exit(ExitCode.actionable);
     });
 }
@@ -113,16 +130,20 @@ async function tokenSource(
   return source;
 }
 
-/** Records the mount in ~/.relayfile/workspaces.json, so `writeback status WORKSPACE` finds the folder. */
+/**
+ * Records the mount in ~/.relayfile/workspaces.json once it has synced, so `writeback status WORKSPACE` finds the
+ * folder; the workspace's other folders stay recorded beside it.
+ */
 async function register(io: CliIo, mount: { workspace: string; mountDir: string; server: string }): Promise<void> {
   const dir = configDir(io.env, io.cwd);
   const catalog = await readWorkspaces(dir);
+  const existing = findByName(catalog, mount.workspace) ?? findById(catalog, mount.workspace);
   await writeWorkspaces(
     dir,
     upsertWorkspace(catalog, {
       name: mount.workspace,
       id: mount.workspace,
-      localDir: mount.mountDir,
+      ...withLocalDir(existing, mount.mountDir),
       server: mount.server.replace(/\/+$/, ""),
       agentName: "relayfile-deno",
     }, io.now()),

@@ -1,10 +1,10 @@
-import { resolve } from "node:path";
-import { MountNotFoundError } from "../lib/errors.ts";
+import { join, resolve } from "node:path";
+import { MountNotFoundError, UsageError } from "../lib/errors.ts";
 import { configDir } from "./config_dir.ts";
 import { readCredentials } from "./credentials.ts";
 import { resolveWorkspace } from "./resolve_workspace.ts";
 import { workspaceFromToken } from "./token_claims.ts";
-import { readWorkspaces } from "./workspaces.ts";
+import { localDirsOf, readWorkspaces } from "./workspaces.ts";
 
 export interface MountLocation {
   /** Absolute path of the mount folder. */
@@ -33,7 +33,7 @@ export interface LocateMountContext {
 export async function locateMount(options: LocateMountOptions, context: LocateMountContext): Promise<MountLocation> {
   if (options.dir !== undefined) {
     const dir = resolve(context.cwd, options.dir);
-    await requireDirectory(dir, `no mount folder at ${dir}`);
+    await requireMount(dir, `${dir} is not a mount: it has no .relay folder`);
     return { dir };
   }
   const config = configDir(context.env, context.cwd);
@@ -45,14 +45,21 @@ export async function locateMount(options: LocateMountOptions, context: LocateMo
     tokenWorkspace: needsToken ? await tokenWorkspace(context.env.RELAYFILE_TOKEN, config) : undefined,
     catalog,
   });
-  const localDir = record?.localDir?.trim();
-  if (!localDir) {
+  const known = record ? localDirsOf(record).map((dir) => resolve(context.cwd, dir)) : [];
+  if (known.length === 0) {
     throw new MountNotFoundError(`workspace ${id} has no local mirror`, {
       hint: `pass --dir PATH, or run relayfile mount DIR --workspace ${id}`,
     });
   }
-  const dir = resolve(context.cwd, localDir);
-  await requireDirectory(dir, `the local mirror of workspace ${id} does not exist: ${dir}`);
+  const mounts = [];
+  for (const dir of known) if (await isMount(dir)) mounts.push(dir);
+  if (mounts.length > 1) {
+    throw new UsageError(`workspace ${id} is mounted in ${mounts.length} folders: ${mounts.join(", ")}`, {
+      hint: "pass --dir PATH to say which one",
+    });
+  }
+  const dir = mounts[0] ?? known.at(-1)!;
+  await requireMount(dir, `the local mirror of workspace ${id} is not a mount any more: ${dir}`);
   const name = record?.name && record.name !== id ? record.name : undefined;
   return {
     dir,
@@ -72,12 +79,19 @@ async function tokenWorkspace(envToken: string | undefined, config: string): Pro
   return stored?.token ? workspaceFromToken(stored.token) : undefined;
 }
 
-async function requireDirectory(dir: string, message: string): Promise<void> {
+/** A folder with a `.relay` folder in it: what this tool and the Go mount leave in a folder they mount. */
+async function isMount(dir: string): Promise<boolean> {
   try {
-    const info = await Deno.stat(dir);
-    if (info.isDirectory) return;
+    return (await Deno.stat(join(dir, ".relay"))).isDirectory;
   } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) return false;
+    throw error;
   }
-  throw new MountNotFoundError(message, { hint: "pass --dir PATH to name the mount folder" });
+}
+
+async function requireMount(dir: string, message: string): Promise<void> {
+  if (await isMount(dir)) return;
+  throw new MountNotFoundError(message, {
+    hint: "pass --dir with the folder given to relayfile mount, or mount this folder first",
+  });
 }

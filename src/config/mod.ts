@@ -1,9 +1,13 @@
 export { configDir } from "./config_dir.ts";
 export { type Credentials, credentialsPath, readCredentials, writeCredentials } from "./credentials.ts";
 export {
+  findById,
+  findByName,
+  localDirsOf,
   readWorkspaces,
   recordId,
   upsertWorkspace,
+  withLocalDir,
   type WorkspaceCatalog,
   type WorkspaceRecord,
   writeWorkspaces,

@@ -13,6 +13,8 @@ const WorkspaceRecordSchema = z.looseObject({
   createdAt: z.string().default(""),
   lastUsedAt: z.string().optional(),
   localDir: z.string().optional(),
+  /** Ours: every folder this workspace was mounted into (the Go CLI keeps only `localDir`, the newest). */
+  localDirs: z.array(z.string()).optional(),
   server: z.string().optional(),
   cloudApiUrl: z.string().optional(),
   agentName: z.string().optional(),
@@ -80,6 +82,21 @@ export function upsertWorkspace(
     ? catalog.workspaces.map((record) => record === existing ? merged : record)
     : [...catalog.workspaces, merged];
   return { ...catalog, default: catalog.default || merged.name, workspaces };
+}
+
+/** Every folder a record names: `localDirs`, and `localDir` (which a Go CLI may have changed on its own). */
+export function localDirsOf(record: WorkspaceRecord): string[] {
+  const dirs = [...(record.localDirs ?? []), record.localDir ?? ""].map((dir) => dir.trim()).filter(Boolean);
+  return [...new Set(dirs)];
+}
+
+/** The record with `dir` as its newest folder, keeping the others. Pure. */
+export function withLocalDir(
+  record: WorkspaceRecord | undefined,
+  dir: string,
+): Pick<WorkspaceRecord, "localDir" | "localDirs"> {
+  const dirs = record ? localDirsOf(record).filter((known) => known !== dir) : [];
+  return { localDir: dir, localDirs: [...dirs, dir] };
 }
 
 function isEmptyArray(value: unknown): boolean {

@@ -40,8 +40,45 @@ export interface StatusReport {
   oldestPending: OldestPending | null;
   conflicts: number;
   problems: Problem[];
-  /** Something needs a person now: dead-lettered ops or unreadable records. */
+  mirror: MirrorHealth;
+  /** Something needs a person now: dead-lettered ops, unreadable records, or a mirror missing remote content. */
   actionable: boolean;
+}
+
+/** How the remote → local side stands, from `state.json`. */
+export interface MirrorHealth {
+  /** The mount's overall status as it last wrote it (`ready`, `offline`, `stale`, …); null when unknown. */
+  status: string | null;
+  /** The last sync error, when one stands. */
+  lastError: { kind: string; message: string; at?: string } | null;
+  /** How remote changes arrive (`listening`, `reconnecting`, `polling`); null when unknown. */
+  listener: string | null;
+  /** Remote paths the folder cannot hold: the mirror lacks them. */
+  skippedRemotePaths: { path: string; reason: string }[];
+  /**
+   * What to do, when the mount needs a person: `reauth` (the server refuses the token), `rename-remote` (skipped
+   * paths), `check-server` (cannot pull).
+   */
+  nextAction: "reauth" | "rename-remote" | "check-server" | null;
+}
+
+function mirrorHealth(snapshot: WritebackSnapshot): MirrorHealth {
+  const state = snapshot.state;
+  const skippedRemotePaths = state?.skippedRemotePaths ?? [];
+  const offline = state?.status === "offline";
+  return {
+    status: state?.status ?? null,
+    lastError: state?.lastError ?? null,
+    listener: state?.listener ?? null,
+    skippedRemotePaths,
+    nextAction: state?.lastError?.kind === "reauth"
+      ? "reauth"
+      : skippedRemotePaths.length > 0
+      ? "rename-remote"
+      : offline
+      ? "check-server"
+      : null,
+  };
 }
 
 export function summarize(snapshot: WritebackSnapshot, context: StatusContext): StatusReport {
@@ -50,6 +87,7 @@ export function summarize(snapshot: WritebackSnapshot, context: StatusContext): 
   const inFlight = count("in_flight");
   const retryWaiting = count("retry_wait");
   const fromQueue = queued + inFlight + retryWaiting;
+  const mirror = mirrorHealth(snapshot);
   return {
     workspaceId: context.workspaceId,
     workspaceName: context.workspaceName,
@@ -64,7 +102,8 @@ export function summarize(snapshot: WritebackSnapshot, context: StatusContext): 
     oldestPending: oldestPending(snapshot.queued, context.now),
     conflicts: Math.max(snapshot.conflicts.length, snapshot.state?.pendingConflicts ?? 0),
     problems: snapshot.problems,
-    actionable: snapshot.deadLettered.length > 0 || snapshot.problems.length > 0,
+    mirror,
+    actionable: snapshot.deadLettered.length > 0 || snapshot.problems.length > 0 || mirror.nextAction !== null,
   };
 }
 
@@ -131,6 +170,7 @@ export function statusDocument(report: StatusReport): Record<string, unknown> {
     oldestPending: report.oldestPending,
     conflicts: report.conflicts,
     problems: report.problems.map(({ file, message }) => ({ file, message })),
+    mirror: report.mirror,
     actionable: report.actionable,
   };
 }
@@ -170,6 +210,17 @@ export function formatStatus(report: StatusReport): string {
   if (report.problems.length > 0) {
     lines.push("", "Unreadable records (kept as they are):");
     for (const problem of report.problems) lines.push(`  ${problem.file}: ${problem.message}`);
+  }
+  const { mirror } = report;
+  if (mirror.nextAction === "reauth") {
+    lines.push("credentials: the server refuses the token; sync is paused until the credentials file changes");
+  } else if (mirror.status === "offline" || mirror.lastError) {
+    const error = mirror.lastError ? ` (last error: ${mirror.lastError.message || mirror.lastError.kind})` : "";
+    lines.push(`mirror: ${mirror.status ?? "unknown"}${error}`);
+  }
+  if (mirror.skippedRemotePaths.length > 0) {
+    lines.push("", "Remote paths this folder cannot hold (not mirrored; rename them on the server):");
+    for (const { path, reason } of mirror.skippedRemotePaths) lines.push(`  ${path}: ${reason}`);
   }
   const providers = Object.entries(report.lastErrorByProvider);
   if (providers.length > 0) {

@@ -77,3 +77,11 @@ export class WaitTimeoutError extends RelayfileError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** Another mount is running on the folder. */
+export class MountBusyError extends RelayfileError {
+  constructor(message: string, options: RelayfileErrorOptions = {}) {
+    super(message, options);
+    this.name = "MountBusyError";
+  }
+}

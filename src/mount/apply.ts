@@ -13,7 +13,15 @@ import { factsOf, type SyncContext } from "./context.ts";
 import { decideRemoteDelete, decideRemoteFile } from "./decide.ts";
 import { detect } from "./detect.ts";
 import { isIgnored } from "./ignore.ts";
-import { readLocal, removeLocal, saveConflictCopy, statLocal, UnsafeLocalPathError, writeLocal } from "./local_fs.ts";
+import {
+  readLocal,
+  removeLocal,
+  saveConflictCopy,
+  statLocal,
+  unmaterializableReason,
+  UnsafeLocalPathError,
+  writeLocal,
+} from "./local_fs.ts";
 
 const APPLY_CONCURRENCY = 16;
 
@@ -56,14 +64,23 @@ async function applyRemoteFile(context: SyncContext, file: RemoteFile, checkedFo
     const mode = context.writable(path) ? 0o644 : 0o444;
     const written = await writeLocal(context.mountDir, relative, bytes, mode, checkedFolders);
     context.paths.track(path, file.revision, remote.hash, contentType, written);
+    context.paths.unskip(path);
   } catch (error) {
-    if (!(error instanceof UnsafeLocalPathError)) throw error;
-    context.paths.reject();
-    context.reportOnce(`unsafe:${path}`, `skipped ${path}: ${error.message}`);
+    if (error instanceof UnsafeLocalPathError) {
+      context.paths.reject();
+      context.reportOnce(`unsafe:${path}`, `skipped ${path}: ${error.message}`);
+      return;
+    }
+    // One name the folder cannot hold must not stop the pull (and the events cursor) for every other path.
+    const reason = unmaterializableReason(error);
+    if (reason === undefined) throw error;
+    context.paths.skip(path, reason);
+    context.reportOnce(`skipped:${path}:${reason}`, `skipped remote ${path}: ${reason}`);
   }
 }
 
 export async function applyRemoteDelete(context: SyncContext, path: string): Promise<void> {
+  context.paths.unskip(path);
   const relative = relativeToRoot(context.remoteRoot, path);
   if (relative === undefined || !context.paths.has(path)) return;
   const facts = await factsOf(context, path, relative);

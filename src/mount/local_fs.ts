@@ -29,6 +29,36 @@ export class UnsafeLocalPathError extends Error {
   }
 }
 
+/** The folder has a file where the path needs a folder, or the other way round. */
+export class PathClashError extends Error {
+  constructor(readonly relativePath: string, readonly reason: string) {
+    super(`Cannot write ${relativePath}: ${reason}`);
+    this.name = "PathClashError";
+  }
+}
+
+/**
+ * Why the folder cannot hold a remote path, from the error writing it (a name too long, a file where a folder
+ * is needed or the other way round, a name the file system refuses); `undefined` for any other error.
+ */
+export function unmaterializableReason(error: unknown): string | undefined {
+  if (error instanceof PathClashError) return error.reason;
+  const code = (error as { code?: unknown } | null)?.code;
+  switch (code) {
+    case "ENAMETOOLONG":
+      return "a name on its path is too long for this file system";
+    case "ENOTDIR":
+      return "a file here has the name of one of its folders";
+    case "EISDIR":
+    case "EEXIST":
+      return "a folder here has its name";
+    case "EINVAL":
+    case "EILSEQ":
+      return "this file system refuses its name";
+  }
+  return undefined;
+}
+
 export function localPath(root: string, relativePath: string): string {
   return join(root, ...relativePath.split("/"));
 }
@@ -108,7 +138,7 @@ function prepareTarget(root: string, relativePath: string, checkedFolders: Set<s
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
       const info = Deno.lstatSync(current);
       if (info.isSymlink) throw new UnsafeLocalPathError(relativePath, "a folder on the way is a symlink");
-      if (!info.isDirectory) throw new UnsafeLocalPathError(relativePath, "a file stands where a folder should be");
+      if (!info.isDirectory) throw new PathClashError(relativePath, "a file here has the name of one of its folders");
     }
     checkedFolders.add(current);
   }
@@ -116,7 +146,7 @@ function prepareTarget(root: string, relativePath: string, checkedFolders: Set<s
   try {
     const info = Deno.lstatSync(target);
     if (info.isSymlink) throw new UnsafeLocalPathError(relativePath, "it is a symlink");
-    if (info.isDirectory) throw new UnsafeLocalPathError(relativePath, "it is a folder");
+    if (info.isDirectory) throw new PathClashError(relativePath, "a folder here has its name");
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }

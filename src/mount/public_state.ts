@@ -24,6 +24,8 @@ export interface PublicStateInput {
   queue: QueueCounts;
   /** Remote paths refused because they would leave the mount folder. */
   rejectedPaths: number;
+  /** Remote paths the folder cannot hold, with why: the mirror is missing them. */
+  skippedPaths: ReadonlyMap<string, string>;
 }
 
 export function buildPublicState(input: PublicStateInput): Record<string, unknown> {
@@ -45,12 +47,15 @@ export function buildPublicState(input: PublicStateInput): Record<string, unknow
   }
   const pending = input.queue.pending + input.queue.inFlight + input.queue.retryWait;
   const offline = input.lastError?.kind === "offline";
+  const reauthNeeded = input.lastError?.kind === "reauth";
   const staleAfter = input.lastSuccessfulReconcileAt && input.intervalMs > 0
     ? new Date(Date.parse(input.lastSuccessfulReconcileAt) + 2 * input.intervalMs).toISOString()
     : null;
   const stale = staleAfter !== null && input.now > Date.parse(staleAfter);
   const needsAttention = input.queue.deadLettered > 0;
-  const status = offline
+  const status = reauthNeeded
+    ? "reauth-needed"
+    : offline
     ? "offline"
     : needsAttention
     ? "writeback-needs-attention"
@@ -75,6 +80,7 @@ export function buildPublicState(input: PublicStateInput): Record<string, unknow
     states: {
       stale,
       offline,
+      reauthNeeded,
       hasConflicts: input.conflictPaths.size > 0,
       hasPendingWriteback: pending > 0,
       outboxNeedsAttention: needsAttention,
@@ -92,6 +98,8 @@ export function buildPublicState(input: PublicStateInput): Record<string, unknow
       deadLettered: input.queue.deadLettered,
     },
     rejectedRemotePaths: input.rejectedPaths,
+    skippedRemotePaths: [...input.skippedPaths].sort(([a], [b]) => a.localeCompare(b))
+      .map(([path, reason]) => ({ path, reason })),
     files,
   };
 }

@@ -3,9 +3,10 @@
  * and periodic scans until `signal` aborts; then drain the outbox for a bounded time and save the state.
  */
 import { RelayfileClient } from "../remote/client.ts";
+import { HttpError } from "../remote/errors.ts";
 import { normalizeRemotePath } from "../protocol/paths.ts";
 import { readPublicState, writePublicState } from "../relay/state_file.ts";
-import { removeDaemonMarker, writeDaemonMarker } from "../relay/daemon_marker.ts";
+import { acquireMountLock, type MountLock } from "../relay/mount_lock.ts";
 import { loadMountState, saveMountState } from "../relay/mount_state.ts";
 import type { RetryPolicy } from "../writeback/policy.ts";
 import { WritebackQueue } from "../writeback/queue.ts";
@@ -14,7 +15,7 @@ import { SyncEngine } from "./engine.ts";
 import { every } from "./every.ts";
 import { RemoteFeed } from "./feed.ts";
 import { buildPublicState } from "./public_state.ts";
-import { initialStatus, type MountStatus, pullFailed, pullStarted, pullSucceeded } from "./status.ts";
+import { errorState, initialStatus, type MountStatus, pullFailed, pullStarted, pullSucceeded } from "./status.ts";
 import { type TokenSource, writableBy } from "./token_source.ts";
 import { PathTable } from "./tracked.ts";
 import { LocalWatcher } from "./watch.ts";
@@ -35,6 +36,12 @@ export interface MountOptions {
   policy?: RetryPolicy;
   /** Full local scan period (default: the interval). */
   scanIntervalMs?: number;
+  /** Called once, after the first pull that succeeds (the CLI records the folder in its catalog then). */
+  onFirstSync?: () => Promise<void>;
+  /** Longest wait for one request (default 30 s). */
+  requestTimeoutMs?: number;
+  /** After `signal`: stop now, without waiting for the drain (a second Ctrl-C). */
+  forceSignal?: AbortSignal;
 }
 
 export interface MountSummary {
@@ -53,19 +60,50 @@ const FULL_RECONCILE_EVERY = 10;
 const FOLDER_FOLLOW_UPS_MS = [100, 1_000];
 
 export async function runMount(options: MountOptions): Promise<MountSummary> {
-  const { mountDir, log } = options;
+  const { mountDir } = options;
   const remoteRoot = normalizeRemotePath(options.remoteRoot);
   await Deno.mkdir(mountDir, { recursive: true });
-  const client = new RelayfileClient({
-    baseUrl: options.server,
-    workspace: options.workspace,
-    token: () => options.tokens.current(),
+  const startedAt = new Date().toISOString();
+  const lock = await acquireMountLock(mountDir, { pid: Deno.pid, startedAt, heartbeatAt: startedAt });
+  try {
+    return await mountLocked(options, remoteRoot, lock, startedAt);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** The mount, once it holds the folder's lock. */
+async function mountLocked(
+  options: MountOptions,
+  remoteRoot: string,
+  lock: MountLock,
+  startedAt: string,
+): Promise<MountSummary> {
+  const { mountDir, log } = options;
+  // Reads stop as soon as the mount is told to stop; writes may go on until the drain is over.
+  const stopReads = new AbortController();
+  const stopWrites = new AbortController();
+  const forced = new Promise<void>((resolve) => {
+    if (options.forceSignal?.aborted) resolve();
+    options.forceSignal?.addEventListener("abort", () => resolve(), { once: true });
   });
+  const stopOnSignal = () => stopReads.abort();
+  options.signal.addEventListener("abort", stopOnSignal, { once: true });
+  if (options.signal.aborted) stopReads.abort();
+  const clientFor = (stop: AbortController) =>
+    new RelayfileClient({
+      baseUrl: options.server,
+      workspace: options.workspace,
+      token: () => options.tokens.current(),
+      signal: stop.signal,
+      ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
+    });
+  const client = clientFor(stopReads);
   const loaded = await loadMountState(mountDir, options.workspace, remoteRoot);
   if (loaded.reset) log(`starting from a full pull: ${loaded.reset}`);
   const paths = new PathTable(loaded.state);
   const previous = await readPublicState(mountDir);
-  const queue = new WritebackQueue(mountDir, client, {
+  const queue = new WritebackQueue(mountDir, clientFor(stopWrites), {
     baseRevisionOf: (path) => paths.baseRevision(path),
     reloadToken: () => options.tokens.reload(),
     log,
@@ -88,38 +126,83 @@ export async function runMount(options: MountOptions): Promise<MountSummary> {
 
   let status = initialStatus(options.websocket && !options.once ? "reconnecting" : "polling");
   let needsFullPull = paths.size === 0;
-  const pull = async (full: boolean) => {
+  let synced = false;
+  // A 401 on a pull re-reads the token source once; without a new token, pulls wait for one (no requests).
+  let awaitingCredentials = false;
+  const pull = async (full: boolean): Promise<void> => {
+    if (awaitingCredentials) return;
     status = pullStarted(status, Date.now());
     try {
       const first = full || needsFullPull;
       await engine.pull({ full: first, ...(first && options.progress ? { progress: options.progress } : {}) });
       needsFullPull = false;
       status = pullSucceeded(status);
+      if (!synced) {
+        synced = true;
+        await options.onFirstSync?.();
+      }
     } catch (error) {
+      if (error instanceof HttpError && error.status === 401) {
+        if (await options.tokens.reload()) return await pull(full);
+        awaitingCredentials = true;
+        log("pulls paused: the server refuses the token (401); waiting for the credentials to change");
+      }
       status = pullFailed(status, error, Date.now());
       throw error;
     }
   };
-  const save = () => saveState(mountDir, options, remoteRoot, paths, queue, status);
+  /** While anything waits for new credentials, the heartbeat re-reads the token source; a new token resumes all. */
+  const checkCredentials = async () => {
+    if (!awaitingCredentials && !queue.awaitingCredentials) return;
+    if (!(await options.tokens.reload())) return;
+    awaitingCredentials = false;
+    queue.credentialsRenewed();
+    log("credentials renewed: syncing again");
+    pull(false).catch(() => {});
+  };
+  const save = () => {
+    const authError = queue.awaitingCredentials && status.lastError?.kind !== "reauth"
+      ? errorState(new HttpError(401, {}), Date.now())
+      : null;
+    return saveState(
+      mountDir,
+      options,
+      remoteRoot,
+      paths,
+      queue,
+      authError ? { ...status, lastError: authError } : status,
+    );
+  };
 
   // Initial sync: a failure here is not fatal for the daemon (it keeps retrying), it is for --once.
   try {
     await pull(false);
     await engine.scanAll();
   } catch (error) {
-    log(`initial sync failed: ${error instanceof Error ? error.message : error}`);
+    if (!options.signal.aborted) log(`initial sync failed: ${error instanceof Error ? error.message : error}`);
     if (options.once) {
-      await queue.close();
+      const closing = queue.close();
+      stopWrites.abort();
+      await closing;
       await delivering;
       throw error;
     }
   }
   queue.kick();
 
-  if (options.once) {
-    const drained = await queue.drain(options.drainTimeoutMs);
-    await queue.close();
+  /** Sends what is queued for at most the drain timeout (or until forced), then stops every request. */
+  const drainAndClose = async () => {
+    const drained = await Promise.race([queue.drain(options.drainTimeoutMs), forced.then(() => false)]);
+    const closing = queue.close();
+    stopWrites.abort();
+    await closing;
     await delivering;
+    options.signal.removeEventListener("abort", stopOnSignal);
+    return drained;
+  };
+
+  if (options.once) {
+    const drained = await drainAndClose();
     await save();
     return summary(paths, queue, drained);
   }
@@ -156,11 +239,12 @@ export async function runMount(options: MountOptions): Promise<MountSummary> {
   watcher.start();
   feed.start();
 
-  // A heartbeat, so that `writeback retry` hands ops to this mount; and the ops it hands over are taken in.
-  const startedAt = new Date().toISOString();
+  // A heartbeat on the folder's lock, so that `writeback retry` hands ops to this mount (and a second mount
+  // is refused); and the ops it hands over are taken in.
   const heartbeat = every(HEARTBEAT_EVERY_MS, "heartbeat", async () => {
-    await writeDaemonMarker(mountDir, { pid: Deno.pid, startedAt, heartbeatAt: new Date().toISOString() });
+    await lock.beat({ pid: Deno.pid, startedAt, heartbeatAt: new Date().toISOString() });
     await queue.adoptFromDisk();
+    await checkCredentials();
   }, log);
   heartbeat.now();
   let scans = 0;
@@ -170,7 +254,13 @@ export async function runMount(options: MountOptions): Promise<MountSummary> {
   }, log);
   let lastSaved = "";
   const saver = every(SAVE_EVERY_MS, "saving state", async () => {
-    const signature = JSON.stringify([queue.counts(), status.listener, status.lastError, paths.conflicts.size]);
+    const signature = JSON.stringify([
+      queue.counts(),
+      queue.awaitingCredentials,
+      status.listener,
+      status.lastError,
+      paths.conflicts.size,
+    ]);
     if (!paths.takeChanged() && signature === lastSaved) return;
     lastSaved = signature;
     await save();
@@ -183,16 +273,13 @@ export async function runMount(options: MountOptions): Promise<MountSummary> {
 
   stopping = true;
   await heartbeat.stop();
-  await removeDaemonMarker(mountDir);
   await scan.stop();
   await saver.stop();
   await watcher.close();
   while (handling.size > 0) await Promise.all(handling);
   followUps.forEach(clearTimeout);
   await feed.close();
-  const drained = await queue.drain(options.drainTimeoutMs);
-  await queue.close();
-  await delivering;
+  const drained = await drainAndClose();
   await engine.serialize(() => Promise.resolve());
   await save();
   return summary(paths, queue, drained);
@@ -236,6 +323,7 @@ async function saveState(
       readonlyPaths: paths.readonly,
       queue: queue.counts(),
       rejectedPaths: paths.rejected,
+      skippedPaths: paths.skipped,
     }),
   );
 }

@@ -41,6 +41,9 @@ export function errorState(error: unknown, now: number): LastError {
   const at = new Date(now).toISOString();
   if (error instanceof NetworkError) return { kind: "offline", message: error.message, at };
   if (error instanceof HttpError) {
+    if (error.status === 401) {
+      return { kind: "reauth", statusCode: 401, message: "the server refuses the token: new credentials needed", at };
+    }
     const kind = error.status === 429 || error.status >= 500 ? "offline" : "http";
     return { kind, statusCode: error.status, message: error.message, at };
   }

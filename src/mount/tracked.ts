@@ -17,6 +17,7 @@ export class PathTable {
   readonly #conflicts = new Set<string>();
   readonly #readonly = new Set<string>();
   readonly #deferred = new Set<string>();
+  readonly #skipped = new Map<string, string>();
   /** Hash, size and mtime of the bytes an op carries, as seen when it was made (memory only). */
   readonly #observed = new Map<string, LocalStat & { hash: string }>();
   #rejected = 0;
@@ -125,6 +126,21 @@ export class PathTable {
 
   forgetObserved(path: string, hash: string | null): void {
     if (this.#observed.get(path)?.hash === hash) this.#observed.delete(path);
+  }
+
+  /** A remote path the folder cannot hold (its name, or a file/folder clash): skipped, with why. */
+  skip(path: string, reason: string): void {
+    if (this.#skipped.get(path) === reason) return;
+    this.#skipped.set(path, reason);
+    this.#changed = true;
+  }
+
+  unskip(path: string): void {
+    if (this.#skipped.delete(path)) this.#changed = true;
+  }
+
+  get skipped(): ReadonlyMap<string, string> {
+    return this.#skipped;
   }
 
   /** A remote path refused because it would leave the folder. */

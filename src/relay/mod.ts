@@ -11,4 +11,4 @@ export { hasBlob, putBlob, readBlob, sha256Hex } from "./blobs.ts";
 export { discardDeadLetter } from "./discard.ts";
 export { relayPaths } from "./relay_dir.ts";
 export type { Problem } from "./_records.ts";
-export { isDaemonAlive, readDaemonMarker } from "./daemon_marker.ts";
+export { isDaemonAlive, readDaemonMarker } from "./mount_lock.ts";

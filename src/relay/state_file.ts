@@ -24,6 +24,14 @@ export interface PublicState {
   /** `providers[].lastError` of the Go CLI snapshot format. */
   lastErrorByProvider: Record<string, string>;
   files: Record<string, FileStatus>;
+  /** The mirror's overall `status` (the Go syncer's field: `ready`, `offline`, `stale`, …), when written. */
+  status?: string;
+  /** The last sync error of the mount (`lastError`), when one stands. */
+  lastError?: { kind: string; message: string; at?: string };
+  /** Remote paths the folder cannot hold (ours). */
+  skippedRemotePaths: { path: string; reason: string }[];
+  /** How remote changes arrive: `listening` (WebSocket), `reconnecting`, `polling`; when written. */
+  listener?: string;
 }
 
 export type StateRead = { state: PublicState | null } | { problem: Problem };
@@ -50,7 +58,30 @@ export function toPublicState(document: Record<string, unknown>): PublicState {
     pendingConflicts: count(document.pendingConflicts),
     lastErrorByProvider: {},
     files: {},
+    skippedRemotePaths: [],
   };
+  if (typeof document.status === "string" && document.status.trim()) state.status = document.status.trim();
+  if (isObject(document.lastError)) {
+    const { kind, message, at } = document.lastError;
+    state.lastError = {
+      kind: typeof kind === "string" ? kind : "error",
+      message: typeof message === "string" ? message : "",
+      ...(typeof at === "string" ? { at } : {}),
+    };
+  }
+  if (isObject(document.eventListener) && typeof document.eventListener.status === "string") {
+    state.listener = document.eventListener.status;
+  }
+  if (Array.isArray(document.skippedRemotePaths)) {
+    for (const entry of document.skippedRemotePaths) {
+      if (isObject(entry) && typeof entry.path === "string") {
+        state.skippedRemotePaths.push({
+          path: entry.path,
+          reason: typeof entry.reason === "string" ? entry.reason : "",
+        });
+      }
+    }
+  }
   for (const key of ["workspaceId", "remoteRoot", "localRoot"] as const) {
     const text = document[key];
     if (typeof text === "string" && text.trim()) state[key] = text;

@@ -24,7 +24,10 @@ export interface ClientOptions {
   baseUrl: string;
   workspace: string;
   token: () => string;
+  /** Longest wait for one request (default 30 s). */
   timeoutMs?: number;
+  /** Aborts every request in flight and refuses new ones (the mount is stopping). */
+  signal?: AbortSignal;
   /** Called with every correlation id this client sends (the mount recognises its own events by them). */
   onCorrelationId?: (id: string) => void;
 }
@@ -35,11 +38,13 @@ const READ_BACKOFF = { baseMs: 200, capMs: 5_000 };
 const BULK_READ_BATCH = 32;
 
 export class RelayfileClient {
-  readonly #options: Required<Omit<ClientOptions, "onCorrelationId">> & Pick<ClientOptions, "onCorrelationId">;
+  readonly #options:
+    & Required<Omit<ClientOptions, "onCorrelationId" | "signal">>
+    & Pick<ClientOptions, "onCorrelationId" | "signal">;
   #bulkReadSupported = true;
 
   constructor(options: ClientOptions) {
-    this.#options = { timeoutMs: 15_000, ...options, baseUrl: options.baseUrl.trim().replace(/\/+$/, "") };
+    this.#options = { timeoutMs: 30_000, ...options, baseUrl: options.baseUrl.trim().replace(/\/+$/, "") };
   }
 
   get workspace(): string {
@@ -150,6 +155,23 @@ export class RelayfileClient {
     });
   }
 
+  /** The request's signal: its timeout, and the client's stop signal. */
+  #signal(): AbortSignal {
+    const timeout = AbortSignal.timeout(this.#options.timeoutMs);
+    return this.#options.signal ? AbortSignal.any([timeout, this.#options.signal]) : timeout;
+  }
+
+  #networkError(what: string, error: unknown): NetworkError {
+    if (this.#options.signal?.aborted) return new NetworkError(`${what}: stopped`, { cause: error, stopped: true });
+    if (error instanceof DOMException && error.name === "TimeoutError") {
+      return new NetworkError(`${what}: no answer within ${this.#options.timeoutMs / 1000}s`, {
+        cause: error,
+        timedOut: true,
+      });
+    }
+    return new NetworkError(`${what}: ${error instanceof Error ? error.message : error}`, { cause: error });
+  }
+
   #prefix(): string {
     return `/v1/workspaces/${encodeURIComponent(this.#options.workspace)}`;
   }
@@ -159,7 +181,8 @@ export class RelayfileClient {
       try {
         return await this.#send(method, path, schema, body);
       } catch (error) {
-        const transient = error instanceof NetworkError ||
+        // A request that already waited its whole timeout, or was stopped, is not tried again here.
+        const transient = (error instanceof NetworkError && !error.timedOut && !error.stopped) ||
           (error instanceof HttpError && (error.status === 429 || error.status >= 500));
         if (!transient || attempt >= READ_RETRIES) throw error;
         const retryAfter = error instanceof HttpError ? error.retryAfterMs : undefined;
@@ -189,18 +212,16 @@ export class RelayfileClient {
           ...headers,
         },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(this.#options.timeoutMs),
+        signal: this.#signal(),
       });
     } catch (error) {
-      throw new NetworkError(`${method} ${path.split("?")[0]}: ${error instanceof Error ? error.message : error}`, {
-        cause: error,
-      });
+      throw this.#networkError(`${method} ${path.split("?")[0]}`, error);
     }
     let text: string;
     try {
       text = await response.text();
     } catch (error) {
-      throw new NetworkError(`${method} ${path.split("?")[0]}: the answer was cut off`, { cause: error });
+      throw this.#networkError(`${method} ${path.split("?")[0]}: the answer was cut off`, error);
     }
     if (!response.ok) {
       const parsed = safeJson(text, ErrorBodySchema);

@@ -23,11 +23,18 @@ export class HttpError extends Error {
   }
 }
 
-/** No HTTP answer: connection refused or dropped, DNS, timeout. */
+/** No HTTP answer: connection refused or dropped, DNS, timeout, or the request was stopped on purpose. */
 export class NetworkError extends Error {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, options);
+  /** The request ran past its timeout. */
+  readonly timedOut: boolean;
+  /** The client was stopped (the mount is shutting down): not a failure of the server nor of the request. */
+  readonly stopped: boolean;
+
+  constructor(message: string, options: { cause?: unknown; timedOut?: boolean; stopped?: boolean } = {}) {
+    super(message, { cause: options.cause });
     this.name = "NetworkError";
+    this.timedOut = options.timedOut ?? false;
+    this.stopped = options.stopped ?? false;
   }
 }
 

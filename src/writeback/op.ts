@@ -148,6 +148,8 @@ export type AfterFailure =
   | { outcome: "retry_wait"; op: WritebackOp }
   /** Re-read the token and send again at once (a 401 with a rotated token). */
   | { outcome: "resend"; op: WritebackOp }
+  /** A 401 and no new token: the op waits (uncharged) until the credentials change; writeback pauses. */
+  | { outcome: "await_credentials"; op: WritebackOp }
   | { outcome: "conflict"; op: WritebackOp }
   | { outcome: "dead_lettered"; op: WritebackOp; classification: Classification; nextAction: NextAction };
 
@@ -186,7 +188,7 @@ export function afterFailure(
     case "reauth":
       return context.tokenChanged
         ? { outcome: "resend", op: { ...attempted, state: "pending" } }
-        : { outcome: "dead_lettered", op: attempted, classification: "unauthorized", nextAction: "reauth" };
+        : { outcome: "await_credentials", op: { ...attempted, attempts: op.attempts, state: "pending" } };
     case "dead_letter":
       return {
         outcome: "dead_lettered",

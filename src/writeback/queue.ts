@@ -90,6 +90,7 @@ export class WritebackQueue {
   #wake: (() => void) | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  #awaitingCredentials = false;
   #idleWaiters: (() => void)[] = [];
 
   constructor(mountDir: string, transport: Transport, options: QueueOptions) {
@@ -197,6 +198,19 @@ export class WritebackQueue {
     return adopted;
   }
 
+  /** A 401 that no re-read of the token source could fix: nothing is sent until `credentialsRenewed()`. */
+  get awaitingCredentials(): boolean {
+    return this.#awaitingCredentials;
+  }
+
+  /** The token source has a new token: writeback resumes. */
+  credentialsRenewed(): void {
+    if (!this.#awaitingCredentials) return;
+    this.#awaitingCredentials = false;
+    this.#options.log("writeback resumed: new credentials");
+    this.kick();
+  }
+
   /** True when the path has a dead letter of ours (whatever its content). */
   hasDeadLetter(path: string): boolean {
     return this.#table.deadLetterOf(path) !== undefined;
@@ -268,6 +282,7 @@ export class WritebackQueue {
     const deadline = this.#now() + timeoutMs;
     while (this.#now() < deadline) {
       if (!this.#flushing && this.#table.idle(this.#now())) return true;
+      if (this.#awaitingCredentials) return false;
       this.kick();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(1, Math.min(100, deadline - this.#now())));
@@ -310,6 +325,7 @@ export class WritebackQueue {
     }
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (this.#awaitingCredentials) return; // credentialsRenewed() kicks
     const now = this.#now();
     const wakeAt = nextWakeAt(this.#table.values(), now, (path) => this.#table.isInFlight(path), this.#circuit);
     if (wakeAt === undefined) return;
@@ -334,7 +350,7 @@ export class WritebackQueue {
     };
     const context = this.#sendContext();
     for (;;) {
-      if (!this.#closed && !isOpen(this.#circuit, this.#now())) {
+      if (!this.#closed && !this.#awaitingCredentials && !isOpen(this.#circuit, this.#now())) {
         const plan = planSends(this.#table.due(this.#now()), this.#limits);
         for (const batch of plan.batches) {
           if (sending.size >= BATCHES_IN_FLIGHT) break;
@@ -376,6 +392,9 @@ export class WritebackQueue {
           break;
         case "nothing-to-send":
           await this.#settleOps([result.op]);
+          break;
+        case "stopped":
+          this.#table.put(transition(result.op, { type: "recovered" }));
           break;
         case "payload-missing":
           await this.#deadLetter(
@@ -464,6 +483,18 @@ export class WritebackQueue {
       case "conflict":
         this.#table.put(next.op);
         return next.op;
+      case "await_credentials":
+        this.#table.put(next.op);
+        await writeOps(this.#mountDir, [next.op]);
+        if (!this.#awaitingCredentials) {
+          this.#awaitingCredentials = true;
+          this.#options.log(
+            "writeback paused: the server refuses the token (401); queued changes are kept until the " +
+              "credentials change",
+          );
+          this.#idleWaiters.splice(0).forEach((wake) => wake());
+        }
+        return undefined;
       case "retry_wait":
       case "resend":
         // A newer change of the path came while this one was on its way: it carries the newer content.

@@ -27,7 +27,9 @@ export type SendResult =
   /** A delete of a path the server never had: nothing was sent, nothing is owed. */
   | { op: WritebackOp; outcome: "nothing-to-send" }
   /** The op's payload (inline or blob) is gone: it cannot be sent. */
-  | { op: WritebackOp; outcome: "payload-missing" };
+  | { op: WritebackOp; outcome: "payload-missing" }
+  /** The request was stopped on purpose (the mount is shutting down): as if never sent. */
+  | { op: WritebackOp; outcome: "stopped" };
 
 export interface SendContext {
   transport: Transport;
@@ -84,6 +86,9 @@ async function attempt(
   try {
     response = await context.transport.bulkWrite(entries.map((entry) => entry.file));
   } catch (error) {
+    if (error instanceof NetworkError && error.stopped) {
+      return { results: entries.map(({ op }) => ({ op, outcome: "stopped" })), served: false };
+    }
     const failure = failureOf(error);
     const body = error instanceof HttpError ? error.body : "";
     const transient = isTransient(failure);
@@ -141,6 +146,7 @@ export async function sendDelete(context: SendContext, op: WritebackOp): Promise
     context.serverAnswered();
     return { op, outcome: "committed", revision: null };
   } catch (error) {
+    if (error instanceof NetworkError && error.stopped) return { op, outcome: "stopped" };
     const failure = failureOf(error);
     const transient = isTransient(failure);
     const charged = transient ? context.serverFailed(failure) : (context.serverAnswered(), true);

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { writeCredentials } from "../../src/config/credentials.ts";
 import { locateMount } from "../../src/config/locate_mount.ts";
 import { writeWorkspaces } from "../../src/config/workspaces.ts";
-import { MountNotFoundError } from "../../src/lib/errors.ts";
+import { MountNotFoundError, UsageError } from "../../src/lib/errors.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
 
 function token(claims: Record<string, unknown>): string {
@@ -13,7 +13,7 @@ function token(claims: Record<string, unknown>): string {
 Deno.test("locateMount() finds the mount folder from the catalog without any credentials", async () => {
   await using home = await usingTempDir();
   const mount = join(home.path, "mirror");
-  await Deno.mkdir(mount);
+  await Deno.mkdir(join(mount, ".relay"), { recursive: true });
   await writeWorkspaces(join(home.path, ".relayfile"), {
     workspaces: [{ name: "demo", id: "ws_demo", createdAt: "", localDir: mount }],
   });
@@ -24,6 +24,7 @@ Deno.test("locateMount() finds the mount folder from the catalog without any cre
 Deno.test("locateMount() uses the workspace claim of the stored token when nothing else names one", async () => {
   await using home = await usingTempDir();
   const config = join(home.path, ".relayfile");
+  await Deno.mkdir(join(home.path, ".relay"));
   await writeWorkspaces(config, { workspaces: [{ name: "ws_t", createdAt: "", localDir: home.path }] });
   await writeCredentials(config, { server: "http://x", token: token({ wks: "ws_t" }) });
   const location = await locateMount({}, { env: { HOME: home.path }, cwd: "/" });
@@ -32,7 +33,7 @@ Deno.test("locateMount() uses the workspace claim of the stored token when nothi
 
 Deno.test("locateMount() takes --dir relative to the current folder", async () => {
   await using dir = await usingTempDir();
-  await Deno.mkdir(join(dir.path, "m"));
+  await Deno.mkdir(join(dir.path, "m/.relay"), { recursive: true });
   assertEquals(await locateMount({ dir: "m" }, { env: {}, cwd: dir.path }), { dir: join(dir.path, "m") });
 });
 
@@ -46,6 +47,32 @@ Deno.test("locateMount() fails clearly for a workspace without a local mirror or
   });
   const context = { env: { HOME: home.path }, cwd: "/" };
   await assertRejects(() => locateMount({ workspace: "remote-only" }, context), MountNotFoundError, "no local mirror");
-  await assertRejects(() => locateMount({ workspace: "gone" }, context), MountNotFoundError, "does not exist");
+  await assertRejects(() => locateMount({ workspace: "gone" }, context), MountNotFoundError, "not a mount any more");
   await assertRejects(() => locateMount({ dir: join(home.path, "nope") }, context), MountNotFoundError);
+});
+
+Deno.test("locateMount() refuses a folder that is not a mount: the gate must not pass on the wrong folder", async () => {
+  await using dir = await usingTempDir();
+  await assertRejects(
+    () => locateMount({ dir: dir.path }, { env: {}, cwd: "/" }),
+    MountNotFoundError,
+    "is not a mount: it has no .relay folder",
+  );
+});
+
+Deno.test("locateMount() picks the one mounted folder of a workspace, and asks for --dir when there are several", async () => {
+  await using home = await usingTempDir();
+  const [first, second, gone] = ["first", "second", "gone"].map((name) => join(home.path, name));
+  await Deno.mkdir(join(first!, ".relay"), { recursive: true });
+  const config = join(home.path, ".relayfile");
+  await writeWorkspaces(config, {
+    workspaces: [{ name: "ws", createdAt: "", localDir: gone!, localDirs: [first!, gone!] }],
+  });
+  const context = { env: { HOME: home.path }, cwd: "/" };
+  assertEquals((await locateMount({ workspace: "ws" }, context)).dir, first);
+  await Deno.mkdir(join(second!, ".relay"), { recursive: true });
+  await writeWorkspaces(config, {
+    workspaces: [{ name: "ws", createdAt: "", localDir: second!, localDirs: [first!, second!] }],
+  });
+  await assertRejects(() => locateMount({ workspace: "ws" }, context), UsageError, "mounted in 2 folders");
 });

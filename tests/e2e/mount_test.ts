@@ -29,6 +29,23 @@ Deno.test("mount --once pulls the workspace and registers it, so writeback statu
   assertEquals([synced.code, synced.stdout], [0, "/docs/a.md\tsynced (rev_1)\n"]);
 });
 
+Deno.test("a mount that never synced is not recorded: status WORKSPACE still finds the folder that did", async () => {
+  await using data = await usingTempDir();
+  await using home = await usingTempDir();
+  await using serve = await startServeProcess(data.path);
+  const good = join(home.path, "good");
+  const env = { HOME: home.path };
+  const mounted = await runRelayfile(["mount", good, "--server", serve.url, "--token", serve.token, "--once"], { env });
+  assertEquals(mounted.code, 0, mounted.stderr);
+  const failed = await runRelayfile(
+    ["mount", join(home.path, "other"), "--server", "http://127.0.0.1:1", "--token", serve.token, "--once"],
+    { env },
+  );
+  assertEquals(failed.code, 3, failed.stderr);
+  const status = await runRelayfile(["writeback", "status", "ws_local", "--json"], { env });
+  assertEquals([status.code, parseJson(status.stdout).localDir], [0, good]);
+});
+
 Deno.test("mount runs until SIGTERM, sends local changes, and exits 0 after draining", async () => {
   await using data = await usingTempDir();
   await using home = await usingTempDir();
@@ -55,6 +72,26 @@ Deno.test("mount runs until SIGTERM, sends local changes, and exits 0 after drai
   assertEquals(status.code, 0, log);
   assertIncludes(log, "SIGTERM: stopping; sending what is queued");
   assertIncludes(log, "1 files, 0 pending, 0 dead-lettered");
+});
+
+Deno.test("a second mount of a folder exits 3 naming the running one; after kill -9 of that, a new mount starts", async () => {
+  await using data = await usingTempDir();
+  await using home = await usingTempDir();
+  await using serve = await startServeProcess(data.path);
+  const dir = join(home.path, "work");
+  const args = ["mount", dir, "--server", serve.url, "--token", serve.token];
+  const first = relayfileCommand(args, { env: { HOME: home.path }, stdout: "null", stderr: "null" }).spawn();
+  try {
+    await waitForFirstSync(dir);
+    const second = await runRelayfile([...args, "--once"], { env: { HOME: home.path } });
+    assertEquals(second.code, 3, second.stderr);
+    assertIncludes(second.stderr, `another relayfile mount (pid ${first.pid}) is running on ${dir}`);
+  } finally {
+    first.kill("SIGKILL");
+    await first.status;
+  }
+  const after = await runRelayfile([...args, "--once"], { env: { HOME: home.path } });
+  assertEquals(after.code, 0, after.stderr);
 });
 
 Deno.test("mount without a token or workspace is a usage error", async () => {
@@ -98,4 +135,55 @@ Deno.test("mount --max-attempts sets the attempt budget: with 1, one 503 dead-le
   assertEquals(result.code, 1, result.stderr);
   assertIncludes(result.stderr, "0 pending, 1 dead-lettered");
   assertEquals(proxy.log.filter((line) => line.includes("/fs/bulk")).length, 1);
+});
+
+/** A server that accepts connections and never answers; counts them. */
+function silentServer() {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const connections: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const connection of listener) connections.push(connection);
+  })().catch(() => {});
+  return {
+    url: `http://127.0.0.1:${listener.addr.port}`,
+    connections,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      await accepting;
+      connections.forEach((connection) => connection.close());
+    },
+  };
+}
+
+Deno.test("SIGTERM against a server that never answers stops the mount without waiting for its requests", async () => {
+  await using home = await usingTempDir();
+  await using server = silentServer();
+  const child = relayfileCommand(
+    ["mount", join(home.path, "w"), "--server", server.url, "--token", "t", "--workspace", "ws"].concat(
+      ["--request-timeout", "10m", "--drain-timeout", "1s"],
+    ),
+    { env: { HOME: home.path }, stdout: "null" },
+  ).spawn();
+  const stderr = new Response(child.stderr).text();
+  await waitFor("the mount's first request", () => server.connections.length > 0);
+  child.kill("SIGTERM");
+  // Bounded by waitFor's limit, far below the 10-minute request timeout the mount would otherwise wait out.
+  let code: number | undefined;
+  child.status.then((status) => code = status.code);
+  await waitFor("the mount to exit", () => code !== undefined);
+  assertEquals(code, 0, await stderr);
+  assertIncludes(await stderr, "SIGTERM: stopping");
+});
+
+Deno.test("mount --once fails within --request-timeout when the server does not answer", async () => {
+  await using home = await usingTempDir();
+  await using server = silentServer();
+  const result = await runRelayfile(
+    ["mount", join(home.path, "w"), "--server", server.url, "--token", "t", "--workspace", "ws", "--once"].concat(
+      ["--request-timeout", "1s"],
+    ),
+    { env: { HOME: home.path } },
+  );
+  assertEquals(result.code, 3, result.stderr);
+  assertIncludes(result.stderr, "no answer within 1s");
 });

@@ -70,7 +70,7 @@ Deno.test("with a mount running, retry hands the op over and the mount sends it"
   try {
     await waitFor(
       "the mount's heartbeat",
-      async () => (await Deno.readTextFile(join(f.dir, ".relay/mount.pid")).catch(() => "")).includes("heartbeatAt"),
+      async () => (await Deno.readTextFile(join(f.dir, ".relay/mount.lock")).catch(() => "")).includes("heartbeatAt"),
     );
     const retry = await runRelayfile(["writeback", "retry", "--opId", f.opId, "--dir", f.dir], { env: f.env });
     assertEquals(retry.code, 0, retry.stderr);

@@ -48,11 +48,12 @@ Deno.test("status exits 0 on a lifetime failure counter alone and still prints i
   assertEquals(result.stderr, "");
 });
 
-Deno.test("status of a clean folder without .relay says no failures and exits 0", async () => {
+Deno.test("status --dir of a folder that is not a mount exits 3 and says so, instead of 'no failures'", async () => {
   await using m = await fixtureHome();
   const result = await runRelayfile(["writeback", "status", "--dir", m.mount], { env: m.env });
-  assertEquals(result.code, 0);
-  assertIncludes(result.stdout, "pending: 0\nfailed: 0\ndead-lettered: 0\n\nno failures\n");
+  assertEquals(result.code, 3);
+  assertEquals(result.stdout, "");
+  assertIncludes(result.stderr, "is not a mount: it has no .relay folder");
 });
 
 Deno.test("status gates on the Go mount's outbox: records needing attention and markers are actionable", async () => {

@@ -153,3 +153,24 @@ Deno.test("pathStatuses() ranks dead-lettered over conflict over pending over sy
   ]);
   assertEquals(statuses.map(formatPathStatus).slice(0, 2), ["/a\tsynced (rev_1)", "/b\tdead-lettered (op_b)"]);
 });
+
+Deno.test("summarize() makes a mirror that lacks remote content, cannot pull, or needs a token actionable", async (t) => {
+  const cases: [string, Record<string, unknown>, string | null][] = [
+    ["ready", { status: "ready", eventListener: { status: "listening" } }, null],
+    ["skipped paths", { status: "ready", skippedRemotePaths: [{ path: "/x", reason: "too long" }] }, "rename-remote"],
+    ["offline", { status: "offline", lastError: { kind: "offline", message: "refused" } }, "check-server"],
+    ["reauth", { status: "reauth-needed", lastError: { kind: "reauth", message: "401" } }, "reauth"],
+  ];
+  for (const [name, state, nextAction] of cases) {
+    await t.step(name, () => {
+      const report = summarize(snapshot({ state: toPublicState(state) }), context);
+      assertEquals([report.mirror.nextAction, report.actionable], [nextAction, nextAction !== null]);
+    });
+  }
+  const report = summarize(
+    snapshot({ state: toPublicState({ skippedRemotePaths: [{ path: "/long/x.md", reason: "a name is too long" }] }) }),
+    context,
+  );
+  assertIncludes(formatStatus(report), "  /long/x.md: a name is too long");
+  assertEquals((statusDocument(report).mirror as { skippedRemotePaths: unknown[] }).skippedRemotePaths.length, 1);
+});

@@ -3,6 +3,7 @@ import { fixedToken, runMount } from "../../src/mount/mod.ts";
 import { assertEquals, assertOk } from "../support/assert.ts";
 import { exists, usingTempDir } from "../support/temp_dir.ts";
 import { waitFor } from "../support/wait.ts";
+import { parseJson, runRelayfile } from "../support/cli.ts";
 import { usingServer, WORKSPACE } from "../server/_server.ts";
 import { mountReady, startMount } from "./_mount.ts";
 
@@ -129,4 +130,49 @@ Deno.test("with a read-only token a local edit is restored once from the server 
     "restored once",
   );
   assertOk(mount.logs.some((line) => line.startsWith("WRITE_REVERTED /docs/r.md")));
+});
+
+Deno.test("a remote name the folder cannot hold is skipped and reported; the rest, later deletes included, syncs", async () => {
+  await using server = await usingServer();
+  await using work = await usingTempDir();
+  const long = `/long/${"x".repeat(300)}.md`;
+  for (
+    const [path, content] of [[long, "long\n"], ["/docs", "a file\n"], ["/docs/a.md", "in a folder\n"], [
+      "/ok.md",
+      "ok\n",
+    ]]
+  ) {
+    await server.write(path!, content!);
+  }
+  await using mount = startMount({
+    url: server.server.url,
+    workspace: WORKSPACE,
+    token: server.token,
+    dir: join(work.path, "m"),
+  });
+  await mountReady(mount);
+  assertEquals(await mount.local("ok.md"), "ok\n");
+  // Later remote changes still arrive: the cursor moved past the paths that were skipped.
+  const ok = await server.api("GET", "fs/file?path=/ok.md");
+  await server.api("DELETE", "fs/file?path=/ok.md", { headers: { "if-match": ok.json.revision } });
+  await server.write("/later.md", "later\n");
+  await waitFor(
+    "the later remote changes",
+    async () => (await mount.local("ok.md")) === undefined && (await mount.local("later.md")) === "later\n",
+  );
+  await waitFor("the skipped paths in state.json", async () => {
+    const state = JSON.parse((await mount.local(".relay/state.json"))!);
+    return state.skippedRemotePaths?.length === 2;
+  });
+  const status = await runRelayfile(["writeback", "status", "--json", "--dir", mount.dir]);
+  assertEquals(status.code, 1, status.stdout);
+  const mirror = parseJson(status.stdout).mirror as {
+    skippedRemotePaths: { path: string; reason: string }[];
+    nextAction: string;
+  };
+  const skipped = mirror.skippedRemotePaths.map((entry) => entry.path);
+  assertOk(skipped.includes(long), JSON.stringify(mirror));
+  assertOk(skipped.includes("/docs") !== skipped.includes("/docs/a.md"), "one side of the file/folder clash");
+  assertEquals(mirror.nextAction, "rename-remote");
+  assertOk(mirror.skippedRemotePaths.every((entry) => entry.reason !== ""));
 });

@@ -200,15 +200,61 @@ Deno.test("a 401 after the credentials file was rotated: the token is re-read an
   assertEquals(summary.deadLettered, 0);
 });
 
-Deno.test("a 401 with no new token is dead-lettered for re-authentication", async () => {
-  await using s = await setup();
-  s.proxy.rules.push({ route: "POST /v1/workspaces/ws_test/fs/bulk", fault: { status: 401 } });
-  await s.writeTen(["needs-login.md"]);
-  const deadLetters = join(s.mount.dir, ".relay/dead-letter");
-  await waitFor("the dead letter", () => recordsIn(deadLetters) === 1);
-  await s.mount.stop();
-  const list = parseJson((await runRelayfile(["writeback", "list", "--json", "--dir", s.mount.dir])).stdout);
-  assertEquals((list.ops as { nextAction: string }[])[0]?.nextAction, "reauth");
+Deno.test("a token the server refuses pauses sync: nothing is dead-lettered, status says reauth, a new token resumes", async () => {
+  const { fileToken, runMount } = await import("../../src/mount/mod.ts");
+  await using server = await usingServer();
+  await using work = await usingTempDir();
+  const creds = join(work.path, "creds.json");
+  // A token that expires a few seconds in: valid for the initial sync, refused after (no rotation follows).
+  const expiring = await server.server.mintToken({ workspace: WORKSPACE, ttlMs: 3_000 });
+  await Deno.writeTextFile(creds, JSON.stringify({ server: server.server.url, token: expiring }));
+  const dir = join(work.path, "m");
+  await Deno.mkdir(dir);
+  const controller = new AbortController();
+  const logs: string[] = [];
+  const running = runMount({
+    mountDir: dir,
+    server: server.server.url,
+    workspace: WORKSPACE,
+    remoteRoot: "/",
+    tokens: await fileToken(creds),
+    intervalMs: 200,
+    websocket: false,
+    once: false,
+    drainTimeoutMs: 1_000,
+    signal: controller.signal,
+    log: (line) => logs.push(line),
+    policy: FAST_POLICY,
+  });
+  try {
+    await waitForFirstSync(dir);
+    await waitFor("the expired token to be refused", () => logs.some((line) => line.includes("(401)")));
+    await Deno.writeTextFile(join(dir, "while-refused.md"), "kept until the token is renewed\n");
+    await waitFor("the pause in state.json", async () => {
+      const state = JSON.parse(await Deno.readTextFile(join(dir, ".relay/state.json")));
+      return state.status === "reauth-needed";
+    });
+    const status = await runRelayfile(["writeback", "status", "--json", "--dir", dir]);
+    assertEquals(status.code, 1, status.stdout);
+    assertEquals((parseJson(status.stdout).mirror as { nextAction: string }).nextAction, "reauth");
+    assertEquals(recordsIn(join(dir, ".relay/dead-letter")), 0);
+    const renewed = await server.server.mintToken({ workspace: WORKSPACE, agent: "renewed" });
+    await Deno.writeTextFile(creds, JSON.stringify({ server: server.server.url, token: renewed }));
+    await waitFor(
+      "the write after renewal",
+      async () => (await server.read("/while-refused.md")) === "kept until the token is renewed\n",
+    );
+    await server.write("/remote-after.md", "pulled again\n");
+    await waitFor(
+      "pulls after renewal",
+      async () => (await Deno.readTextFile(join(dir, "remote-after.md")).catch(() => "")) === "pulled again\n",
+    );
+  } finally {
+    controller.abort();
+  }
+  const summary = await running;
+  assertEquals([summary.deadLettered, summary.pending], [0, 0]);
+  assertEquals(logs.filter((line) => line.startsWith("pulls paused")).length, 1, logs.join("\n"));
 });
 
 Deno.test("an outage longer than the attempt budget dead-letters nothing: after it, every file lands by itself", async () => {

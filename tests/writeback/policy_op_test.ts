@@ -108,12 +108,13 @@ Deno.test("afterFailure() records the attempt and moves the op as the decision s
     const next = afterFailure(op, { status: 401, message: "" }, { action: "reauth" }, { now: NOW, tokenChanged: true });
     assertEquals([next.outcome, next.op.state], ["resend", "pending"]);
   });
-  await t.step("reauth without a new token → dead-lettered for reauth", () => {
+  await t.step("reauth without a new token → waits for credentials, uncharged, never dead-lettered", () => {
     const next = afterFailure(op, { status: 401, message: "" }, { action: "reauth" }, {
       now: NOW,
       tokenChanged: false,
     });
-    assertEquals(next.outcome === "dead_lettered" && next.nextAction, "reauth");
+    assertEquals([next.outcome, next.op.state, next.op.attempts], ["await_credentials", "pending", op.attempts]);
+    assertEquals(next.op.history.at(-1)?.status, 401);
   });
   await t.step("conflict → settled as a conflict", () => {
     assertEquals(afterFailure(op, failure, { action: "conflict" }, { now: NOW }).outcome, "conflict");

@@ -1,0 +1,81 @@
+/**
+ * `<mount>/.relay/mount.lock`: one daemon per folder. The running mount holds an exclusive lock on the file (the
+ * kernel drops it when the process ends, SIGKILL included, so a crash cannot leave the folder locked), and writes its
+ * pid and a heartbeat into it every second. A second mount is refused, naming the pid. `writeback retry` reads the
+ * heartbeat to know whether to hand an op to the running mount or send it itself.
+ */
+import { join } from "node:path";
+import { z } from "zod";
+import { MountBusyError } from "../lib/errors.ts";
+import { relayPaths } from "./relay_dir.ts";
+
+const LockSchema = z.looseObject({
+  pid: z.number(),
+  startedAt: z.string(),
+  heartbeatAt: z.string().optional(),
+});
+
+export type DaemonMarker = z.infer<typeof LockSchema>;
+
+/** A heartbeat older than this means the mount is gone (it beats every second). */
+export const HEARTBEAT_STALE_MS = 6_000;
+
+/** The lock's content is written in place (the lock is on the file, not its name), padded so it never shrinks. */
+const RECORD_BYTES = 256;
+
+function lockFile(mountDir: string): string {
+  return join(relayPaths(mountDir).root, "mount.lock");
+}
+
+/** The folder's lock, held until `release()`; `beat()` refreshes the heartbeat in it. */
+export interface MountLock {
+  beat(marker: DaemonMarker): Promise<void>;
+  release(): Promise<void>;
+}
+
+/** Takes the folder's lock for this process, or throws `MountBusyError` naming the pid of the mount that holds it. */
+export async function acquireMountLock(mountDir: string, marker: DaemonMarker): Promise<MountLock> {
+  await Deno.mkdir(relayPaths(mountDir).root, { recursive: true, mode: 0o700 });
+  const path = lockFile(mountDir);
+  const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
+  if (!(await file.tryLock(true))) {
+    file.close();
+    const holder = await readDaemonMarker(mountDir);
+    throw new MountBusyError(
+      `another relayfile mount${holder ? ` (pid ${holder.pid})` : ""} is running on ${mountDir}`,
+      { hint: "stop that mount first: a folder has one mount at a time" },
+    );
+  }
+  const write = async (record: DaemonMarker) => {
+    const bytes = new TextEncoder().encode(JSON.stringify(record).padEnd(RECORD_BYTES - 1) + "\n");
+    await file.seek(0, Deno.SeekMode.Start);
+    for (let written = 0; written < bytes.length;) written += await file.write(bytes.subarray(written));
+    await file.truncate(bytes.length);
+  };
+  await write(marker);
+  let released = false;
+  return {
+    beat: (record) => released ? Promise.resolve() : write(record),
+    release: async () => {
+      if (released) return;
+      released = true;
+      await Deno.remove(path).catch(() => {});
+      file.close(); // closing drops the lock
+    },
+  };
+}
+
+export async function readDaemonMarker(mountDir: string): Promise<DaemonMarker | undefined> {
+  try {
+    const parsed = LockSchema.safeParse(JSON.parse(await Deno.readTextFile(lockFile(mountDir))));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pure: is the mount that wrote `marker` still beating at `now`? */
+export function isDaemonAlive(marker: DaemonMarker | undefined, now: number): boolean {
+  const beat = Date.parse(marker?.heartbeatAt ?? "");
+  return !Number.isNaN(beat) && now - beat < HEARTBEAT_STALE_MS;
+}
