@@ -3,7 +3,14 @@ import { formatAge } from "../lib/duration.ts";
 import { WaitTimeoutError } from "../lib/errors.ts";
 import { ExitCode } from "./_exit_codes.ts";
 import { remotePathFromArgument } from "../protocol/mod.ts";
-import { formatPathStatus, formatStatus, pathStatuses, statusDocument, summarize } from "../inspect/mod.ts";
+import {
+  formatPathStatus,
+  formatStatus,
+  pathStatuses,
+  statusDocument,
+  type StatusReport,
+  summarize,
+} from "../inspect/mod.ts";
 import type { CommandContext } from "./_context.ts";
 import { dirOption, jsonOption, workspaceOption } from "./_options.ts";
 import { printError, printJson } from "./_output.ts";
@@ -74,18 +81,43 @@ export function writebackStatusCommand({ io, exit }: CommandContext) {
       if (options.json) printJson(io, statusDocument(report));
       else io.stdout(formatStatus(report));
       if (report.actionable) {
-        const first = report.deadLettered[0];
-        printError(
-          io,
-          "writeback failures present",
-          first
-            ? `fix the cause, then: relayfile writeback retry --opId ${first.opId} (or --all); ` +
-              "relayfile writeback discard drops an op on purpose"
-            : "the unreadable records are listed above; fix or move them aside",
-        );
+        const [message, hint] = actionableMessage(report);
+        printError(io, message, hint);
         exit(ExitCode.actionable);
       }
     });
+}
+
+/** What needs a person, most pressing first, and what to do about it. */
+function actionableMessage(report: StatusReport): [string, string] {
+  const first = report.deadLettered[0];
+  if (first) {
+    return [
+      "writeback failures present",
+      `fix the cause, then: relayfile writeback retry --opId ${first.opId} (or --all); ` +
+      "relayfile writeback discard drops an op on purpose",
+    ];
+  }
+  if (report.problems.length > 0) {
+    return ["unreadable writeback records", "the unreadable records are listed above; fix or move them aside"];
+  }
+  switch (report.mirror.nextAction) {
+    case "reauth":
+      return [
+        "the server refuses the mount's token",
+        "put a new token in the credentials file: the mount resumes by itself, nothing queued is lost",
+      ];
+    case "rename-remote":
+      return [
+        "remote paths are missing from the folder",
+        "rename the paths listed above on the server (or mount on a file system that can hold them)",
+      ];
+    default:
+      return [
+        "the mount cannot pull from the server",
+        "check the server and the network; queued changes are kept and sent when it answers",
+      ];
+  }
 }
 
 const DEFAULT_WAIT_MS = 10 * 60_000;

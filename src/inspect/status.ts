@@ -65,7 +65,9 @@ export interface MirrorHealth {
 function mirrorHealth(snapshot: WritebackSnapshot): MirrorHealth {
   const state = snapshot.state;
   const skippedRemotePaths = state?.skippedRemotePaths ?? [];
-  const offline = state?.status === "offline";
+  // A pull that keeps failing, for whatever reason, leaves the mirror behind: as actionable as being offline.
+  const offline = state?.status === "offline" || state?.lastError?.kind === "offline" ||
+    state?.lastError?.kind === "error";
   return {
     status: state?.status ?? null,
     lastError: state?.lastError ?? null,

@@ -42,6 +42,30 @@ async function applyRemoteFile(context: SyncContext, file: RemoteFile, checkedFo
   const relative = localPathOf(context, file.path);
   if (relative === undefined) return;
   const path = normalizeRemotePath(file.path);
+  try {
+    await materialize(context, file, path, relative, checkedFolders);
+  } catch (error) {
+    if (error instanceof UnsafeLocalPathError) {
+      context.paths.reject();
+      context.reportOnce(`unsafe:${path}`, `skipped ${path}: ${error.message}`);
+      return;
+    }
+    // One name the folder cannot hold must not stop the pull (and the events cursor) for every other path.
+    const reason = unmaterializableReason(error);
+    if (reason === undefined) throw error;
+    context.paths.skip(path, reason);
+    context.reportOnce(`skipped:${path}:${reason}`, `skipped remote ${path}: ${reason}`);
+  }
+}
+
+/** One remote file into the folder, as `decideRemoteFile` says. */
+async function materialize(
+  context: SyncContext,
+  file: RemoteFile,
+  path: string,
+  relative: string,
+  checkedFolders?: Set<string>,
+): Promise<void> {
   const bytes = fromWire(file.content, file.encoding);
   if (!bytes) return context.reportOnce(`bad-content:${path}`, `skipped ${path}: its base64 content does not decode`);
   const facts = await factsOf(context, path, relative);
@@ -60,23 +84,10 @@ async function applyRemoteFile(context: SyncContext, file: RemoteFile, checkedFo
     context.paths.track(path, file.revision, remote.hash, contentType, local.kind === "file" ? local : undefined);
     return;
   }
-  try {
-    const mode = context.writable(path) ? 0o644 : 0o444;
-    const written = await writeLocal(context.mountDir, relative, bytes, mode, checkedFolders);
-    context.paths.track(path, file.revision, remote.hash, contentType, written);
-    context.paths.unskip(path);
-  } catch (error) {
-    if (error instanceof UnsafeLocalPathError) {
-      context.paths.reject();
-      context.reportOnce(`unsafe:${path}`, `skipped ${path}: ${error.message}`);
-      return;
-    }
-    // One name the folder cannot hold must not stop the pull (and the events cursor) for every other path.
-    const reason = unmaterializableReason(error);
-    if (reason === undefined) throw error;
-    context.paths.skip(path, reason);
-    context.reportOnce(`skipped:${path}:${reason}`, `skipped remote ${path}: ${reason}`);
-  }
+  const mode = context.writable(path) ? 0o644 : 0o444;
+  const written = await writeLocal(context.mountDir, relative, bytes, mode, checkedFolders);
+  context.paths.track(path, file.revision, remote.hash, contentType, written);
+  context.paths.unskip(path);
 }
 
 export async function applyRemoteDelete(context: SyncContext, path: string): Promise<void> {
