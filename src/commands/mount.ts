@@ -98,7 +98,9 @@ export function mountCommand({ io, exit }: CommandContext) {
         requestTimeoutMs: options.requestTimeout,
         onFirstSync: () => register(io, { workspace, mountDir, server }),
         log: options.verbose ? log : (line) => {
-          if (/conflict|dead-lettered|REVERTED|skipped|failed|not sending|keeping/.test(line)) log(line);
+          if (/conflict|dead-lettered|REVERTED|skipped|failed|not sending|keeping|paused|resumed|renewed/.test(line)) {
+            log(line);
+          }
         },
         ...(io.stderrIsTerminal ? { progress: progressBar(io) } : {}),
       });
