@@ -238,6 +238,9 @@ async function mountLocked(
   });
   watcher.start();
   feed.start();
+  // What was written after the initial scan looked and before the watcher started has produced no event: one more
+  // scan (stat only, for files already tracked) closes that window.
+  track(engine.scanAll().catch((error) => log(`scan failed: ${error}`)));
 
   // A heartbeat on the folder's lock, so that `writeback retry` hands ops to this mount (and a second mount
   // is refused); and the ops it hands over are taken in.
