@@ -7,6 +7,7 @@ import {
   defaultDataDir,
   parseRateLimit,
   startServer,
+  type WritebackMode,
 } from "../server/mod.ts";
 import type { CommandContext } from "./_context.ts";
 
@@ -37,6 +38,18 @@ export function serveCommand({ io }: CommandContext) {
     )
     .option("--jwks-url <url>", "also accept RS256 tokens verified against this JWKS, like the reference server")
     .option("--workspace <id>", "workspace of the printed dev token", DEFAULT_WORKSPACE)
+    .option(
+      "--writeback <mode>",
+      "auto: the provider takes each write at once; external: ops stay pending until POST writeback/{id}/ack",
+      writebackMode,
+      "auto" as WritebackMode,
+    )
+    .option(
+      "--reject-writeback <glob>",
+      "in auto mode, the provider rejects writes of paths matching GLOB (repeatable), for demos and tests",
+      (glob: string, previous: string[]) => [...previous, glob],
+      [] as string[],
+    )
     .option("--verbose", "log one line per request to stderr (never a token)")
     .action(async (options) => {
       const dataDir = resolve(io.cwd, options.data ?? defaultDataDir(io.env, io.cwd));
@@ -47,6 +60,7 @@ export function serveCommand({ io }: CommandContext) {
         maxBodyBytes: options.maxBodyBytes,
         ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
         ...(options.jwksUrl ? { jwksUrl: options.jwksUrl } : {}),
+        provider: { mode: options.writeback, rejectPaths: options.rejectWriteback },
         ...(options.verbose ? { log: (line: string) => io.stderr(`${line}\n`) } : {}),
       });
       try {
@@ -68,6 +82,11 @@ export function addressArgument(text: string): { hostname: string; port: number 
   const port = Number(match?.[3]);
   if (!match || port > 65535) throw new InvalidArgumentError("expected HOST:PORT, e.g. 127.0.0.1:8080 or 127.0.0.1:0");
   return { hostname: match[1] ?? (match[2] || "127.0.0.1"), port };
+}
+
+function writebackMode(text: string): WritebackMode {
+  if (text !== "auto" && text !== "external") throw new InvalidArgumentError("expected auto or external");
+  return text;
 }
 
 function positiveInteger(text: string): number {

@@ -1,4 +1,5 @@
 import type { Principal } from "./auth.ts";
+import type { ProviderModel } from "./provider.ts";
 import type { EventHub } from "./event_hub.ts";
 import type { Store } from "./store.ts";
 
@@ -12,7 +13,7 @@ export interface RequestContext {
   store: Store;
   hub: EventHub;
   maxBodyBytes: number;
+  /** What the provider does with accepted writes. */
+  provider: ProviderModel;
   now: () => Date;
 }
-
-export type RouteHandler = (context: RequestContext) => Promise<Response> | Response;

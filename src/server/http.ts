@@ -8,6 +8,7 @@ export type ErrorCode =
   | "not_found"
   | "precondition_failed"
   | "revision_conflict"
+  | "invalid_state"
   | "payload_too_large"
   | "rate_limited"
   | "internal_error"
@@ -20,6 +21,7 @@ const STATUS_OF: Record<ErrorCode, number> = {
   not_found: 404,
   precondition_failed: 412,
   revision_conflict: 409,
+  invalid_state: 409,
   payload_too_large: 413,
   rate_limited: 429,
   internal_error: 500,

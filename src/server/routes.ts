@@ -6,6 +6,7 @@ import { listEvents } from "./routes/events.ts";
 import { deleteFile, readFile, writeFile } from "./routes/files.ts";
 import { exportFiles, listTree } from "./routes/listing.ts";
 import { getOp, listOps, syncStatus } from "./routes/ops.ts";
+import { acknowledge, pendingWritebacks, replay } from "./routes/writeback.ts";
 
 export interface Route {
   method: string;
@@ -44,6 +45,19 @@ const ROUTES: Route[] = [
   { method: "GET", pattern: /^ops$/, scope: "ops:read", handler: listOps },
   { method: "GET", pattern: /^ops\/([^/]+)$/, scope: "ops:read", handler: (context, [opId]) => getOp(context, opId!) },
   { method: "GET", pattern: /^sync\/status$/, scope: "sync:read", handler: syncStatus },
+  {
+    method: "POST",
+    pattern: /^ops\/([^/]+)\/replay$/,
+    scope: "ops:replay",
+    handler: (context, [opId]) => replay(context, opId!),
+  },
+  { method: "GET", pattern: /^writeback\/pending$/, scope: "sync:read", handler: pendingWritebacks },
+  {
+    method: "POST",
+    pattern: /^writeback\/([^/]+)\/ack$/,
+    scope: "sync:trigger",
+    handler: (context, [opId]) => acknowledge(context, opId!),
+  },
 ];
 
 export function findRoute(method: string, path: string): { route: Route; params: string[] } | undefined {

@@ -2,6 +2,7 @@
  * The local relayfile v1 server: the subset of the API a mount uses (spec §1.11), with the reference's shapes,
  * status codes and auth rules. Every error is an envelope answer; nothing a client sends crashes it.
  */
+import { AUTO_PROVIDER, type ProviderModel } from "./provider.ts";
 import { Authenticator, AuthError, type Principal } from "./auth.ts";
 import type { RequestContext } from "./context.ts";
 import { type DataDir, openDataDir } from "./data_dir.ts";
@@ -32,6 +33,8 @@ export interface ServerOptions {
   rateLimit?: RateLimit;
   /** Verify RS256 tokens against this JWKS, like the reference server. */
   jwksUrl?: string;
+  /** What the provider does with accepted writes (default: takes them all at once). */
+  provider?: ProviderModel;
   now?: () => number;
   /** One line per request (method, path without query, status, ms): never a token. */
   log?: (line: string) => void;
@@ -113,6 +116,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         store,
         hub,
         maxBodyBytes,
+        provider: options.provider ?? AUTO_PROVIDER,
         now: () => new Date(now()),
       };
       return await found!.route.handler(context, found!.params);

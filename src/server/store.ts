@@ -43,10 +43,19 @@ export interface StoredOp {
   status: OpStatus;
   attemptCount: number;
   lastError?: string;
+  providerResult?: Record<string, unknown>;
   correlationId: string;
   createdAt: string;
   updatedAt: string;
   completedAt?: string;
+}
+
+/** What a write needs besides its content: its correlation id, the time, and the status its op starts with. */
+export interface WriteContext {
+  correlationId: string;
+  now: Date;
+  /** The provider's first word on the op (default: succeeded at once). */
+  opOutcome?: (path: string) => { status: OpStatus; lastError?: string };
 }
 
 export interface FileWrite {
@@ -75,6 +84,9 @@ export class Store {
     const db = new DatabaseSync(file);
     db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
     db.exec(SCHEMA);
+    // Databases made before ops kept the provider's result.
+    const columns = db.prepare("PRAGMA table_info(ops)").all().map((column) => String(column.name));
+    if (!columns.includes("provider_result")) db.exec("ALTER TABLE ops ADD COLUMN provider_result TEXT");
     db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schemaVersion', ?)").run(String(SCHEMA_VERSION));
     return new Store(db);
   }
@@ -116,7 +128,7 @@ export class Store {
   }
 
   /** Writes a file (a new revision), appends its event and a succeeded op. Call inside a transaction. */
-  writeFile(workspace: string, write: FileWrite, context: { correlationId: string; now: Date }): Change {
+  writeFile(workspace: string, write: FileWrite, context: WriteContext): Change {
     const existed = this.getFile(workspace, write.path) !== undefined;
     const timestamp = context.now.toISOString();
     const file: StoredFile = {
@@ -133,15 +145,15 @@ export class Store {
          updated_at = excluded.updated_at`,
     ).run(workspace, file.path, file.revision, file.contentType, file.content, file.encoding, file.provider, timestamp);
     const event = this.#appendEvent(workspace, existed ? "file.updated" : "file.created", file, context);
-    const op = this.#recordOp(workspace, "file_upsert", file.path, file.revision, "succeeded", context);
+    const op = this.#recordOp(workspace, "file_upsert", file.path, file.revision, context);
     return { file, event, op };
   }
 
   /** Deletes a file, appends its event and a succeeded op. Call inside a transaction. */
-  deleteFile(workspace: string, existing: StoredFile, context: { correlationId: string; now: Date }): Change {
+  deleteFile(workspace: string, existing: StoredFile, context: WriteContext): Change {
     this.#sql("DELETE FROM files WHERE workspace = ? AND path = ?").run(workspace, existing.path);
     const event = this.#appendEvent(workspace, "file.deleted", existing, context);
-    const op = this.#recordOp(workspace, "file_delete", existing.path, existing.revision, "succeeded", context);
+    const op = this.#recordOp(workspace, "file_delete", existing.path, existing.revision, context);
     return { file: null, event, op };
   }
 
@@ -151,7 +163,64 @@ export class Store {
     failure: { path: string; action: OpAction; error: string },
     context: { correlationId: string; now: Date },
   ): StoredOp {
-    return this.#recordOp(workspace, failure.action, failure.path, "", "failed", context, failure.error);
+    return this.#recordOp(workspace, failure.action, failure.path, "", {
+      ...context,
+      opOutcome: () => ({ status: "failed", lastError: failure.error }),
+    });
+  }
+
+  /** Ops a provider consumer still has to act on (`pending` or `running`), oldest first. */
+  pendingWritebacks(workspace: string): StoredOp[] {
+    return this.#sql(
+      "SELECT * FROM ops WHERE workspace = ? AND status IN ('pending', 'running') ORDER BY seq",
+    ).all(workspace).map(toOp);
+  }
+
+  /**
+   * A provider consumer's word on an op: `succeeded`, or `dead_lettered` with its error. `undefined` for an unknown
+   * op. Call inside a transaction.
+   */
+  acknowledge(
+    workspace: string,
+    opId: string,
+    ack: { success: boolean; error?: string; providerResult?: Record<string, unknown> },
+    now: Date,
+  ): StoredOp | undefined {
+    const op = this.getOp(workspace, opId);
+    if (!op) return undefined;
+    const at = now.toISOString();
+    const { providerRevision: _serverOwned, ...result } = ack.providerResult ?? {};
+    const providerResult = ack.providerResult ? { ...op.providerResult, ...result } : op.providerResult;
+    this.#sql(
+      `UPDATE ops SET status = ?, last_error = ?, provider_result = ?, updated_at = ?, completed_at = ?
+       WHERE workspace = ? AND seq = ?`,
+    ).run(
+      ack.success ? "succeeded" : "dead_lettered",
+      ack.success ? null : (ack.error ?? "the provider refused the write"),
+      providerResult ? JSON.stringify(providerResult) : null,
+      at,
+      at,
+      workspace,
+      idNumber(opId, "op_")!,
+    );
+    return this.getOp(workspace, opId);
+  }
+
+  /** A dead-lettered op goes back to the provider with a fresh count. Call inside a transaction. */
+  replay(workspace: string, op: StoredOp, outcome: { status: OpStatus; lastError?: string }, now: Date): StoredOp {
+    const at = now.toISOString();
+    this.#sql(
+      `UPDATE ops SET status = ?, attempt_count = 0, last_error = ?, updated_at = ?, completed_at = ?
+       WHERE workspace = ? AND seq = ?`,
+    ).run(
+      outcome.status,
+      outcome.lastError ?? null,
+      at,
+      isTerminal(outcome.status) ? at : null,
+      workspace,
+      idNumber(op.opId, "op_")!,
+    );
+    return this.getOp(workspace, op.opId)!;
   }
 
   getOp(workspace: string, opId: string): StoredOp | undefined {
@@ -289,17 +358,11 @@ export class Store {
     return event;
   }
 
-  #recordOp(
-    workspace: string,
-    action: OpAction,
-    path: string,
-    revision: string,
-    status: OpStatus,
-    context: { correlationId: string; now: Date },
-    lastError?: string,
-  ): StoredOp {
+  #recordOp(workspace: string, action: OpAction, path: string, revision: string, context: WriteContext): StoredOp {
+    const { status, lastError } = context.opOutcome?.(path) ?? { status: "succeeded" as const };
     const seq = this.#next(workspace, "op");
     const at = context.now.toISOString();
+    const terminal = isTerminal(status);
     const op: StoredOp = {
       opId: `op_${seq}`,
       path,
@@ -312,7 +375,7 @@ export class Store {
       correlationId: context.correlationId,
       createdAt: at,
       updatedAt: at,
-      completedAt: at,
+      ...(terminal ? { completedAt: at } : {}),
     };
     this.#sql(
       `INSERT INTO ops (workspace, seq, path, revision, action, provider, status, attempt_count, last_error,
@@ -330,7 +393,7 @@ export class Store {
       op.correlationId,
       at,
       at,
-      at,
+      terminal ? at : null,
     );
     return op;
   }
@@ -351,6 +414,10 @@ export class Store {
     }
     return statement;
   }
+}
+
+function isTerminal(status: OpStatus): boolean {
+  return status === "succeeded" || status === "failed" || status === "dead_lettered" || status === "canceled";
 }
 
 function idNumber(id: string, prefix: string): number | undefined {
@@ -396,6 +463,7 @@ function toOp(row: Row): StoredOp {
     status: String(row.status) as OpStatus,
     attemptCount: Number(row.attempt_count),
     ...(row.last_error ? { lastError: String(row.last_error) } : {}),
+    ...(row.provider_result ? { providerResult: JSON.parse(String(row.provider_result)) } : {}),
     correlationId: String(row.correlation_id),
     createdAt: String(row.created_at),
     updatedAt: String(row.updated_at),

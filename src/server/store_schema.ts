@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS ops (
   workspace TEXT NOT NULL, seq INTEGER NOT NULL, path TEXT NOT NULL, revision TEXT NOT NULL, action TEXT NOT NULL,
   provider TEXT NOT NULL, status TEXT NOT NULL, attempt_count INTEGER NOT NULL, last_error TEXT,
   correlation_id TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, completed_at TEXT,
+  provider_result TEXT,
   PRIMARY KEY (workspace, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS identities (

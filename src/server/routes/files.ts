@@ -4,7 +4,8 @@ import type { RequestContext } from "../context.ts";
 import { WriteFileBodySchema } from "../bodies.ts";
 import { HttpProblem, jsonResponse, normalizeIfMatch, readJsonBody } from "../http.ts";
 import { invalidPathReason, normalizeStorePath } from "../paths.ts";
-import type { Change, StoredFile } from "../store.ts";
+import { providerOutcome } from "../provider.ts";
+import type { Change, StoredFile, WriteContext } from "../store.ts";
 
 export function readFile(context: RequestContext): Response {
   const path = requiredPath(context.url);
@@ -63,8 +64,12 @@ export function conflict(expected: string, current: StoredFile): HttpProblem {
   });
 }
 
-export function writeContext(context: RequestContext): { correlationId: string; now: Date } {
-  return { correlationId: context.correlationId, now: context.now() };
+export function writeContext(context: RequestContext): WriteContext {
+  return {
+    correlationId: context.correlationId,
+    now: context.now(),
+    opOutcome: (path) => providerOutcome(context.provider, path),
+  };
 }
 
 function requiredPath(url: URL): string {

@@ -1,0 +1,58 @@
+/**
+ * The provider consumer's routes (reference v0.10.46): `GET writeback/pending` lists the ops still waiting for the
+ * provider, `POST writeback/{opId}/ack` records its answer, and `POST ops/{opId}/replay` sends a dead-lettered op to
+ * the provider again.
+ */
+import { z } from "zod";
+import type { RequestContext } from "../context.ts";
+import { HttpProblem, jsonResponse, readJsonBody } from "../http.ts";
+import { providerOutcome } from "../provider.ts";
+
+const AckBodySchema = z.object({
+  success: z.boolean(),
+  error: z.string().optional(),
+  externalId: z.string().optional(),
+  canonicalPath: z.string().optional(),
+  providerResult: z.record(z.string(), z.unknown()).optional(),
+});
+
+export function pendingWritebacks(context: RequestContext): Response {
+  const items = context.store.pendingWritebacks(context.workspace).map((op) => ({
+    id: op.opId,
+    workspaceId: context.workspace,
+    path: op.path,
+    revision: op.revision,
+    correlationId: op.correlationId,
+  }));
+  return jsonResponse(200, items);
+}
+
+export async function acknowledge(context: RequestContext, opId: string): Promise<Response> {
+  const ack = await readJsonBody(context.request, context.maxBodyBytes, AckBodySchema, "success must be a boolean");
+  const op = context.store.transaction(() =>
+    context.store.acknowledge(context.workspace, opId, {
+      success: ack.success,
+      ...(ack.error !== undefined ? { error: ack.error } : {}),
+      ...(ack.providerResult ? { providerResult: ack.providerResult } : {}),
+    }, context.now())
+  );
+  if (!op) throw new HttpProblem("not_found", "operation not found");
+  return jsonResponse(200, {
+    status: "acknowledged",
+    id: opId,
+    correlationId: context.correlationId,
+    success: ack.success,
+  });
+}
+
+export function replay(context: RequestContext, opId: string): Response {
+  context.store.transaction(() => {
+    const op = context.store.getOp(context.workspace, opId);
+    if (!op) throw new HttpProblem("not_found", "operation not found");
+    if (op.status !== "dead_lettered") {
+      throw new HttpProblem("invalid_state", `operation is ${op.status}, not dead_lettered`);
+    }
+    context.store.replay(context.workspace, op, providerOutcome(context.provider, op.path), context.now());
+  });
+  return jsonResponse(202, { status: "queued", id: opId, correlationId: context.correlationId });
+}
