@@ -1,18 +1,31 @@
 import { InvalidArgumentError } from "@commander-js/extra-typings";
 import { parseDuration } from "../lib/duration.ts";
 import { type ListFilter, type ListState, parseStates, parseStatusFilter } from "../inspect/mod.ts";
+import { type Classification, CLASSIFICATIONS } from "../relay/mod.ts";
 
 export interface FilterOptions {
   state?: Set<ListState>;
   path?: string;
   status?: (status: number) => boolean;
   olderThan?: number;
+  classification?: Set<Classification>;
+}
+
+/** `--classification provider,transient`: names from the classification table. */
+export function classificationArgument(text: string): Set<Classification> {
+  const names = text.split(",").map((name) => name.trim()).filter(Boolean);
+  if (names.length === 0 || names.some((name) => !(CLASSIFICATIONS as readonly string[]).includes(name))) {
+    throw new InvalidArgumentError(`expected one or more of ${CLASSIFICATIONS.join(", ")} (comma-separated)`);
+  }
+  return new Set(names as Classification[]);
 }
 
 export function stateArgument(text: string): Set<ListState> {
   const states = parseStates(text);
   if (!states) {
-    throw new InvalidArgumentError("expected pending, in_flight, retry_wait or dead_lettered (comma-separated)");
+    throw new InvalidArgumentError(
+      "expected pending, in_flight, retry_wait, accepted or dead_lettered (comma-separated)",
+    );
   }
   return states;
 }
@@ -44,10 +57,11 @@ export function toListFilter(options: FilterOptions): ListFilter {
     ...(options.path !== undefined ? { path: options.path } : {}),
     ...(options.status ? { status: options.status } : {}),
     ...(options.olderThan !== undefined ? { olderThanMs: options.olderThan } : {}),
+    ...(options.classification ? { classifications: options.classification } : {}),
   };
 }
 
 export function hasFilter(options: FilterOptions): boolean {
   return options.state !== undefined || options.path !== undefined || options.status !== undefined ||
-    options.olderThan !== undefined;
+    options.olderThan !== undefined || options.classification !== undefined;
 }

@@ -1,5 +1,7 @@
 import { configDir, readCredentials } from "../config/mod.ts";
 import { fixedToken, runMount } from "../mount/mod.ts";
+import { RelayfileClient } from "../remote/client.ts";
+import { HttpError } from "../remote/errors.ts";
 import { isDaemonAlive, readDaemonMarker, readDeadLetter } from "../relay/mod.ts";
 import type { CliIo } from "./_io.ts";
 import type { WritebackTarget } from "./_writeback_target.ts";
@@ -15,14 +17,12 @@ export type SendOutcome =
  */
 export async function sendQueuedNow(io: CliIo, target: WritebackTarget, opIds: string[]): Promise<SendOutcome> {
   if (isDaemonAlive(await readDaemonMarker(target.mountDir), io.now().getTime())) return { kind: "handed-over" };
-  const stored = await readCredentials(configDir(io.env, io.cwd)).catch(() => undefined);
-  const server = target.server || io.env.RELAYFILE_SERVER || io.env.RELAYFILE_BASE_URL || stored?.server;
-  const token = io.env.RELAYFILE_TOKEN?.trim() || stored?.token?.trim();
-  const workspace = target.workspaceId;
-  if (!server || !token || !workspace) return { kind: "no-credentials" };
+  const access = await serverAccess(io, target);
+  if (!access) return { kind: "no-credentials" };
+  const { server, token, workspace } = access;
   await runMount({
     mountDir: target.mountDir,
-    server: server.replace(/\/+$/, ""),
+    server,
     workspace,
     remoteRoot: target.snapshot.state?.remoteRoot ?? "/",
     tokens: fixedToken(token),
@@ -41,4 +41,43 @@ export async function sendQueuedNow(io: CliIo, target: WritebackTarget, opIds: s
     if (record && "entry" in record) failedAgain.push({ opId, reason: record.entry.reason });
   }
   return { kind: "sent", failedAgain };
+}
+
+/** The server, token and workspace of a mount folder: the catalog's server, else the environment, else credentials. */
+export async function serverAccess(
+  io: CliIo,
+  target: WritebackTarget,
+): Promise<{ server: string; token: string; workspace: string } | undefined> {
+  const stored = await readCredentials(configDir(io.env, io.cwd)).catch(() => undefined);
+  const server = target.server || io.env.RELAYFILE_SERVER || io.env.RELAYFILE_BASE_URL || stored?.server;
+  const token = io.env.RELAYFILE_TOKEN?.trim() || stored?.token?.trim();
+  const workspace = target.workspaceId;
+  if (!server || !token || !workspace) return undefined;
+  return { server: server.replace(/\/+$/, ""), token, workspace };
+}
+
+/**
+ * Asks the server to send a provider-refused op to the provider again (`ops/{id}/replay`). `replayed`, or why not:
+ * the token may not (`forbidden`), the server cannot (no such op, not dead-lettered there), or no access here.
+ */
+export async function replayOnServer(
+  io: CliIo,
+  target: WritebackTarget,
+  serverOpId: string,
+): Promise<"replayed" | "forbidden" | "refused" | "no-credentials"> {
+  const access = await serverAccess(io, target);
+  if (!access) return "no-credentials";
+  const client = new RelayfileClient({
+    baseUrl: access.server,
+    workspace: access.workspace,
+    token: () => access.token,
+  });
+  try {
+    await client.replayOp(serverOpId);
+    return "replayed";
+  } catch (error) {
+    if (error instanceof HttpError && (error.status === 403 || error.status === 401)) return "forbidden";
+    if (error instanceof HttpError) return "refused";
+    throw error;
+  }
 }

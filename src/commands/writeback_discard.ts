@@ -3,6 +3,7 @@ import { discardDeadLetter } from "../relay/mod.ts";
 import type { CommandContext } from "./_context.ts";
 import {
   allOption,
+  classificationOption,
   dirOption,
   dryRunOption,
   jsonOption,
@@ -25,6 +26,7 @@ export function writebackDiscardCommand({ io }: CommandContext) {
     .addOption(pathOption())
     .addOption(statusOption())
     .addOption(olderThanOption())
+    .addOption(classificationOption())
     .addOption(dryRunOption("discarded"))
     .addOption(jsonOption())
     .addOption(dirOption())

@@ -3,6 +3,7 @@ import { filterItems, formatListRow, LIST_COLUMNS, listItems } from "../inspect/
 import type { CommandContext } from "./_context.ts";
 import { toListFilter } from "./_filters.ts";
 import {
+  classificationOption,
   dirOption,
   jsonOption,
   olderThanOption,
@@ -22,6 +23,7 @@ export function writebackListCommand({ io }: CommandContext) {
     .addOption(pathOption())
     .addOption(statusOption())
     .addOption(olderThanOption())
+    .addOption(classificationOption())
     .addOption(jsonOption())
     .addOption(dirOption())
     .addOption(workspaceOption())

@@ -5,6 +5,7 @@ import { retryDeadLetter, type RetryOutcome } from "../inspect/mod.ts";
 import type { CommandContext } from "./_context.ts";
 import {
   allOption,
+  classificationOption,
   dirOption,
   dryRunOption,
   jsonOption,
@@ -16,7 +17,7 @@ import {
 } from "./_options.ts";
 import { printError, printJson, printNote } from "./_output.ts";
 import { selectDeadLetters } from "./_select_dead_letters.ts";
-import { sendQueuedNow } from "./_send_now.ts";
+import { replayOnServer, sendQueuedNow } from "./_send_now.ts";
 import { openWritebackTarget } from "./_writeback_target.ts";
 
 export function writebackRetryCommand({ io, exit }: CommandContext) {
@@ -30,6 +31,7 @@ export function writebackRetryCommand({ io, exit }: CommandContext) {
     .addOption(pathOption())
     .addOption(statusOption())
     .addOption(olderThanOption())
+    .addOption(classificationOption())
     .addOption(
       new Option("--from <source>", "payload to send: the stored one it failed with, or the current local file")
         .choices(["stored", "current"] as const).default("stored" as const),
@@ -47,7 +49,13 @@ export function writebackRetryCommand({ io, exit }: CommandContext) {
       const failed: { opId: string; error: string }[] = [];
       for (const entry of entries) {
         try {
+          // A write the provider refused is first replayed by the server, when the token may: same op, same payload.
+          const refusal = entry.record?.provider;
+          const replay = refusal && !options.dryRun && options.send && options.from === "stored"
+            ? await replayOnServer(io, target, refusal.serverOpId)
+            : undefined;
           const outcome = await retryDeadLetter(entry, {
+            replayedOnServer: replay === "replayed",
             mountDir: target.mountDir,
             remoteRoot: target.snapshot.state?.remoteRoot ?? "/",
             now,
@@ -55,6 +63,17 @@ export function writebackRetryCommand({ io, exit }: CommandContext) {
             dryRun: options.dryRun ?? false,
             files: target.snapshot.state?.files ?? {},
           });
+          if (replay === "replayed") {
+            outcome.notes.push(
+              `op ${entry.opId}: the server sent ${refusal!.serverOpId} to the provider again (ops replay); ` +
+                "its receipt is awaited",
+            );
+          } else if (replay) {
+            outcome.notes.push(
+              `op ${entry.opId}: the server could not replay ${refusal!.serverOpId} (${replay}); ` +
+                "sending the stored payload again as a new write",
+            );
+          }
           retried.push(outcome);
           if (!options.json) {
             for (const note of outcome.notes) printNote(io, note);
@@ -70,7 +89,8 @@ export function writebackRetryCommand({ io, exit }: CommandContext) {
           printError(io, `retry op ${entry.opId}: ${errorMessage(error)}`);
         }
       }
-      const queuedIds = retried.flatMap((outcome) => outcome.ops.map((op) => op.opId));
+      const queuedIds = retried.flatMap((outcome) => outcome.ops.filter((op) => op.state !== "accepted"))
+        .map((op) => op.opId);
       const sent = !options.dryRun && options.send && queuedIds.length > 0
         ? await sendQueuedNow(io, target, queuedIds)
         : undefined;

@@ -2,10 +2,10 @@
 import { matchesGlob } from "../lib/glob.ts";
 import { providerOf } from "../protocol/paths.ts";
 import type { RecordSource } from "../relay/entries.ts";
-import type { NextAction } from "../relay/classify.ts";
+import type { Classification, NextAction } from "../relay/classify.ts";
 import type { WritebackSnapshot } from "./snapshot.ts";
 
-export const LIST_STATES = ["pending", "in_flight", "retry_wait", "dead_lettered"] as const;
+export const LIST_STATES = ["pending", "in_flight", "retry_wait", "accepted", "dead_lettered"] as const;
 export type ListState = typeof LIST_STATES[number];
 
 export interface ListItem {
@@ -23,6 +23,8 @@ export interface ListItem {
   notBefore?: string;
   reason?: string;
   nextAction?: NextAction;
+  /** Of a dead letter: what kind of failure it was (`provider`: the provider refused what the server took). */
+  classification?: Classification;
   source: RecordSource;
 }
 
@@ -33,6 +35,8 @@ export interface ListFilter {
   status?: (status: number) => boolean;
   /** Only ops first seen (or dead-lettered) longer ago than this. */
   olderThanMs?: number;
+  /** Only dead letters of these classifications. */
+  classifications?: ReadonlySet<Classification>;
 }
 
 export function listItems(snapshot: WritebackSnapshot): ListItem[] {
@@ -67,6 +71,7 @@ export function listItems(snapshot: WritebackSnapshot): ListItem[] {
       ...(entry.ts ? { ts: entry.ts } : {}),
       reason: entry.reason,
       nextAction: entry.nextAction,
+      classification: entry.classification,
       source: entry.source,
     });
   }
@@ -78,6 +83,9 @@ export function filterItems(items: ListItem[], filter: ListFilter, now: number):
     if (filter.states && !filter.states.has(item.state)) return false;
     if (filter.path !== undefined && !pathsOf(item).some((path) => matchesGlob(path, filter.path!))) return false;
     if (filter.status && !filter.status(item.lastStatus)) return false;
+    if (filter.classifications && !(item.classification && filter.classifications.has(item.classification))) {
+      return false;
+    }
     if (filter.olderThanMs !== undefined) {
       const since = Date.parse(item.createdAt ?? item.ts ?? "");
       if (Number.isNaN(since) || now - since < filter.olderThanMs) return false;

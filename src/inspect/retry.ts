@@ -19,6 +19,8 @@ export interface RetryContext {
   dryRun: boolean;
   /** Tracked revisions (from `state.json`), for records that did not keep their base revision. */
   files: Record<string, FileStatus>;
+  /** The server already replayed the provider's op (`ops/{id}/replay`): the op only awaits its receipt again. */
+  replayedOnServer?: boolean;
 }
 
 export interface RetryOutcome {
@@ -52,7 +54,12 @@ async function requeueOwn(record: DeadLetterRecord, context: RetryContext): Prom
         },
       );
     }
-    return { opId: record.opId, ops: [requeue(record, context.now)], notes: [] };
+    const op = requeue(record, context.now);
+    if (context.replayedOnServer && record.provider) {
+      const receipt = { serverOpId: record.provider.serverOpId, acceptedAt: context.now.toISOString(), revision: null };
+      return { opId: record.opId, ops: [{ ...op, state: "accepted", receipt }], notes: [] };
+    }
+    return { opId: record.opId, ops: [op], notes: [] };
   }
   const current = await currentOp(record.opId, record.path, record.baseRevision, record.createdAt, context);
   const notes = current.contentHash === record.contentHash ? [] : [

@@ -33,6 +33,12 @@ export interface StatusReport {
   queued: number;
   inFlight: number;
   retryWaiting: number;
+  /** On the server, waiting for the provider's receipt (still pending: not delivered yet). */
+  awaitingProvider: number;
+  /** The op that has waited longest for the provider, if any. */
+  oldestAwaitingProvider: OldestPending | null;
+  /** Whether the provider's receipts can be read from the server (`state.json`); null when unknown. */
+  receipts: { available: boolean; reason?: string } | null;
   /** Lifetime count of failed attempts; never fails the gate by itself. */
   failedWritebacks: number;
   deadLettered: DeadLetterEntry[];
@@ -88,7 +94,8 @@ export function summarize(snapshot: WritebackSnapshot, context: StatusContext): 
   const queued = count("pending");
   const inFlight = count("in_flight");
   const retryWaiting = count("retry_wait");
-  const fromQueue = queued + inFlight + retryWaiting;
+  const awaitingProvider = count("accepted");
+  const fromQueue = queued + inFlight + retryWaiting + awaitingProvider;
   const mirror = mirrorHealth(snapshot);
   return {
     workspaceId: context.workspaceId,
@@ -98,10 +105,13 @@ export function summarize(snapshot: WritebackSnapshot, context: StatusContext): 
     queued,
     inFlight,
     retryWaiting,
+    awaitingProvider,
+    oldestAwaitingProvider: oldestPending(snapshot.queued.filter((op) => op.state === "accepted"), context.now),
+    receipts: snapshot.state?.receipts ?? null,
     failedWritebacks: snapshot.state?.failedWritebacks ?? 0,
     deadLettered: snapshot.deadLettered,
     lastErrorByProvider: lastErrorByProvider(snapshot),
-    oldestPending: oldestPending(snapshot.queued, context.now),
+    oldestPending: oldestPending(snapshot.queued.filter((op) => op.state !== "accepted"), context.now),
     conflicts: Math.max(snapshot.conflicts.length, snapshot.state?.pendingConflicts ?? 0),
     problems: snapshot.problems,
     mirror,
@@ -168,6 +178,9 @@ export function statusDocument(report: StatusReport): Record<string, unknown> {
     queued: report.queued,
     inFlight: report.inFlight,
     retryWaiting: report.retryWaiting,
+    awaitingProvider: report.awaitingProvider,
+    oldestAwaitingProvider: report.oldestAwaitingProvider,
+    receipts: report.receipts,
     failedWritebacks: report.failedWritebacks,
     oldestPending: report.oldestPending,
     conflicts: report.conflicts,
@@ -185,8 +198,10 @@ export function formatStatus(report: StatusReport): string {
     : report.workspaceId || "-";
   lines.push(`workspace: ${name}`);
   lines.push(`local mirror: ${report.localDir}`);
-  const breakdown = report.pending > 0 && report.pending === report.queued + report.inFlight + report.retryWaiting
-    ? ` (queued ${report.queued}, in flight ${report.inFlight}, retry waiting ${report.retryWaiting})`
+  const sent = report.awaitingProvider > 0 ? `, on the server awaiting the provider ${report.awaitingProvider}` : "";
+  const breakdown = report.pending > 0 &&
+      report.pending === report.queued + report.inFlight + report.retryWaiting + report.awaitingProvider
+    ? ` (queued ${report.queued}, in flight ${report.inFlight}, retry waiting ${report.retryWaiting}${sent})`
     : "";
   lines.push(`pending: ${report.pending}${breakdown}`);
   lines.push(`failed: ${report.failedWritebacks}`);
@@ -194,6 +209,13 @@ export function formatStatus(report: StatusReport): string {
   if (report.oldestPending) {
     const { opId, path, ageSeconds } = report.oldestPending;
     lines.push(`oldest pending: ${formatAge(ageSeconds * 1000)} (${opId} ${path})`);
+  }
+  if (report.oldestAwaitingProvider) {
+    const { opId, path, ageSeconds } = report.oldestAwaitingProvider;
+    lines.push(`oldest awaiting the provider: ${formatAge(ageSeconds * 1000)} (${opId} ${path})`);
+  }
+  if (report.receipts && !report.receipts.available) {
+    lines.push(`receipts: unavailable (${report.receipts.reason ?? "unknown"}): accepted writes count as delivered`);
   }
   if (report.conflicts > 0) lines.push(`conflicts: ${report.conflicts}`);
   if (report.deadLettered.length > 0) {
@@ -233,26 +255,43 @@ export function formatStatus(report: StatusReport): string {
   return lines.join("\n") + "\n";
 }
 
-export type PathState = "synced" | "pending" | "dead_lettered" | "conflict" | "write_denied" | "unknown";
+export type PathState =
+  | "synced"
+  | "pending"
+  | "awaiting_provider"
+  | "dead_lettered"
+  | "provider_rejected"
+  | "conflict"
+  | "write_denied"
+  | "unknown";
 
 export interface PathStatus {
   path: string;
   state: PathState;
   revision?: string;
   opId?: string;
+  /** Since when it waits for the provider, or what the provider said when it refused it. */
+  detail?: string;
 }
 
 /** Where each remote path stands; a path is `synced` only when nothing else claims it. */
 export function pathStatuses(snapshot: WritebackSnapshot, remotePaths: string[]): PathStatus[] {
   return remotePaths.map((path) => {
     const dead = snapshot.deadLettered.find((entry) => entry.paths.includes(path));
+    if (dead?.classification === "provider") {
+      return { path, state: "provider_rejected", opId: dead.opId, detail: dead.record?.provider?.error ?? dead.reason };
+    }
     if (dead) return { path, state: "dead_lettered", opId: dead.opId };
     const file = snapshot.state?.files[path];
     if (snapshot.conflicts.some((copy) => copy.remotePath === path) || file?.status === "conflict") {
       return { path, state: "conflict" };
     }
-    const queued = snapshot.queued.find((op) => op.path === path);
+    const queued = snapshot.queued.find((op) => op.path === path && op.state !== "accepted");
     if (queued) return { path, state: "pending", opId: queued.opId };
+    const accepted = snapshot.queued.find((op) => op.path === path && op.state === "accepted");
+    if (accepted) {
+      return { path, state: "awaiting_provider", opId: accepted.opId, detail: `since ${accepted.receipt?.acceptedAt}` };
+    }
     if (file?.status === "writeback-pending") return { path, state: "pending" };
     if (file?.status === "write-denied" || file?.status === "read-denied") return { path, state: "write_denied" };
     if (file?.revision) return { path, state: "synced", revision: file.revision };
@@ -261,6 +300,6 @@ export function pathStatuses(snapshot: WritebackSnapshot, remotePaths: string[])
 }
 
 export function formatPathStatus(status: PathStatus): string {
-  const detail = status.revision ?? status.opId;
-  return `${status.path}\t${status.state.replace("_", "-")}${detail ? ` (${detail})` : ""}`;
+  const detail = [status.revision ?? status.opId, status.detail].filter(Boolean).join(", ");
+  return `${status.path}\t${status.state.replaceAll("_", "-")}${detail ? ` (${detail})` : ""}`;
 }

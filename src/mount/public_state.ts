@@ -26,6 +26,8 @@ export interface PublicStateInput {
   rejectedPaths: number;
   /** Remote paths the folder cannot hold, with why: the mirror is missing them. */
   skippedPaths: ReadonlyMap<string, string>;
+  /** Why the provider's receipts cannot be read from this server, when they cannot. */
+  receiptsUnavailable?: string | undefined;
 }
 
 export function buildPublicState(input: PublicStateInput): Record<string, unknown> {
@@ -45,7 +47,7 @@ export function buildPublicState(input: PublicStateInput): Record<string, unknow
       ...(input.readonlyPaths.has(path) ? { readonly: true } : {}),
     };
   }
-  const pending = input.queue.pending + input.queue.inFlight + input.queue.retryWait;
+  const pending = input.queue.pending + input.queue.inFlight + input.queue.retryWait + input.queue.awaitingProvider;
   const offline = input.lastError?.kind === "offline";
   const reauthNeeded = input.lastError?.kind === "reauth";
   const staleAfter = input.lastSuccessfulReconcileAt && input.intervalMs > 0
@@ -95,8 +97,10 @@ export function buildPublicState(input: PublicStateInput): Record<string, unknow
       pending: input.queue.pending,
       inFlight: input.queue.inFlight,
       retryWait: input.queue.retryWait,
+      awaitingProvider: input.queue.awaitingProvider,
       deadLettered: input.queue.deadLettered,
     },
+    receipts: input.receiptsUnavailable ? { available: false, reason: input.receiptsUnavailable } : { available: true },
     rejectedRemotePaths: input.rejectedPaths,
     skippedRemotePaths: [...input.skippedPaths].sort(([a], [b]) => a.localeCompare(b))
       .map(([path, reason]) => ({ path, reason })),

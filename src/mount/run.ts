@@ -305,7 +305,10 @@ async function saveState(
   status: MountStatus,
 ): Promise<void> {
   await saveMountState(mountDir, paths.document);
-  const pendingPaths = new Set([...queue.queuedPaths()].filter((path) => paths.has(path)));
+  // A write stays writeback-pending until the provider has it, as the Go syncer's field means.
+  const pendingPaths = new Set(
+    [...queue.queuedPaths(), ...queue.awaitingProvider().map((op) => op.path)].filter((path) => paths.has(path)),
+  );
   await writePublicState(
     mountDir,
     buildPublicState({
@@ -327,6 +330,7 @@ async function saveState(
       queue: queue.counts(),
       rejectedPaths: paths.rejected,
       skippedPaths: paths.skipped,
+      receiptsUnavailable: queue.receiptsUnavailable,
     }),
   );
 }

@@ -35,6 +35,9 @@ export const EventsPageSchema = z.object({
   nextCursor: z.string().nullable().optional(),
 });
 
+/** What the server says of the provider's side of a write it accepted. */
+export const WritebackStateSchema = z.looseObject({ provider: z.string().optional(), state: z.string().optional() });
+
 export const BulkResponseSchema = z.object({
   written: z.number().optional(),
   errorCount: z.number().optional(),
@@ -49,9 +52,38 @@ export const BulkResponseSchema = z.object({
     revision: z.string(),
     contentType: z.string().optional(),
     opId: z.string().optional(),
+    writeback: WritebackStateSchema.optional(),
   })).nullable().optional().transform((results) => results ?? []),
 });
 export type BulkResponse = z.infer<typeof BulkResponseSchema>;
+
+/** The 202 of a single write or delete (`WriteQueuedResponse`). */
+export const WriteQueuedSchema = z.looseObject({
+  opId: z.string().optional(),
+  status: z.string().optional(),
+  targetRevision: z.string().optional(),
+  writeback: WritebackStateSchema.optional(),
+});
+export type WriteQueued = z.infer<typeof WriteQueuedSchema>;
+
+/** An op's status on the server (`GET ops/{opId}`, the items of `GET ops`); the provider's word on a write. */
+export const OperationSchema = z.looseObject({
+  opId: z.string(),
+  path: z.string().optional(),
+  revision: z.string().optional(),
+  provider: z.string().optional(),
+  status: z.string(),
+  lastError: z.string().optional(),
+  providerResult: z.record(z.string(), z.unknown()).optional(),
+  updatedAt: z.string().optional(),
+  completedAt: z.string().optional(),
+});
+export type Operation = z.infer<typeof OperationSchema>;
+
+export const OpsPageSchema = z.object({
+  items: z.array(OperationSchema).nullable().transform((items) => items ?? []),
+  nextCursor: z.string().nullable().optional(),
+});
 
 export const BulkReadSchema = z.object({
   files: z.array(z.union([

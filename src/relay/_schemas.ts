@@ -14,3 +14,17 @@ export const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/);
 export const OpKindSchema = z.enum(OP_KINDS);
 export const ClassificationSchema = z.enum(CLASSIFICATIONS);
 export const NextActionSchema = z.enum(NEXT_ACTIONS);
+
+export const ReceiptSchema = z.object({
+  serverOpId: z.string().min(1),
+  acceptedAt: z.string(),
+  revision: z.string().nullable(),
+});
+
+export const ProviderRefusalSchema = z.object({
+  serverOpId: z.string(),
+  name: z.string(),
+  status: z.string(),
+  error: z.string(),
+  result: z.record(z.string(), z.unknown()).optional(),
+});

@@ -9,6 +9,8 @@ export const CLASSIFICATIONS = [
   "conflict",
   "forbidden",
   "invalid_payload",
+  /** The server took the write; the provider refused it (its receipt said so). */
+  "provider",
   "unknown",
 ] as const;
 export type Classification = typeof CLASSIFICATIONS[number];
@@ -55,6 +57,8 @@ export function nextActionFor(classification: Classification): NextAction {
       return "contact-admin";
     case "invalid_payload":
       return "fix-payload";
+    case "provider":
+      return "retry";
     case "unknown":
       return "inspect";
   }

@@ -13,7 +13,14 @@ import { classifyFailure, nextActionFor } from "./classify.ts";
 import { type DeadLetterEntry, describeFailure } from "./entries.ts";
 import type { DeadLetterRecord } from "./records.ts";
 import { isSafeOpId, relayPaths } from "./relay_dir.ts";
-import { AttemptSchema, ClassificationSchema, NextActionSchema, OpKindSchema, Sha256Schema } from "./_schemas.ts";
+import {
+  AttemptSchema,
+  ClassificationSchema,
+  NextActionSchema,
+  OpKindSchema,
+  ProviderRefusalSchema,
+  Sha256Schema,
+} from "./_schemas.ts";
 import { NOT_FOUND, type Problem, type RawRecord, readJsonRecord, readJsonRecords, stemOf } from "./_records.ts";
 
 const SIDECAR_SUFFIX = ".error.json";
@@ -34,6 +41,7 @@ const OwnRecordSchema = z.object({
   nextAction: NextActionSchema,
   createdAt: z.string(),
   history: z.array(AttemptSchema),
+  provider: ProviderRefusalSchema.optional(),
 });
 
 /** The union of what the Go tools write; every field optional, a missing `opId` falls back to the file stem. */

@@ -24,6 +24,8 @@ export interface QueuedEntry {
   updatedAt?: string;
   notBefore?: string;
   lastError?: LastError;
+  /** An `accepted` op: the server's op whose provider receipt is awaited, and since when. */
+  receipt?: { serverOpId: string; acceptedAt: string };
   source: RecordSource;
   /** The files that hold this op. */
   files: string[];

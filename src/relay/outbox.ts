@@ -9,7 +9,7 @@ import { describeIssues } from "../lib/zod_issues.ts";
 import type { QueuedEntry } from "./entries.ts";
 import type { WritebackOp } from "./records.ts";
 import { isSafeOpId, relayPaths } from "./relay_dir.ts";
-import { AttemptSchema, OpKindSchema, Sha256Schema } from "./_schemas.ts";
+import { AttemptSchema, OpKindSchema, ReceiptSchema, Sha256Schema } from "./_schemas.ts";
 import { type Problem, readJsonRecords, stemOf } from "./_records.ts";
 
 /** Written by the Go mount into the same folder; not an op. */
@@ -20,7 +20,7 @@ export const WritebackOpSchema = z.object({
   opId: z.string().min(1),
   path: z.string().min(1),
   kind: OpKindSchema,
-  state: z.enum(["pending", "in_flight", "retry_wait"]),
+  state: z.enum(["pending", "in_flight", "retry_wait", "accepted"]),
   contentHash: Sha256Schema.nullable(),
   contentType: z.string().optional(),
   baseRevision: z.string().nullable(),
@@ -30,6 +30,7 @@ export const WritebackOpSchema = z.object({
   notBefore: z.string().optional(),
   payload: z.object({ content: z.string(), encoding: z.enum(["", "base64"]) }).optional(),
   history: z.array(AttemptSchema),
+  receipt: ReceiptSchema.optional(),
 });
 
 export interface Outbox {
@@ -100,6 +101,7 @@ export function queuedEntry(op: WritebackOp, mountDir: string): QueuedEntry {
     updatedAt: op.updatedAt,
     ...(op.notBefore ? { notBefore: op.notBefore } : {}),
     ...(last ? { lastError: { status: last.status, message: last.error, at: last.at } } : {}),
+    ...(op.receipt ? { receipt: { serverOpId: op.receipt.serverOpId, acceptedAt: op.receipt.acceptedAt } } : {}),
     source: "relayfile",
     files: [outboxFile(mountDir, op.opId)],
   };

@@ -8,8 +8,31 @@ import type { Classification, NextAction } from "./classify.ts";
 export const OP_KINDS = ["create", "update", "delete"] as const;
 export type OpKind = typeof OP_KINDS[number];
 
-/** States of an op that still lives in the outbox. */
-export type LiveState = "pending" | "in_flight" | "retry_wait";
+/**
+ * States of an op that still lives in the outbox. `accepted`: the server has it (202) and the op waits for the
+ * provider's receipt (`GET ops`), not for a send.
+ */
+export type LiveState = "pending" | "in_flight" | "retry_wait" | "accepted";
+
+/** The server's op for an accepted write: what the provider's receipt is asked about. */
+export interface Receipt {
+  /** The server's op id (`op_N`), not ours. */
+  serverOpId: string;
+  acceptedAt: string;
+  /** The revision the server gave the write; null for a delete. */
+  revision: string | null;
+}
+
+/** What the provider said of a write it refused, kept in the dead letter. */
+export interface ProviderRefusal {
+  serverOpId: string;
+  /** The provider (the path's first segment), when the server names it. */
+  name: string;
+  /** The server's op status: `failed`, `dead_lettered` or `canceled`. */
+  status: string;
+  error: string;
+  result?: Record<string, unknown>;
+}
 
 /** One attempt to send an op, kept in its history. `status` 0 = no HTTP answer (network error, timeout). */
 export interface Attempt {
@@ -45,6 +68,8 @@ export interface WritebackOp {
   notBefore?: string;
   payload?: InlinePayload;
   history: Attempt[];
+  /** Set once the server accepted the op (`accepted`). */
+  receipt?: Receipt;
 }
 
 /** A dead-lettered op: the Go seed fields first, then ours (design.md, on-disk layout). */
@@ -64,4 +89,6 @@ export interface DeadLetterRecord {
   nextAction: NextAction;
   createdAt: string;
   history: Attempt[];
+  /** For a write the server took and the provider refused (`classification: "provider"`). */
+  provider?: ProviderRefusal;
 }

@@ -32,6 +32,8 @@ export interface PublicState {
   skippedRemotePaths: { path: string; reason: string }[];
   /** How remote changes arrive: `listening` (WebSocket), `reconnecting`, `polling`; when written. */
   listener?: string;
+  /** Whether the provider's receipts can be read from the server (ours). */
+  receipts?: { available: boolean; reason?: string };
 }
 
 export type StateRead = { state: PublicState | null } | { problem: Problem };
@@ -68,6 +70,10 @@ export function toPublicState(document: Record<string, unknown>): PublicState {
       message: typeof message === "string" ? message : "",
       ...(typeof at === "string" ? { at } : {}),
     };
+  }
+  if (isObject(document.receipts) && typeof document.receipts.available === "boolean") {
+    const reason = document.receipts.reason;
+    state.receipts = { available: document.receipts.available, ...(typeof reason === "string" ? { reason } : {}) };
   }
   if (isObject(document.eventListener) && typeof document.eventListener.status === "string") {
     state.listener = document.eventListener.status;

@@ -14,10 +14,14 @@ import {
   ErrorBodySchema,
   EventsPageSchema,
   ExportSchema,
+  type Operation,
+  OpsPageSchema,
   type RemoteEvent,
   type RemoteFile,
   RemoteFileSchema,
   TreeSchema,
+  type WriteQueued,
+  WriteQueuedSchema,
 } from "../protocol/wire.ts";
 
 export interface ClientOptions {
@@ -148,11 +152,29 @@ export class RelayfileClient {
     return this.#send("POST", "/fs/bulk", BulkResponseSchema, { files });
   }
 
-  /** `DELETE fs/file` with `If-Match`. Not retried here. */
-  async deleteFile(path: string, ifMatch: string): Promise<void> {
-    await this.#send("DELETE", `/fs/file?path=${encodeURIComponent(path)}`, undefined, undefined, {
+  /** `DELETE fs/file` with `If-Match`; the server's op for it, when it names one. Not retried here. */
+  async deleteFile(path: string, ifMatch: string): Promise<WriteQueued> {
+    return await this.#send("DELETE", `/fs/file?path=${encodeURIComponent(path)}`, WriteQueuedSchema, undefined, {
       "if-match": ifMatch,
+    }).catch((error) => {
+      if (error instanceof ProtocolError) return {}; // a 2xx without a body: deleted, no op named
+      throw error;
     });
+  }
+
+  /** `POST ops/{opId}/replay`: the server sends a dead-lettered op to the provider again. */
+  async replayOp(serverOpId: string): Promise<void> {
+    await this.#send("POST", `/ops/${encodeURIComponent(serverOpId)}/replay`, undefined, {});
+  }
+
+  /** One page of the server's ops, newest first (`GET ops`): where the provider's receipts are read. */
+  async listOps(
+    query: { cursor?: string; limit?: number } = {},
+  ): Promise<{ items: Operation[]; nextCursor: string | null }> {
+    const params = new URLSearchParams({ limit: String(query.limit ?? 200) });
+    if (query.cursor) params.set("cursor", query.cursor);
+    const page = await this.#send("GET", `/ops?${params}`, OpsPageSchema);
+    return { items: page.items, nextCursor: page.nextCursor ?? null };
   }
 
   /** The request's signal: its timeout, and the client's stop signal. */

@@ -1,21 +1,14 @@
 /**
- * The queue's in-memory table: every unsettled op by id, the live (newest) op of each path, the path being sent,
- * and the paths whose content was dead-lettered. The one owner of these facts; the mount asks it.
+ * The queue's in-memory table: every op still to be sent (or on its way) by id, the live (newest) op of each path,
+ * and the path being sent. The one owner of these facts; the mount asks it through the queue.
  */
 import type { WritebackOp } from "./op.ts";
 import { isDue } from "./scheduler.ts";
-
-/** A path's dead letter: its content is not sent again until it changes. */
-export interface DeadLetterMark {
-  opId: string;
-  contentHash: string | null;
-}
 
 export interface OpCounts {
   pending: number;
   inFlight: number;
   retryWait: number;
-  deadLettered: number;
 }
 
 export class OpTable {
@@ -24,7 +17,6 @@ export class OpTable {
   readonly #byPath = new Map<string, string>();
   /** The op of each path that is in flight: an index of `state === "in_flight"` (a superseded op may still be). */
   readonly #inFlight = new Map<string, string>();
-  readonly #deadLetters = new Map<string, DeadLetterMark>();
 
   get size(): number {
     return this.#ops.size;
@@ -77,25 +69,6 @@ export class OpTable {
     return this.#inFlight.size === 0 && this.due(now).length === 0;
   }
 
-  markDeadLettered(path: string, mark: DeadLetterMark): void {
-    this.#deadLetters.set(path, mark);
-  }
-
-  deadLetterOf(path: string): DeadLetterMark | undefined {
-    return this.#deadLetters.get(path);
-  }
-
-  /** Forgets a path's dead letter, if it is still `opId`'s. */
-  clearDeadLetter(path: string, opId: string): void {
-    if (this.#deadLetters.get(path)?.opId === opId) this.#deadLetters.delete(path);
-  }
-
-  /** True when this content of this path was dead-lettered and has not changed since. */
-  isDeadLettered(path: string, contentHash: string | null): boolean {
-    const mark = this.#deadLetters.get(path);
-    return mark !== undefined && mark.contentHash === contentHash;
-  }
-
   counts(): OpCounts {
     let pending = 0;
     let retryWait = 0;
@@ -106,6 +79,6 @@ export class OpTable {
       else if (op.state === "retry_wait") retryWait++;
       else pending++;
     }
-    return { pending, inFlight, retryWait, deadLettered: this.#deadLetters.size };
+    return { pending, inFlight, retryWait };
   }
 }

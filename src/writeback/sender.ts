@@ -14,14 +14,15 @@ import { HttpError, NetworkError } from "../remote/errors.ts";
 import type { BulkFile } from "../protocol/wire.ts";
 import { classifyFailure } from "../relay/classify.ts";
 import { contentIdentityKey, type InlinePayload, type WritebackOp } from "./op.ts";
+import type { ServerReceipt } from "./outcomes.ts";
 import type { Failure } from "./policy.ts";
 
 /** The part of the client the queue sends through (a fake in unit tests). */
-export type Transport = Pick<RelayfileClient, "bulkWrite" | "deleteFile">;
+export type Transport = Pick<RelayfileClient, "bulkWrite" | "deleteFile" | "listOps">;
 
 export type SendResult =
-  /** On the server: `revision` is the new revision, null after a delete. */
-  | { op: WritebackOp; outcome: "committed"; revision: string | null }
+  /** On the server: `revision` is the new revision, null after a delete; `receipt`, the server's op for it. */
+  | { op: WritebackOp; outcome: "committed"; revision: string | null; receipt?: ServerReceipt }
   /** `charged`: the failure counts against the op's attempt budget (not when the server looked down). */
   | { op: WritebackOp; outcome: "failed"; failure: Failure; body: string; charged: boolean }
   /** A delete of a path the server never had: nothing was sent, nothing is owed. */
@@ -122,7 +123,9 @@ async function attempt(
   const results: SendResult[] = entries.map(({ op }) => {
     const result = written.get(op.path);
     const error = refused.get(op.path);
-    if (result && !error) return { op, outcome: "committed", revision: result.revision };
+    if (result && !error) {
+      return { op, outcome: "committed", revision: result.revision, ...receiptOf(result.opId, result.writeback) };
+    }
     if (error) {
       const failure = {
         status: error.code === "conflict" ? 409 : 202,
@@ -142,9 +145,9 @@ export async function sendDelete(context: SendContext, op: WritebackOp): Promise
   const base = context.baseRevisionOf(op.path) ?? op.baseRevision;
   if (base === null) return { op, outcome: "nothing-to-send" };
   try {
-    await context.transport.deleteFile(op.path, base);
+    const queued = await context.transport.deleteFile(op.path, base);
     context.serverAnswered();
-    return { op, outcome: "committed", revision: null };
+    return { op, outcome: "committed", revision: null, ...receiptOf(queued.opId, queued.writeback) };
   } catch (error) {
     if (error instanceof NetworkError && error.stopped) return { op, outcome: "stopped" };
     const failure = failureOf(error);
@@ -153,6 +156,15 @@ export async function sendDelete(context: SendContext, op: WritebackOp): Promise
     if (error instanceof HttpError && error.status === 404) return { op, outcome: "committed", revision: null };
     return { op, outcome: "failed", failure, body: error instanceof HttpError ? error.body : "", charged };
   }
+}
+
+/** The server's op for a write it accepted, when it names one. */
+function receiptOf(
+  serverOpId: string | undefined,
+  writeback: { state?: string | undefined } | undefined,
+): { receipt?: ServerReceipt } {
+  if (!serverOpId) return {};
+  return { receipt: { serverOpId, ...(writeback?.state ? { state: writeback.state } : {}) } };
 }
 
 /** What a thrown client error says, as the policy's input. */

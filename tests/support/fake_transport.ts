@@ -2,13 +2,14 @@
  * An in-memory stand-in for the relayfile server's write routes, for unit tests of the writeback queue: it records
  * every request, answers from a script, and can hold requests until the test lets them go.
  */
-import type { BulkFile, BulkResponse } from "../../src/protocol/wire.ts";
+import type { BulkFile, BulkResponse, Operation, WriteQueued } from "../../src/protocol/wire.ts";
+import { HttpError } from "../../src/remote/errors.ts";
 import type { Transport } from "../../src/writeback/sender.ts";
 
 export type Answer = "ok" | Error | { conflict: true };
 
 export interface FakeRequest {
-  kind: "bulk" | "delete";
+  kind: "bulk" | "delete" | "ops";
   paths: string[];
   files: BulkFile[];
 }
@@ -18,6 +19,13 @@ export class FakeTransport implements Transport {
   /** Decides the answer per file (bulk) or path (delete); a thrown Error fails the whole request. */
   answer: (path: string, request: FakeRequest) => Answer = () => "ok";
   #revision = 0;
+  /**
+   * With a provider behind it, the server names an op for each accepted write (`pending` until the test sets its
+   * status in `ops`), and answers `GET ops` from them; without, it names none (receipts do not apply).
+   */
+  provider: "none" | "pending" | "no-ops-route" = "none";
+  readonly ops = new Map<string, Operation>();
+  #opSeq = 0;
   #held: (() => void)[] = [];
   #holding = false;
 
@@ -52,18 +60,47 @@ export class FakeTransport implements Transport {
     for (const file of files) {
       const answer = this.answer(file.path, request);
       if (answer instanceof Error) throw answer;
-      if (answer === "ok") results.push({ path: file.path, revision: `rev_${++this.#revision}` });
-      else errors.push({ path: file.path, code: "conflict", message: "revision conflict" });
+      if (answer === "ok") {
+        const revision = `rev_${++this.#revision}`;
+        results.push({ path: file.path, revision, ...this.#accept(file.path, revision) });
+      } else errors.push({ path: file.path, code: "conflict", message: "revision conflict" });
     }
     return { results, errors };
   }
 
-  async deleteFile(path: string, _ifMatch: string): Promise<void> {
+  async deleteFile(path: string, _ifMatch: string): Promise<WriteQueued> {
     const request: FakeRequest = { kind: "delete", paths: [path], files: [] };
     this.requests.push(request);
     await this.#wait();
     const answer = this.answer(path, request);
     if (answer instanceof Error) throw answer;
+    return this.#accept(path, "");
+  }
+
+  /** `GET ops`: newest first, paged by op id. */
+  listOps(query: { cursor?: string; limit?: number } = {}): Promise<{ items: Operation[]; nextCursor: string | null }> {
+    this.requests.push({ kind: "ops", paths: [], files: [] });
+    if (this.provider === "no-ops-route") return Promise.reject(new HttpError(404, { code: "not_found" }));
+    const all = [...this.ops.values()].reverse();
+    const start = query.cursor ? all.findIndex((op) => op.opId === query.cursor) + 1 : 0;
+    const limit = query.limit ?? 200;
+    const items = all.slice(start, start + limit);
+    return Promise.resolve({ items, nextCursor: start + limit < all.length ? items.at(-1)!.opId : null });
+  }
+
+  /** Sets what the provider said of the op of `path` (the newest one). */
+  settleOp(path: string, status: string, lastError?: string): void {
+    const op = [...this.ops.values()].reverse().find((candidate) => candidate.path === path);
+    if (!op) throw new Error(`no server op for ${path}`);
+    op.status = status;
+    if (lastError) op.lastError = lastError;
+  }
+
+  #accept(path: string, revision: string): { opId?: string; writeback?: { state: string } } {
+    if (this.provider === "none") return {};
+    const opId = `op_${++this.#opSeq}`;
+    this.ops.set(opId, { opId, path, revision, status: "pending", provider: path.split("/")[1] ?? "" });
+    return { opId, writeback: { state: "pending" } };
   }
 
   #wait(): Promise<void> {

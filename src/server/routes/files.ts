@@ -42,7 +42,7 @@ export function deleteFile(context: RequestContext): Response {
   return queued(context, change);
 }
 
-/** 202 `WriteQueuedResponse`; the write is final here (no provider behind this server), so its op has succeeded. */
+/** 202 `WriteQueuedResponse`: the server has the write; its op says what the provider made of it (so far). */
 function queued(context: RequestContext, change: Change): Response {
   context.hub.publish(context.workspace, [change.event]);
   return jsonResponse(202, {
