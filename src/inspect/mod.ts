@@ -4,5 +4,6 @@
  */
 export { loadWritebackSnapshot, type WritebackSnapshot } from "./snapshot.ts";
 export * from "./status.ts";
+export * from "./path_status.ts";
 export * from "./list.ts";
 export { retryDeadLetter, type RetryOutcome, type RetryPayloadSource } from "./retry.ts";

@@ -5,18 +5,20 @@
 import { RelayfileClient } from "../remote/client.ts";
 import { HttpError } from "../remote/errors.ts";
 import { normalizeRemotePath } from "../protocol/paths.ts";
-import { readPublicState, writePublicState } from "../relay/state_file.ts";
+import { readPublicState } from "../relay/state_file.ts";
 import { acquireMountLock, type MountLock } from "../relay/mount_lock.ts";
-import { loadMountState, saveMountState } from "../relay/mount_state.ts";
+import { loadMountState } from "../relay/mount_state.ts";
 import type { RetryPolicy } from "../writeback/policy.ts";
 import { WritebackQueue } from "../writeback/queue.ts";
 import { onceReporter } from "./context.ts";
 import { SyncEngine } from "./engine.ts";
 import { every } from "./every.ts";
 import { RemoteFeed } from "./feed.ts";
-import { buildPublicState } from "./public_state.ts";
-import { errorState, initialStatus, type MountStatus, pullFailed, pullStarted, pullSucceeded } from "./status.ts";
+import { errorState, initialStatus, pullFailed, pullStarted, pullSucceeded } from "./status.ts";
 import { type TokenSource, writableBy } from "./token_source.ts";
+import { type MountSummary, saveState, summary } from "./save_state.ts";
+
+export type { MountSummary } from "./save_state.ts";
 import { PathTable } from "./tracked.ts";
 import { LocalWatcher } from "./watch.ts";
 
@@ -42,15 +44,6 @@ export interface MountOptions {
   requestTimeoutMs?: number;
   /** After `signal`: stop now, without waiting for the drain (a second Ctrl-C). */
   forceSignal?: AbortSignal;
-}
-
-export interface MountSummary {
-  files: number;
-  pending: number;
-  deadLettered: number;
-  conflicts: number;
-  /** Everything due was sent before the drain timeout. */
-  drained: boolean;
 }
 
 const SAVE_EVERY_MS = 250;
@@ -164,10 +157,15 @@ async function mountLocked(
     const authError = queue.awaitingCredentials && status.lastError?.kind !== "reauth"
       ? errorState(new HttpError(401, {}), Date.now())
       : null;
+    const mount = {
+      workspaceId: options.workspace,
+      remoteRoot,
+      mode: options.websocket ? "websocket" as const : "poll" as const,
+      intervalMs: options.intervalMs,
+    };
     return saveState(
       mountDir,
-      options,
-      remoteRoot,
+      mount,
       paths,
       queue,
       authError ? { ...status, lastError: authError } : status,
@@ -294,54 +292,4 @@ async function takeDeliveries(queue: WritebackQueue, engine: SyncEngine, log: (l
     await engine.takeDeliveries(deliveries).catch((error) => log(`taking in sent changes failed: ${error}`));
     await queue.settle(deliveries);
   }
-}
-
-async function saveState(
-  mountDir: string,
-  options: MountOptions,
-  remoteRoot: string,
-  paths: PathTable,
-  queue: WritebackQueue,
-  status: MountStatus,
-): Promise<void> {
-  await saveMountState(mountDir, paths.document);
-  // A write stays writeback-pending until the provider has it, as the Go syncer's field means.
-  const pendingPaths = new Set(
-    [...queue.queuedPaths(), ...queue.awaitingProvider().map((op) => op.path)].filter((path) => paths.has(path)),
-  );
-  await writePublicState(
-    mountDir,
-    buildPublicState({
-      workspaceId: options.workspace,
-      remoteRoot,
-      localRoot: mountDir,
-      mode: options.websocket ? "websocket" : "poll",
-      listener: status.listener,
-      intervalMs: options.intervalMs,
-      now: Date.now(),
-      lastReconcileAt: status.lastReconcileAt,
-      lastSuccessfulReconcileAt: status.lastSuccessfulReconcileAt,
-      lastEventAt: paths.lastEventAt,
-      lastError: status.lastError,
-      files: paths.files(),
-      pendingPaths,
-      conflictPaths: paths.conflicts,
-      readonlyPaths: paths.readonly,
-      queue: queue.counts(),
-      rejectedPaths: paths.rejected,
-      skippedPaths: paths.skipped,
-      receiptsUnavailable: queue.receiptsUnavailable,
-    }),
-  );
-}
-
-function summary(paths: PathTable, queue: WritebackQueue, drained: boolean): MountSummary {
-  const counts = queue.counts();
-  return {
-    files: paths.size,
-    pending: counts.pending + counts.inFlight + counts.retryWait,
-    deadLettered: counts.deadLettered,
-    conflicts: paths.conflicts.size,
-    drained,
-  };
 }

@@ -130,7 +130,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const response = problemResponse(problem, correlationId);
       if (principal && route?.write && problem.status !== 429) {
         const op = store.transaction(() =>
-          store.recordFailedOp(
+          store.ops.recordFailed(
             workspace,
             {
               path: normalizeStorePath(url.searchParams.get("path") ?? ""),

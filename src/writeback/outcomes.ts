@@ -26,6 +26,7 @@ export interface ServerReceipt {
 }
 
 export interface QueueParts {
+  mountDir: string;
   table: OpTable;
   book: DeadLetterBook;
   receipts: ReceiptTracker;

@@ -7,30 +7,22 @@
  * The queue never calls into the mount. Ops that reached the server (or met a conflict) are handed out as
  * deliveries (`nextDeliveries`); their paths stay in flight until the mount has taken them in and calls `settle`.
  */
-import { toWire } from "../protocol/content.ts";
-import { putBlob, readBlob } from "../relay/blobs.ts";
 import { readOutbox } from "../relay/outbox.ts";
 import { Breaker } from "./breaker.ts";
 import { DeadLetterBook } from "./dead_letter_book.ts";
-import { INLINE_PAYLOAD_MAX_BYTES, type InlinePayload, type NewOp, newOp, transition, type WritebackOp } from "./op.ts";
+import { transition, type WritebackOp } from "./op.ts";
 import { type OpCounts, OpTable } from "./op_table.ts";
 import { OutboxFiles } from "./outbox_files.ts";
+import { adoptFromOutbox, type LocalChange, persistChanges } from "./intake.ts";
 import { applyResults, applyVerdicts, type Delivery, type QueueParts, settleDelivered } from "./outcomes.ts";
 import { DEFAULT_POLICY, type RetryPolicy } from "./policy.ts";
 import { ReceiptTracker } from "./receipts.ts";
-import { type BatchLimits, DEFAULT_BATCH_LIMITS, nextWakeAt, planSends } from "./scheduler.ts";
-import { sendBatch, type SendContext, sendDelete, type SendResult, type Transport } from "./sender.ts";
+import { type BatchLimits, DEFAULT_BATCH_LIMITS, nextWakeAt } from "./scheduler.ts";
+import { payloadOf, planRequests, type SendContext, type SendResult, type Transport } from "./sender.ts";
 import { SendLoop } from "./send_loop.ts";
 
 export type { Delivery } from "./outcomes.ts";
-
-/** A local change handed to the queue. */
-export interface LocalChange extends NewOp {
-  /** The bytes to upload (create/update), already hashed. */
-  bytes?: Uint8Array;
-  /** Wire form of `bytes`. */
-  wire?: InlinePayload;
-}
+export type { LocalChange } from "./intake.ts";
 
 export interface QueueOptions {
   /** The revision the mount has for a path, asked at send time. */
@@ -90,6 +82,7 @@ export class WritebackQueue {
       onVerdicts: (verdicts) => applyVerdicts(this.#parts, verdicts),
     });
     this.#parts = {
+      mountDir,
       table: this.#table,
       book: this.#book,
       receipts: this.#receipts,
@@ -106,7 +99,7 @@ export class WritebackQueue {
     };
     this.#sendContext = {
       transport,
-      payloadOf: (op) => this.#payloadOf(op),
+      payloadOf: (op) => payloadOf(mountDir, op),
       baseRevisionOf: (path) => options.baseRevisionOf(path),
       serverAnswered: () => {
         if (this.#breaker.answered()) this.#wakeRetries();
@@ -114,7 +107,14 @@ export class WritebackQueue {
       serverFailed: (failure) => this.#breaker.failed(failure),
     };
     this.#loop = new SendLoop({
-      plan: (slots) => this.#plan(slots),
+      plan: (slots) =>
+        this.#awaitingCredentials || this.#breaker.isOpen()
+          ? []
+          : planRequests(this.#table, this.#table.due(now()), slots, {
+            limits: this.#limits,
+            context: this.#sendContext,
+            take: (results) => this.#take(results),
+          }),
       nextWakeAt: (at) =>
         this.#awaitingCredentials
           ? undefined
@@ -191,26 +191,7 @@ export class WritebackQueue {
    * then starts sending. A delete of a path that was never uploaded sends nothing: it only cancels the unsent create.
    */
   async enqueue(changes: LocalChange[]): Promise<void> {
-    const now = this.#now();
-    const toWrite: WritebackOp[] = [];
-    const superseded: WritebackOp[] = [];
-    const blobs: Uint8Array[] = [];
-    for (const change of changes) {
-      const previous = this.#table.opFor(change.path);
-      if (previous && previous.state !== "in_flight") superseded.push(previous);
-      const neverUploaded = change.kind === "delete" && change.baseRevision === null &&
-        this.#options.baseRevisionOf(change.path) === null;
-      if (neverUploaded) continue;
-      // Ids take their own randomness: `random` is the backoff's jitter, which a test may pin.
-      const op = newOp(change, now, Math.random);
-      if (change.wire && change.bytes && change.bytes.length <= INLINE_PAYLOAD_MAX_BYTES) op.payload = change.wire;
-      else if (change.bytes) blobs.push(change.bytes);
-      toWrite.push(op);
-    }
-    for (const bytes of blobs) await putBlob(this.#mountDir, bytes);
-    await this.#outbox.write(toWrite);
-    await this.#settleOps(superseded);
-    for (const op of toWrite) this.#table.put(op);
+    await persistChanges(this.#parts, changes, (path) => this.#options.baseRevisionOf(path));
     this.kick();
   }
 
@@ -219,28 +200,7 @@ export class WritebackQueue {
    * returns how many. Ops this queue settled are not taken back.
    */
   async adoptFromDisk(): Promise<number> {
-    // Only files this queue does not hold are read: a burst keeps a thousand ops here, and this runs every second.
-    // An id this queue settled earlier may come back: `writeback retry` re-queues a dead letter under its opId.
-    const held = new Set(this.#receipts.waiting().map((op) => op.opId));
-    const isNew = (opId: string) => !this.#table.has(opId) && !held.has(opId) && !this.#outbox.isRemoving(opId);
-    const { ops } = await readOutbox(this.#mountDir, isNew);
-    let adopted = 0;
-    for (const op of ops) {
-      if (!isNew(op.opId)) continue;
-      this.#book.forget(op.path, op.opId);
-      adopted++;
-      if (op.state === "accepted" && op.receipt) {
-        this.#receipts.add(op); // `writeback retry` asked the server to replay it: its receipt is awaited again
-        continue;
-      }
-      const previous = this.#table.opFor(op.path);
-      if (previous && previous.state !== "in_flight") await this.#settleOps([previous]);
-      else if (previous) {
-        adopted--;
-        continue;
-      }
-      this.#table.put(transition(op, { type: "recovered" }));
-    }
+    const adopted = await adoptFromOutbox(this.#parts);
     if (adopted > 0) this.kick();
     return adopted;
   }
@@ -299,32 +259,6 @@ export class WritebackQueue {
     await this.#loop.close();
   }
 
-  /** What to send now: up to `batchSlots` bulk batches and the due deletes, each marked in flight as it is planned. */
-  #plan(batchSlots: number): { kind: "batch" | "deletes"; send: () => Promise<void> }[] {
-    if (this.#awaitingCredentials || this.#breaker.isOpen()) return [];
-    const plan = planSends(this.#table.due(this.#now()), this.#limits);
-    const requests: { kind: "batch" | "deletes"; send: () => Promise<void> }[] = [];
-    const start = (ops: WritebackOp[], send: (sent: WritebackOp[]) => Promise<SendResult[]>) => {
-      const sent = ops.map((op) => transition(op, { type: "sent" }));
-      for (const op of sent) this.#table.put(op);
-      return () => send(sent).then((results) => this.#take(results));
-    };
-    for (const batch of plan.batches.slice(0, Math.max(0, batchSlots))) {
-      requests.push({ kind: "batch", send: start(batch, (sent) => sendBatch(this.#sendContext, sent)) });
-    }
-    if (plan.deletes.length > 0) {
-      requests.push({
-        kind: "deletes",
-        send: start(plan.deletes, async (deletes) => {
-          const results: SendResult[] = [];
-          for (const op of deletes) results.push(await sendDelete(this.#sendContext, op));
-          return results;
-        }),
-      });
-    }
-    return requests;
-  }
-
   async #take(results: SendResult[]): Promise<void> {
     const delivered = await applyResults(this.#parts, results);
     if (delivered.length > 0) {
@@ -356,12 +290,5 @@ export class WritebackQueue {
     for (const op of ops) this.#table.drop(op);
     await this.#outbox.remove(ops);
     this.#loop.notifyIdle();
-  }
-
-  async #payloadOf(op: WritebackOp): Promise<InlinePayload | undefined> {
-    if (op.payload) return op.payload;
-    if (op.contentHash === null) return undefined;
-    const bytes = await readBlob(this.#mountDir, op.contentHash).catch(() => undefined);
-    return bytes ? toWire(bytes, op.contentType ?? "application/octet-stream") : undefined;
   }
 }

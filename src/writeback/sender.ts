@@ -13,7 +13,10 @@ import type { RelayfileClient } from "../remote/client.ts";
 import { HttpError, NetworkError } from "../remote/errors.ts";
 import type { BulkFile } from "../protocol/wire.ts";
 import { classifyFailure } from "../relay/classify.ts";
-import { contentIdentityKey, type InlinePayload, type WritebackOp } from "./op.ts";
+import { toWire } from "../protocol/content.ts";
+import { readBlob } from "../relay/blobs.ts";
+import { contentIdentityKey, type InlinePayload, transition, type WritebackOp } from "./op.ts";
+import { type BatchLimits, planSends } from "./scheduler.ts";
 import type { ServerReceipt } from "./outcomes.ts";
 import type { Failure } from "./policy.ts";
 
@@ -183,4 +186,44 @@ export function failureOf(error: unknown): Failure {
 
 export function isTransient(failure: Failure): boolean {
   return classifyFailure(failure.status, failure.code) === "transient";
+}
+
+/** The bytes an op carries, in wire form: inline, or from blobs/; `undefined` when they are gone. */
+export async function payloadOf(mountDir: string, op: WritebackOp): Promise<InlinePayload | undefined> {
+  if (op.payload) return op.payload;
+  if (op.contentHash === null) return undefined;
+  const bytes = await readBlob(mountDir, op.contentHash).catch(() => undefined);
+  return bytes ? toWire(bytes, op.contentType ?? "application/octet-stream") : undefined;
+}
+
+/**
+ * The requests to start now: up to `batchSlots` bulk batches and the due deletes (sent one by one), each op
+ * marked in flight in `table` as its request is planned; `take` gets what each request came to.
+ */
+export function planRequests(
+  table: { put(op: WritebackOp): void },
+  due: readonly WritebackOp[],
+  batchSlots: number,
+  options: { limits: BatchLimits; context: SendContext; take: (results: SendResult[]) => Promise<void> },
+): { kind: "batch" | "deletes"; send: () => Promise<void> }[] {
+  const plan = planSends(due, options.limits);
+  const start = (ops: WritebackOp[], send: (sent: WritebackOp[]) => Promise<SendResult[]>) => {
+    const sent = ops.map((op) => transition(op, { type: "sent" }));
+    for (const op of sent) table.put(op);
+    return () => send(sent).then(options.take);
+  };
+  const requests: { kind: "batch" | "deletes"; send: () => Promise<void> }[] = plan.batches
+    .slice(0, Math.max(0, batchSlots))
+    .map((batch) => ({ kind: "batch", send: start(batch, (sent) => sendBatch(options.context, sent)) }));
+  if (plan.deletes.length > 0) {
+    requests.push({
+      kind: "deletes",
+      send: start(plan.deletes, async (deletes) => {
+        const results: SendResult[] = [];
+        for (const op of deletes) results.push(await sendDelete(options.context, op));
+        return results;
+      }),
+    });
+  }
+  return requests;
 }

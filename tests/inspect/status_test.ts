@@ -1,7 +1,8 @@
 import type { DeadLetterEntry, QueuedEntry } from "../../src/relay/entries.ts";
 import type { WritebackSnapshot } from "../../src/inspect/snapshot.ts";
 import { toPublicState } from "../../src/relay/state_file.ts";
-import { formatPathStatus, formatStatus, pathStatuses, statusDocument, summarize } from "../../src/inspect/status.ts";
+import { formatStatus, statusDocument, summarize } from "../../src/inspect/status.ts";
+import { formatPathStatus, pathStatuses } from "../../src/inspect/path_status.ts";
 import { assertEquals, assertIncludes, assertNotIncludes } from "../support/assert.ts";
 
 const NOW = Date.parse("2026-11-24T12:00:00Z");

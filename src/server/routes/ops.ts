@@ -3,14 +3,14 @@ import type { RequestContext } from "../context.ts";
 import { HttpProblem, intParam, jsonResponse } from "../http.ts";
 
 export function getOp(context: RequestContext, opId: string): Response {
-  const op = context.store.getOp(context.workspace, opId);
+  const op = context.store.ops.get(context.workspace, opId);
   if (!op) throw new HttpProblem("not_found", "operation not found");
   return jsonResponse(200, op);
 }
 
 export function listOps(context: RequestContext): Response {
   const { url } = context;
-  const page = context.store.listOps(context.workspace, {
+  const page = context.store.ops.list(context.workspace, {
     status: url.searchParams.get("status") ?? "",
     action: url.searchParams.get("action") ?? "",
     provider: url.searchParams.get("provider") ?? "",
@@ -23,7 +23,7 @@ export function listOps(context: RequestContext): Response {
 
 export function syncStatus(context: RequestContext): Response {
   const providers = new Set(context.store.listFiles(context.workspace, "/").map((file) => file.provider));
-  const failed = context.store.listOps(context.workspace, { status: "dead_lettered", limit: 200 })?.items ?? [];
+  const failed = context.store.ops.list(context.workspace, { status: "dead_lettered", limit: 200 })?.items ?? [];
   return jsonResponse(200, {
     workspaceId: context.workspace,
     providers: [...providers].filter(Boolean).sort().map((provider) => ({

@@ -17,7 +17,7 @@ const AckBodySchema = z.object({
 });
 
 export function pendingWritebacks(context: RequestContext): Response {
-  const items = context.store.pendingWritebacks(context.workspace).map((op) => ({
+  const items = context.store.ops.pending(context.workspace).map((op) => ({
     id: op.opId,
     workspaceId: context.workspace,
     path: op.path,
@@ -30,7 +30,7 @@ export function pendingWritebacks(context: RequestContext): Response {
 export async function acknowledge(context: RequestContext, opId: string): Promise<Response> {
   const ack = await readJsonBody(context.request, context.maxBodyBytes, AckBodySchema, "success must be a boolean");
   const op = context.store.transaction(() =>
-    context.store.acknowledge(context.workspace, opId, {
+    context.store.ops.acknowledge(context.workspace, opId, {
       success: ack.success,
       ...(ack.error !== undefined ? { error: ack.error } : {}),
       ...(ack.providerResult ? { providerResult: ack.providerResult } : {}),
@@ -47,12 +47,12 @@ export async function acknowledge(context: RequestContext, opId: string): Promis
 
 export function replay(context: RequestContext, opId: string): Response {
   context.store.transaction(() => {
-    const op = context.store.getOp(context.workspace, opId);
+    const op = context.store.ops.get(context.workspace, opId);
     if (!op) throw new HttpProblem("not_found", "operation not found");
     if (op.status !== "dead_lettered") {
       throw new HttpProblem("invalid_state", `operation is ${op.status}, not dead_lettered`);
     }
-    context.store.replay(context.workspace, op, providerOutcome(context.provider, op.path), context.now());
+    context.store.ops.replay(context.workspace, op, providerOutcome(context.provider, op.path), context.now());
   });
   return jsonResponse(202, { status: "queued", id: opId, correlationId: context.correlationId });
 }
