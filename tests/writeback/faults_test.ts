@@ -96,6 +96,29 @@ async function poisonOneOfTen(
   await waitFor("the dead letter", () => recordsIn(join(s.mount.dir, ".relay/dead-letter")) === 1);
 }
 
+Deno.test("one path the server answers 500 while others succeed: its batch-mates land, it alone is dead-lettered", async () => {
+  await using s = await setup({ ...FAST_POLICY, maxAttempts: 3 });
+  s.proxy.rules.push({
+    route: "POST /v1/workspaces/ws_test/fs/bulk",
+    bodyIncludes: "poison.md",
+    fault: { status: 500 },
+  });
+  await s.writeTen([...TEN.slice(0, 9), "poison.md"]);
+  await waitFor("the nine batch-mates", () => s.landed(TEN.slice(0, 9)));
+  // Other writes keep succeeding while the poisoned file retries: its failures are its own, and they are counted.
+  const deadLetters = join(s.mount.dir, ".relay/dead-letter");
+  for (let i = 0; i < 200 && recordsIn(deadLetters) === 0; i++) {
+    await s.mount.write(`batch/other${i}.md`, `other ${i}\n`);
+    await waitFor(`other${i}.md`, async () => (await s.remote(`/batch/other${i}.md`)) === `other ${i}\n`);
+  }
+  assertEquals(deadLetterNames(deadLetters).length, 1);
+  const list = parseJson((await runRelayfile(["writeback", "list", "--json", "--dir", s.mount.dir])).stdout);
+  const dead = (list.ops as { path: string; state: string; lastStatus: number }[]).filter((op) =>
+    op.state === "dead_lettered"
+  );
+  assertEquals(dead.map((op) => [op.path, op.lastStatus]), [["/batch/poison.md", 500]]);
+});
+
 Deno.test("a 500 outage that recovers: every file lands by itself, with a bounded number of requests", async () => {
   await using s = await setup();
   s.proxy.rules.push({ route: "POST /v1/workspaces/ws_test/fs/bulk", times: 4, fault: { status: 503 } });

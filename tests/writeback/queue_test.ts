@@ -298,29 +298,36 @@ function fakeTime() {
   return { clock, settle, [Symbol.dispose]: () => clock.uninstall() };
 }
 
-Deno.test("WritebackQueue: an outage of ten minutes dead-letters nothing, and every write lands by itself after", async () => {
-  using time = fakeTime();
-  await using dir = await usingTempDir();
-  const transport = new FakeTransport();
-  transport.answer = () => new NetworkError("connection refused");
-  const { queue, delivered, close } = queueFor(dir.path, transport, { random: () => 0.5 });
-  await queue.enqueue(await Promise.all(Array.from({ length: 20 }, (_, i) => change(`/w${i}.md`, `${i}`))));
-  for (let step = 0; step < 120; step++) {
-    await time.clock.tickAsync(5_000);
+for (
+  const [outage, failure] of [
+    ["dropped connections", () => new NetworkError("connection reset")],
+    ["503 to everything", () => new HttpError(503, { code: "unavailable" })],
+  ] as const
+) {
+  Deno.test(`WritebackQueue: ten minutes of ${outage} dead-letter nothing, and every write lands by itself after`, async () => {
+    using time = fakeTime();
+    await using dir = await usingTempDir();
+    const transport = new FakeTransport();
+    transport.answer = failure;
+    const { queue, delivered, close } = queueFor(dir.path, transport, { random: () => 0.5 });
+    await queue.enqueue(await Promise.all(Array.from({ length: 20 }, (_, i) => change(`/w${i}.md`, `${i}`))));
+    for (let step = 0; step < 120; step++) {
+      await time.clock.tickAsync(5_000);
+      await time.settle();
+      if (step === 60) await queue.enqueue([await change("/during.md", "written mid-outage")]);
+    }
+    assertEquals(queue.counts().deadLettered, 0);
+    const duringOutage = transport.requests.length;
+    assertOk(duringOutage <= 60, `requests during the outage: ${duringOutage}`);
+    transport.answer = () => "ok";
+    await time.clock.tickAsync(30_000); // one probe interval at most
     await time.settle();
-    if (step === 60) await queue.enqueue([await change("/during.md", "written mid-outage")]);
-  }
-  assertEquals(queue.counts().deadLettered, 0);
-  const duringOutage = transport.requests.length;
-  assertOk(duringOutage <= 60, `requests during the outage: ${duringOutage}`);
-  transport.answer = () => "ok";
-  await time.clock.tickAsync(30_000); // one probe interval at most
-  await time.settle();
-  assertEquals(delivered.length, 21);
-  const { pending, inFlight, retryWait, deadLettered } = queue.counts();
-  assertEquals([pending, inFlight, retryWait, deadLettered], [0, 0, 0, 0]);
-  await close();
-});
+    assertEquals(delivered.length, 21);
+    const { pending, inFlight, retryWait, deadLettered } = queue.counts();
+    assertEquals([pending, inFlight, retryWait, deadLettered], [0, 0, 0, 0]);
+    await close();
+  });
+}
 
 Deno.test("WritebackQueue: a file the server answers 500 is split out of its batch; it alone is dead-lettered while others land", async () => {
   using time = fakeTime();
