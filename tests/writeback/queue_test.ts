@@ -1,5 +1,4 @@
 /** The writeback queue on its own: a fake transport, a real outbox in a temp folder, fake time where time matters. */
-import FakeTimers from "@sinonjs/fake-timers";
 import { join } from "node:path";
 import { toWire } from "../../src/protocol/content.ts";
 import { sha256Hex } from "../../src/relay/blobs.ts";
@@ -7,6 +6,7 @@ import { HttpError, NetworkError } from "../../src/remote/errors.ts";
 import { type Delivery, type LocalChange, WritebackQueue } from "../../src/writeback/queue.ts";
 import { assertEquals, assertOk } from "../support/assert.ts";
 import { FakeTransport } from "../support/fake_transport.ts";
+import { fakeTime } from "../support/fake_time.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
 
 async function change(path: string, content: string, baseRevision: string | null = null): Promise<LocalChange> {
@@ -163,42 +163,31 @@ Deno.test("WritebackQueue delivers a conflict to the mount instead of dead-lette
 });
 
 Deno.test("WritebackQueue: five failures open the breaker; nothing is sent until its cooldown, then one probe", async () => {
-  const realTimeout = globalThis.setTimeout;
-  const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
-  // Outbox writes are real I/O: let them finish between fake-time steps.
-  const settle = async () => {
-    for (let turn = 0; turn < 30; turn++) {
-      await clock.tickAsync(0);
-      await new Promise((resolve) => realTimeout(resolve, 1));
-    }
-  };
-  try {
-    await using dir = await usingTempDir();
-    const transport = new FakeTransport();
-    transport.answer = () => new NetworkError("connection refused");
-    const policy = { baseMs: 1_000, capMs: 60_000, maxAttempts: 100, maxAgeMs: 86_400_000 };
-    const { queue, logs, close } = queueFor(dir.path, transport, { policy, random: () => 0 });
-    await queue.enqueue([await change("/a.md", "a")]);
-    // Each failure retries at once (random 0): five requests, then the breaker opens for baseMs.
-    await settle();
-    assertEquals(transport.requests.length, 5);
-    assertOk(logs.some((line) => line.startsWith("writeback paused")), logs.join("\n"));
-    await clock.tickAsync(900);
-    await settle();
-    assertEquals(transport.requests.length, 5, "nothing is sent while the breaker is open");
-    await clock.tickAsync(200);
-    await settle();
-    assertEquals(transport.requests.length, 6, "one probe after the cooldown");
-    transport.answer = () => "ok";
-    await clock.tickAsync(2_100);
-    await settle();
-    assertEquals(transport.requests.length, 7, "the next probe succeeds");
-    assertOk(logs.some((line) => line.startsWith("writeback resumed")), logs.join("\n"));
-    assertEquals(queue.counts().pending + queue.counts().retryWait + queue.counts().inFlight, 0);
-    await close();
-  } finally {
-    clock.uninstall();
-  }
+  using time = fakeTime();
+  const { clock, settle } = time;
+  await using dir = await usingTempDir();
+  const transport = new FakeTransport();
+  transport.answer = () => new NetworkError("connection refused");
+  const policy = { baseMs: 1_000, capMs: 60_000, maxAttempts: 100, maxAgeMs: 86_400_000 };
+  const { queue, logs, close } = queueFor(dir.path, transport, { policy, random: () => 0 });
+  await queue.enqueue([await change("/a.md", "a")]);
+  // Each failure retries at once (random 0): five requests, then the breaker opens for baseMs.
+  await settle();
+  assertEquals(transport.requests.length, 5);
+  assertOk(logs.some((line) => line.startsWith("writeback paused")), logs.join("\n"));
+  await clock.tickAsync(900);
+  await settle();
+  assertEquals(transport.requests.length, 5, "nothing is sent while the breaker is open");
+  await clock.tickAsync(200);
+  await settle();
+  assertEquals(transport.requests.length, 6, "one probe after the cooldown");
+  transport.answer = () => "ok";
+  await clock.tickAsync(2_100);
+  await settle();
+  assertEquals(transport.requests.length, 7, "the next probe succeeds");
+  assertOk(logs.some((line) => line.startsWith("writeback resumed")), logs.join("\n"));
+  assertEquals(queue.counts().pending + queue.counts().retryWait + queue.counts().inFlight, 0);
+  await close();
 });
 
 Deno.test("WritebackQueue.load() takes ops left in flight by a crash back as pending, with the same op id", async () => {
@@ -248,55 +237,32 @@ Deno.test("WritebackQueue: an op that fails after a newer change of its path cam
 });
 
 Deno.test("WritebackQueue: with the breaker open, 200 waiting ops cost one probe round per cooldown, not 200 timers", async () => {
-  const realTimeout = globalThis.setTimeout;
-  const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
-  const settle = async () => {
-    for (let turn = 0; turn < 30; turn++) {
-      await clock.tickAsync(0);
-      await new Promise((resolve) => realTimeout(resolve, 1));
-    }
-  };
-  try {
-    await using dir = await usingTempDir();
-    const transport = new FakeTransport();
-    transport.answer = () => new HttpError(503, { code: "unavailable" });
-    const policy = { baseMs: 500, capMs: 300_000, maxAttempts: 1_000, maxAgeMs: 86_400_000 };
-    // One file per request, and each op's own backoff as short as it gets: only the breaker can hold them back.
-    const { queue, close } = queueFor(dir.path, transport, {
-      policy,
-      random: () => 0,
-      batchLimits: { maxBytes: 1 << 20, maxFiles: 1 },
-    });
-    await queue.enqueue(await Promise.all(Array.from({ length: 200 }, (_, i) => change(`/o${i}.md`, `${i}`))));
+  using time = fakeTime();
+  const { clock, settle } = time;
+  await using dir = await usingTempDir();
+  const transport = new FakeTransport();
+  transport.answer = () => new HttpError(503, { code: "unavailable" });
+  const policy = { baseMs: 500, capMs: 300_000, maxAttempts: 1_000, maxAgeMs: 86_400_000 };
+  // One file per request, and each op's own backoff as short as it gets: only the breaker can hold them back.
+  const { queue, close } = queueFor(dir.path, transport, {
+    policy,
+    random: () => 0,
+    batchLimits: { maxBytes: 1 << 20, maxFiles: 1 },
+  });
+  await queue.enqueue(await Promise.all(Array.from({ length: 200 }, (_, i) => change(`/o${i}.md`, `${i}`))));
+  await settle();
+  const atOpening = transport.requests.length;
+  // Ten minutes of outage in fake time: the cooldown doubles from 500 ms up to its 30 s cap.
+  for (let step = 0; step < 120; step++) {
+    await clock.tickAsync(5_000);
     await settle();
-    const atOpening = transport.requests.length;
-    // Ten minutes of outage in fake time: the cooldown doubles from 500 ms up to its 30 s cap.
-    for (let step = 0; step < 120; step++) {
-      await clock.tickAsync(5_000);
-      await settle();
-    }
-    const duringOutage = transport.requests.length - atOpening;
-    // Probes: 500 ms, 1, 2, 4, 8, 16 s, then every 30 s: about 25 rounds of at most two requests (two batches).
-    assertOk(duringOutage <= 60, `requests during a 10-minute outage: ${duringOutage}`);
-    assertOk(duringOutage >= 10, `the breaker still probes: ${duringOutage}`);
-    await close();
-  } finally {
-    clock.uninstall();
   }
+  const duringOutage = transport.requests.length - atOpening;
+  // Probes: 500 ms, 1, 2, 4, 8, 16 s, then every 30 s: about 25 rounds of at most two requests (two batches).
+  assertOk(duringOutage <= 60, `requests during a 10-minute outage: ${duringOutage}`);
+  assertOk(duringOutage >= 10, `the breaker still probes: ${duringOutage}`);
+  await close();
 });
-
-/** Installs fake timers; `settle()` lets real I/O (outbox writes) finish between fake-time steps. */
-function fakeTime() {
-  const realTimeout = globalThis.setTimeout;
-  const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
-  const settle = async () => {
-    for (let turn = 0; turn < 30; turn++) {
-      await clock.tickAsync(0);
-      await new Promise((resolve) => realTimeout(resolve, 1));
-    }
-  };
-  return { clock, settle, [Symbol.dispose]: () => clock.uninstall() };
-}
 
 for (
   const [outage, failure] of [

@@ -1,5 +1,4 @@
 /** Delivery receipts in the queue: a fake server with a provider behind it, a real outbox, fake time. */
-import FakeTimers from "@sinonjs/fake-timers";
 import { toWire } from "../../src/protocol/content.ts";
 import { sha256Hex } from "../../src/relay/blobs.ts";
 import { readDeadLetters } from "../../src/relay/dead_letter.ts";
@@ -7,6 +6,7 @@ import { readOutbox } from "../../src/relay/outbox.ts";
 import { type LocalChange, WritebackQueue } from "../../src/writeback/queue.ts";
 import { assertEquals, assertOk } from "../support/assert.ts";
 import { FakeTransport } from "../support/fake_transport.ts";
+import { fakeTime } from "../support/fake_time.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
 
 async function change(path: string, content: string): Promise<LocalChange> {
@@ -33,23 +33,6 @@ function running(dir: string, transport: FakeTransport, logs: string[] = []) {
     for (let deliveries; (deliveries = await queue.nextDeliveries()) !== undefined;) await queue.settle(deliveries);
   })();
   return { queue, close: async () => (await queue.close(), await taking) };
-}
-
-function fakeTime() {
-  const realTimeout = globalThis.setTimeout;
-  const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
-  const settle = async () => {
-    for (let turn = 0; turn < 30; turn++) {
-      await clock.tickAsync(0);
-      await new Promise((resolve) => realTimeout(resolve, 1));
-    }
-  };
-  /** Settles until `done()` (real I/O takes its time), at most a few hundred turns. */
-  const settleUntil = async (what: string, done: () => boolean) => {
-    for (let round = 0; round < 20 && !done(); round++) await settle();
-    if (!done()) throw new Error(`never reached: ${what}`);
-  };
-  return { clock, settle, settleUntil, [Symbol.dispose]: () => clock.uninstall() };
 }
 
 const opsRequests = (transport: FakeTransport) => transport.requests.filter((r) => r.kind === "ops").length;
