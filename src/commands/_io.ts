@@ -11,6 +11,8 @@ export interface CliIo {
   now(): Date;
   /** Resolves with the signal's name on SIGINT or SIGTERM (listeners are installed only while waiting). */
   waitForShutdown(): Promise<string>;
+  /** All of standard input, as text (`--token -`). */
+  readStdin(): Promise<string>;
 }
 
 /** Colour only on a terminal, and never when `NO_COLOR` is set (https://no-color.org). */
@@ -29,6 +31,7 @@ export function denoIo(env: Environment): CliIo {
     stderrIsTerminal: Deno.stderr.isTerminal(),
     now: () => new Date(),
     waitForShutdown,
+    readStdin: () => new Response(Deno.stdin.readable).text(),
   };
 }
 

@@ -14,10 +14,11 @@ import {
 } from "../config/mod.ts";
 import { UsageError } from "../lib/errors.ts";
 import { ExitCode } from "./_exit_codes.ts";
-import { fileToken, fixedToken, runMount, type TokenSource } from "../mount/mod.ts";
+import { fileToken, fixedToken, runMount, textFileToken, type TokenSource } from "../mount/mod.ts";
 import { DEFAULT_POLICY } from "../writeback/mod.ts";
 import type { CommandContext } from "./_context.ts";
 import type { CliIo } from "./_io.ts";
+import { refuseDangerousStart } from "./_mount_guard.ts";
 import { positiveDurationArgument } from "./_filters.ts";
 
 export const DEFAULT_SERVER = "http://127.0.0.1:8080";
@@ -33,7 +34,8 @@ export function mountCommand({ io, exit }: CommandContext) {
     .argument("[dir]", "local folder", ".")
     .option("--server <url>", `relayfile server (env RELAYFILE_SERVER, RELAYFILE_BASE_URL; default ${DEFAULT_SERVER})`)
     .option("--workspace <id>", "workspace id (env RELAYFILE_WORKSPACE, else the token's claim)")
-    .option("--token <jwt>", "bearer token (env RELAYFILE_TOKEN; else --creds-file or ~/.relayfile/credentials.json)")
+    .option("--token <jwt>", "bearer token; - reads it from stdin (visible in ps otherwise: prefer --token-file)")
+    .option("--token-file <file>", "file holding the token, re-read when the server answers 401")
     .option("--creds-file <file>", "JSON file with a token, re-read when the server answers 401")
     .option("--remote-path <path>", "remote folder to mirror (env RELAYFILE_REMOTE_PATH)", "")
     .option("--interval <duration>", "poll and full-scan period", durationArgument, 30_000)
@@ -53,6 +55,13 @@ export function mountCommand({ io, exit }: CommandContext) {
       durationArgument,
       DEFAULT_POLICY.maxAgeMs,
     )
+    .option(
+      "--exclude <pattern>",
+      "never sync paths matching this gitignore pattern (repeatable; also .relayignore in DIR)",
+      (pattern: string, previous: string[]) => [...previous, pattern],
+      [] as string[],
+    )
+    .option("--allow-non-empty", "mount a folder that already holds files (they are uploaded)")
     .option("--verbose", "log each sync event")
     .action(async (dir, options) => {
       const tokens = await tokenSource(io, options);
@@ -65,6 +74,12 @@ export function mountCommand({ io, exit }: CommandContext) {
       const server = options.server ?? io.env.RELAYFILE_SERVER ?? io.env.RELAYFILE_BASE_URL ??
         ((await readCredentials(configDir(io.env, io.cwd)).catch(() => undefined))?.server || DEFAULT_SERVER);
       const mountDir = resolve(io.cwd, dir);
+      const remoteRoot = options.remotePath || io.env.RELAYFILE_REMOTE_PATH || "/";
+      await refuseDangerousStart(mountDir, {
+        allowNonEmpty: options.allowNonEmpty ?? false,
+        remoteRoot,
+        home: io.env.HOME ?? io.env.USERPROFILE,
+      });
 
       const controller = new AbortController();
       const force = new AbortController();
@@ -86,7 +101,8 @@ export function mountCommand({ io, exit }: CommandContext) {
         mountDir,
         server: server.replace(/\/+$/, ""),
         workspace,
-        remoteRoot: options.remotePath || io.env.RELAYFILE_REMOTE_PATH || "/",
+        remoteRoot,
+        excludes: options.exclude,
         tokens,
         intervalMs: options.interval,
         websocket: options.websocket,
@@ -117,9 +133,28 @@ export function mountCommand({ io, exit }: CommandContext) {
 
 async function tokenSource(
   io: CliIo,
-  options: { token?: string; credsFile?: string },
+  options: { token?: string; tokenFile?: string; credsFile?: string },
 ): Promise<TokenSource> {
   if (options.credsFile) return await fileToken(resolve(io.cwd, options.credsFile));
+  if (options.tokenFile) {
+    const file = resolve(io.cwd, options.tokenFile);
+    const source = await textFileToken(file).catch((error) => {
+      throw new UsageError(`cannot read --token-file ${file}: ${error instanceof Error ? error.message : error}`);
+    });
+    if (!source.current()) throw new UsageError(`--token-file ${file} is empty`);
+    return source;
+  }
+  if (options.token === "-") {
+    const token = (await io.readStdin()).trim();
+    if (!token) throw new UsageError("--token - read no token from standard input");
+    return fixedToken(token);
+  }
+  if (options.token !== undefined) {
+    io.stderr(
+      "warning: --token puts the token in the process list, visible to every local user; " +
+        "prefer --token-file FILE, --token - (stdin) or RELAYFILE_TOKEN\n",
+    );
+  }
   const direct = options.token ?? io.env.RELAYFILE_TOKEN;
   if (direct?.trim()) return fixedToken(direct.trim());
   const stored = credentialsPath(configDir(io.env, io.cwd));

@@ -7,7 +7,9 @@ import {
   defaultDataDir,
   mintDevToken,
   openDataDir,
+  readSecret,
 } from "../server/mod.ts";
+import { PreconditionError } from "../lib/errors.ts";
 import type { CommandContext } from "./_context.ts";
 import { positiveDurationArgument } from "./_filters.ts";
 
@@ -17,12 +19,19 @@ export function tokenCommand({ io }: CommandContext) {
   return new Command("token")
     .description("Print a dev token (and nothing else) signed with the secret of a relayfile serve data folder.")
     .option("--data <dir>", "the server's data folder")
-    .option("--workspace <id>", "workspace the token is for", DEFAULT_WORKSPACE)
-    .option("--agent <name>", "agent name (the token's subject)", "relayfile-dev")
+    .option("--workspace <id>", "workspace the token is for", nonEmpty("workspace"), DEFAULT_WORKSPACE)
+    .option("--agent <name>", "agent name (the token's subject)", nonEmpty("agent"), "relayfile-dev")
     .option("--scopes <list>", `scopes, comma- or space-separated (default: ${DEFAULT_SCOPES.join(",")})`, scopeList)
     .option("--ttl <duration>", "lifetime, e.g. 1h or 7d", ttlArgument, DEFAULT_TOKEN_TTL_MS)
+    .option("--init", "create the data folder's secret when it has none (a new server would use it)")
     .action(async (options) => {
-      const dataDir = await openDataDir(resolve(io.cwd, options.data ?? defaultDataDir(io.env, io.cwd)));
+      const dir = resolve(io.cwd, options.data ?? defaultDataDir(io.env, io.cwd));
+      if (!options.init && (await readSecret(dir)) === undefined) {
+        throw new PreconditionError(`${dir} has no relayfile serve secret: a token signed here no server accepts`, {
+          hint: "pass the --data folder of your relayfile serve, or --init to start a new one",
+        });
+      }
+      const dataDir = await openDataDir(dir);
       const token = await mintDevToken(dataDir.secret, {
         workspace: options.workspace,
         agent: options.agent,
@@ -32,6 +41,13 @@ export function tokenCommand({ io }: CommandContext) {
       });
       io.stdout(`${token}\n`);
     });
+}
+
+function nonEmpty(what: string): (text: string) => string {
+  return (text) => {
+    if (text.trim() === "") throw new InvalidArgumentError(`expected a ${what} name, not an empty one`);
+    return text.trim();
+  };
 }
 
 function scopeList(text: string): string[] {

@@ -2,19 +2,21 @@ import { basename, dirname, join } from "node:path";
 import { mapConcurrent } from "./map_concurrent.ts";
 
 const encoder = new TextEncoder();
+
+/** The mode of the file written (default 0644) and of folders created for it (default: the process's). */
+export interface FileModes {
+  mode?: number;
+  dirMode?: number;
+}
 const SYNC_WRITE_LIMIT = 64 * 1024;
 
 /**
  * Replaces `path` with `data` so that a reader (or a crash) sees either the old file or the new one, never a part:
  * temp file in the same folder, write, fsync, rename, fsync of the folder.
  */
-export async function writeFileAtomic(
-  path: string,
-  data: Uint8Array | string,
-  options: { mode?: number } = {},
-): Promise<void> {
+export async function writeFileAtomic(path: string, data: Uint8Array | string, options: FileModes = {}): Promise<void> {
   const dir = dirname(path);
-  await Deno.mkdir(dir, { recursive: true });
+  await Deno.mkdir(dir, { recursive: true, ...(options.dirMode ? { mode: options.dirMode } : {}) });
   await replaceFile(path, data, options.mode ?? 0o644);
   await syncDirectory(dir);
 }
@@ -53,16 +55,18 @@ async function replaceFile(path: string, data: Uint8Array | string, mode: number
  */
 export async function writeFilesAtomic(
   files: readonly { path: string; data: Uint8Array | string }[],
-  options: { concurrency?: number } = {},
+  options: FileModes & { concurrency?: number } = {},
 ): Promise<void> {
   const dirs = new Set(files.map((file) => dirname(file.path)));
-  await Promise.all([...dirs].map((dir) => Deno.mkdir(dir, { recursive: true })));
-  await mapConcurrent(files, options.concurrency ?? 64, (file) => replaceFile(file.path, file.data, 0o644));
+  const dirMode = options.dirMode ? { mode: options.dirMode } : {};
+  await Promise.all([...dirs].map((dir) => Deno.mkdir(dir, { recursive: true, ...dirMode })));
+  const mode = options.mode ?? 0o644;
+  await mapConcurrent(files, options.concurrency ?? 64, (file) => replaceFile(file.path, file.data, mode));
   await Promise.all([...dirs].map(syncDirectory));
 }
 
 /** Pretty-printed JSON with a trailing newline, written atomically. */
-export function writeJsonAtomic(path: string, value: unknown, options: { mode?: number } = {}): Promise<void> {
+export function writeJsonAtomic(path: string, value: unknown, options: FileModes = {}): Promise<void> {
   return writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n", options);
 }
 

@@ -12,11 +12,10 @@ import type { WritebackOp } from "../writeback/op.ts";
 import { factsOf, type SyncContext } from "./context.ts";
 import { decideRemoteDelete, decideRemoteFile } from "./decide.ts";
 import { detect } from "./detect.ts";
-import { isIgnored } from "./ignore.ts";
+import { saveConflictCopy } from "../relay/conflicts.ts";
 import {
   readLocal,
   removeLocal,
-  saveConflictCopy,
   statLocal,
   unmaterializableReason,
   UnsafeLocalPathError,
@@ -157,7 +156,7 @@ function localPathOf(context: SyncContext, remotePath: string): string | undefin
   const path = normalizeRemotePath(remotePath);
   if (!isUnderRoot(context.remoteRoot, path) || path === context.remoteRoot) return undefined;
   const relative = relativeToRoot(context.remoteRoot, remotePath);
-  if (relative === undefined || isIgnored(relative)) {
+  if (relative === undefined || context.rules.ignores(relative)) {
     context.paths.reject();
     context.reportOnce(`hostile:${remotePath}`, `skipped remote path ${JSON.stringify(remotePath)}: not a safe path`);
     return undefined;

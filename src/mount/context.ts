@@ -2,6 +2,7 @@
 import type { RelayfileClient } from "../remote/client.ts";
 import type { WritebackQueue } from "../writeback/queue.ts";
 import type { PathFacts } from "./decide.ts";
+import type { IgnoreRules } from "./ignore.ts";
 import { readLocal } from "./local_fs.ts";
 import type { PathTable } from "./tracked.ts";
 
@@ -18,6 +19,8 @@ export interface SyncContext {
   readonly client: SyncClient;
   readonly paths: PathTable;
   readonly queue: WritebackQueue;
+  /** Paths never synced in either direction. */
+  readonly rules: IgnoreRules;
   /** May the token write this remote path? */
   writable(path: string): boolean;
   log(line: string): void;

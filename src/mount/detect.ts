@@ -8,7 +8,6 @@ import { sha256Hex } from "../relay/blobs.ts";
 import type { LocalChange } from "../writeback/queue.ts";
 import { factsOf, type SyncContext } from "./context.ts";
 import { decideLocal } from "./decide.ts";
-import { isIgnored } from "./ignore.ts";
 import { readLocal, statLocal, walkLocal, writeLocal } from "./local_fs.ts";
 import { mapConcurrent } from "../lib/map_concurrent.ts";
 
@@ -26,7 +25,7 @@ export async function detect(
   relativePaths: Iterable<string>,
   options: { trustStat: boolean },
 ): Promise<Detected> {
-  const paths = [...relativePaths].filter((relative) => relative !== "" && !isIgnored(relative));
+  const paths = [...relativePaths].filter((relative) => relative !== "" && !context.rules.ignores(relative));
   const detected: Detected = { folders: [], missing: [] };
   const changes = await mapConcurrent(paths, READ_CONCURRENCY, async (relative) => {
     const result = await detectOne(context, relative, options.trustStat);
@@ -44,7 +43,7 @@ export async function detect(
 export async function expandHints(context: SyncContext, found: Detected): Promise<string[]> {
   const expanded = new Set<string>();
   for (const folder of found.folders) {
-    for await (const file of walkLocal(context.mountDir, folder)) expanded.add(file.path);
+    for await (const file of walkLocal(context.mountDir, folder, context.rules)) expanded.add(file.path);
   }
   for (const gone of found.missing) {
     const prefix = `${remotePathFor(context.remoteRoot, gone)}/`;
@@ -58,7 +57,7 @@ export async function expandHints(context: SyncContext, found: Detected): Promis
 /** Every path a full scan looks at: what is in the folder and what is tracked. */
 export async function everyLocalPath(context: SyncContext): Promise<string[]> {
   const seen = new Set<string>();
-  for await (const file of walkLocal(context.mountDir)) seen.add(file.path);
+  for await (const file of walkLocal(context.mountDir, "", context.rules)) seen.add(file.path);
   for (const path of context.paths.paths()) {
     const relative = relativeToRoot(context.remoteRoot, path);
     if (relative !== undefined) seen.add(relative);

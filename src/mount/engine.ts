@@ -6,7 +6,7 @@
 import { contentTypeFor } from "../protocol/content.ts";
 import { relativeToRoot } from "../protocol/paths.ts";
 import { listConflicts } from "../relay/conflicts.ts";
-import type { Delivery } from "../writeback/queue.ts";
+import type { Delivery, WritebackQueue } from "../writeback/queue.ts";
 import { resolveConflict, retryDeferred } from "./apply.ts";
 import type { SyncContext } from "./context.ts";
 import { detect, type Detected, everyLocalPath, expandHints } from "./detect.ts";
@@ -64,6 +64,19 @@ export class SyncEngine {
   /** A full scan of the folder: catches whatever the watcher missed. */
   async scanAll(): Promise<void> {
     await this.#detectInChunks(await everyLocalPath(this.context), true);
+  }
+
+  /**
+   * Takes in what `queue` delivers, until it is closed: each round goes into the path table (under the lock), then
+   * leaves the queue. Resolves when the queue has handed out everything.
+   */
+  async follow(queue: WritebackQueue): Promise<void> {
+    for (let deliveries; (deliveries = await queue.nextDeliveries()) !== undefined;) {
+      await this.takeDeliveries(deliveries).catch((error) =>
+        this.context.log(`taking in sent changes failed: ${error}`)
+      );
+      await queue.settle(deliveries);
+    }
   }
 
   /** Takes in what the queue delivered: committed revisions become the tracked state; conflicts keep both sides. */

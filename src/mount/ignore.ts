@@ -1,19 +1,64 @@
-/** Local paths that are never synced, pure: runtime folders, VCS and dependency folders, editor temp files. */
+/**
+ * Which local paths are never synced, in either direction: reserved folders (`.relay`, `.git`, matched
+ * case-insensitively on every platform, whatever the rules say), the built-in defaults (dependency folders, OS junk,
+ * editor temp files), the mount's `.relayignore` (gitignore syntax) and `--exclude` patterns. Matching is the npm
+ * `ignore` package's (the one eslint and others use), not ours. Pure once built.
+ */
+import ignore, { type Ignore } from "ignore";
 
-const IGNORED_DIRS = new Set([".relay", ".git", "node_modules"]);
+/** Never synced, never overwritten by remote content: the mount's own state and a repository's. */
+const RESERVED = new Set([".relay", ".git"]);
 
-/** Editor and tool temp files: vim swap/backup, emacs locks/autosave, `~` backups, our own atomic-write temps. */
-const TEMP_FILE = /^(?:\..*\.sw[a-p]|\.#.*|#.*#|.*~|4913|\..+\.tmp-[0-9a-f-]{36}|\.relayfile-tmp-.*|\.DS_Store)$/;
+/** Editor and tool temp files: vim swap/backup, emacs locks/autosave, `~` backups, atomic-write temps. */
+const TEMP_FILE = /^(?:\..*\.sw[a-p]|\.#.*|#.*#|.*~|4913|\..+\.tmp-[0-9a-f-]{36}|\.relayfile-tmp-.*)$/;
 
-/** `relativePath` uses `/`. True when the path or any folder above it is ignored. */
-export function isIgnored(relativePath: string): boolean {
-  const segments = relativePath.split("/");
-  if (segments.slice(0, -1).some((segment) => IGNORED_DIRS.has(segment))) return true;
-  const name = segments.at(-1) ?? "";
-  return IGNORED_DIRS.has(name) || TEMP_FILE.test(name);
+/**
+ * Ignored unless a rule says otherwise: credentials (a mount of a home-like folder must not upload keys), dependency
+ * folders, and what operating systems leave in folders.
+ */
+export const DEFAULT_IGNORES: readonly string[] = [
+  ".ssh/",
+  ".gnupg/",
+  ".aws/",
+  ".relayfile/",
+  ".netrc",
+  "node_modules/",
+  ".DS_Store",
+  "._*",
+  ".Spotlight-V100/",
+  ".Trashes/",
+  "Thumbs.db",
+  "ehthumbs.db",
+  "desktop.ini",
+  "$RECYCLE.BIN/",
+];
+
+/** The name of the ignore file at the mount's root. */
+export const IGNORE_FILE = ".relayignore";
+
+export class IgnoreRules {
+  readonly #rules: Ignore;
+  /** The patterns in force, defaults first (for `--dry-run` and status). */
+  readonly patterns: readonly string[];
+
+  constructor(patterns: readonly string[] = []) {
+    this.patterns = [...DEFAULT_IGNORES, ...patterns];
+    this.#rules = ignore({ ignorecase: true, allowRelativePaths: true }).add([...this.patterns]);
+  }
+
+  /** `relativePath` uses `/`. True when the path, or a folder above it, is never synced. */
+  ignores(relativePath: string): boolean {
+    const segments = relativePath.split("/");
+    if (segments.some((segment) => RESERVED.has(segment.toLowerCase()))) return true;
+    if (TEMP_FILE.test(segments.at(-1) ?? "")) return true;
+    return this.#rules.ignores(relativePath) || this.#rules.ignores(`${relativePath}/`);
+  }
+
+  /** True for a folder whose contents are never synced. */
+  ignoresDir(relativeDir: string): boolean {
+    return this.ignores(relativeDir);
+  }
 }
 
-/** True for a folder whose contents are never synced. */
-export function isIgnoredDir(relativePath: string): boolean {
-  return relativePath.split("/").some((segment) => IGNORED_DIRS.has(segment));
-}
+/** The built-in rules alone (no ignore file, no excludes). */
+export const BUILT_IN_RULES = new IgnoreRules();

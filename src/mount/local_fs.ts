@@ -4,8 +4,7 @@
  */
 import { join, sep } from "node:path";
 import { sha256Hex } from "../relay/blobs.ts";
-import { relayPaths } from "../relay/relay_dir.ts";
-import { isIgnored, isIgnoredDir } from "./ignore.ts";
+import { BUILT_IN_RULES, type IgnoreRules } from "./ignore.ts";
 
 /**
  * Files up to this size are stat'ed, read and written with the synchronous calls. Measured on the 2-core Linux VM
@@ -83,8 +82,9 @@ function statLocalSync(root: string, relativePath: string): LocalEntry {
 export async function* walkLocal(
   root: string,
   relativeDir = "",
+  rules: IgnoreRules = BUILT_IN_RULES,
 ): AsyncGenerator<{ path: string; size: number; mtimeMs: number }> {
-  if (relativeDir !== "" && isIgnoredDir(relativeDir)) return;
+  if (relativeDir !== "" && rules.ignoresDir(relativeDir)) return;
   let entries: Deno.DirEntry[];
   try {
     entries = await Array.fromAsync(Deno.readDir(relativeDir ? localPath(root, relativeDir) : root));
@@ -94,8 +94,8 @@ export async function* walkLocal(
   }
   for (const entry of entries) {
     const path = relativeDir ? `${relativeDir}/${entry.name}` : entry.name;
-    if (isIgnored(path)) continue;
-    if (entry.isDirectory) yield* walkLocal(root, path);
+    if (rules.ignores(path)) continue;
+    if (entry.isDirectory) yield* walkLocal(root, path, rules);
     else if (entry.isFile) {
       const info = await statLocal(root, path);
       if (info.kind === "file") yield { path, size: info.size, mtimeMs: info.mtimeMs };
@@ -201,19 +201,4 @@ export async function removeLocal(root: string, relativePath: string): Promise<v
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
-}
-
-/** Keeps local bytes that lost against a remote change: `.relay/conflicts/<remote path>.<rev>.local`. */
-export async function saveConflictCopy(
-  mountDir: string,
-  remotePath: string,
-  revision: string | null,
-  bytes: Uint8Array,
-): Promise<string> {
-  const rev = (revision ?? "new").replace(/[^\w.-]/g, "_");
-  const relative = `${remotePath.replace(/^\/+/, "")}.${rev}.local`;
-  const target = join(relayPaths(mountDir).conflicts, ...relative.split("/"));
-  await Deno.mkdir(target.slice(0, target.lastIndexOf(sep)), { recursive: true });
-  await Deno.writeFile(target, bytes);
-  return target;
 }

@@ -1,2 +1,2 @@
 export { type MountOptions, type MountSummary, runMount } from "./run.ts";
-export { fileToken, fixedToken, type TokenSource } from "./token_source.ts";
+export { fileToken, fixedToken, textFileToken, type TokenSource } from "./token_source.ts";

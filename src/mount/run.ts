@@ -8,6 +8,8 @@ import { normalizeRemotePath } from "../protocol/paths.ts";
 import { readPublicState } from "../relay/state_file.ts";
 import { acquireMountLock, type MountLock } from "../relay/mount_lock.ts";
 import { loadMountState } from "../relay/mount_state.ts";
+import { securePrivateTree } from "../relay/private.ts";
+import { relayPaths } from "../relay/relay_dir.ts";
 import type { RetryPolicy } from "../writeback/policy.ts";
 import { WritebackQueue } from "../writeback/queue.ts";
 import { onceReporter } from "./context.ts";
@@ -20,6 +22,7 @@ import { type MountSummary, saveState, summary } from "./save_state.ts";
 
 export type { MountSummary } from "./save_state.ts";
 import { PathTable } from "./tracked.ts";
+import { loadIgnoreRules } from "./ignore_file.ts";
 import { LocalWatcher } from "./watch.ts";
 
 export interface MountOptions {
@@ -44,6 +47,8 @@ export interface MountOptions {
   requestTimeoutMs?: number;
   /** After `signal`: stop now, without waiting for the drain (a second Ctrl-C). */
   forceSignal?: AbortSignal;
+  /** `--exclude` patterns (gitignore syntax), beside the folder's `.relayignore` and the built-in defaults. */
+  excludes?: readonly string[];
 }
 
 const SAVE_EVERY_MS = 250;
@@ -92,6 +97,8 @@ async function mountLocked(
       ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
     });
   const client = clientFor(stopReads);
+  const fixed = await securePrivateTree(relayPaths(mountDir).root);
+  if (fixed > 0) log(`made ${fixed} files and folders under .relay/ private to you (0600/0700): they hold copies`);
   const loaded = await loadMountState(mountDir, options.workspace, remoteRoot);
   if (loaded.reset) log(`starting from a full pull: ${loaded.reset}`);
   const paths = new PathTable(loaded.state);
@@ -103,19 +110,21 @@ async function mountLocked(
     failedAttempts: "state" in previous ? previous.state?.failedWritebacks ?? 0 : 0,
     ...(options.policy ? { policy: options.policy } : {}),
   });
+  const rules = await loadIgnoreRules(mountDir, options.excludes);
   const engine = new SyncEngine({
     mountDir,
     remoteRoot,
     client,
     paths,
     queue,
+    rules,
     writable: writableBy(options.tokens),
     log,
     reportOnce: onceReporter(log),
   });
   await queue.load();
   await engine.loadConflicts();
-  const delivering = takeDeliveries(queue, engine, log);
+  const delivering = engine.follow(queue);
 
   let status = initialStatus(options.websocket && !options.once ? "reconnecting" : "polling");
   let needsFullPull = paths.size === 0;
@@ -225,7 +234,7 @@ async function mountLocked(
         }
       }).catch((error) => log(`local change failed: ${error}`)),
     );
-  const watcher = new LocalWatcher(mountDir, (hints) => handleHints(hints, true));
+  const watcher = new LocalWatcher(mountDir, (hints) => handleHints(hints, true), { rules });
   const feed = new RemoteFeed(client, {
     websocket: options.websocket,
     intervalMs: options.intervalMs,
@@ -284,12 +293,4 @@ async function mountLocked(
   await engine.serialize(() => Promise.resolve());
   await save();
   return summary(paths, queue, drained);
-}
-
-/** What the queue delivered goes into the path table (under the engine's lock), then leaves the queue. */
-async function takeDeliveries(queue: WritebackQueue, engine: SyncEngine, log: (line: string) => void) {
-  for (let deliveries; (deliveries = await queue.nextDeliveries()) !== undefined;) {
-    await engine.takeDeliveries(deliveries).catch((error) => log(`taking in sent changes failed: ${error}`));
-    await queue.settle(deliveries);
-  }
 }

@@ -29,6 +29,21 @@ export async function fileToken(credentialsFile: string): Promise<TokenSource> {
   };
 }
 
+/** `--token-file F`: a file that holds the token and nothing else (re-read on 401, like a credentials file). */
+export async function textFileToken(file: string): Promise<TokenSource> {
+  const read = async () => (await Deno.readTextFile(file)).trim();
+  let token = await read();
+  return {
+    current: () => token,
+    reload: async () => {
+      const next = await read().catch(() => token);
+      const changed = next !== "" && next !== token;
+      if (changed) token = next;
+      return changed;
+    },
+  };
+}
+
 /** Write access per path from the token's scopes; a token without a `scopes` claim is taken as writable. */
 export function writableBy(tokens: TokenSource): (path: string) => boolean {
   let cachedToken = "";

@@ -4,13 +4,15 @@
  * rescans folders and runs periodic full scans — so nothing here decides what changed.
  */
 import { relative, sep } from "node:path";
-import { isIgnored } from "./ignore.ts";
+import { BUILT_IN_RULES, type IgnoreRules } from "./ignore.ts";
 
 export interface WatchOptions {
   /** Quiet time before a batch is handed over. */
   settleMs?: number;
   /** A batch is handed over after this long even if events keep coming. */
   maxWaitMs?: number;
+  /** Paths that are never synced: no hint for them. */
+  rules?: IgnoreRules;
 }
 
 export class LocalWatcher {
@@ -18,6 +20,7 @@ export class LocalWatcher {
   readonly #onHints: (paths: Set<string>) => void;
   readonly #settleMs: number;
   readonly #maxWaitMs: number;
+  readonly #rules: IgnoreRules;
   #watcher: Deno.FsWatcher | undefined;
   #loop: Promise<void> | undefined;
   #pending = new Set<string>();
@@ -29,6 +32,7 @@ export class LocalWatcher {
     this.#onHints = onHints;
     this.#settleMs = options.settleMs ?? 8;
     this.#maxWaitMs = options.maxWaitMs ?? 100;
+    this.#rules = options.rules ?? BUILT_IN_RULES;
   }
 
   start(): void {
@@ -58,7 +62,7 @@ export class LocalWatcher {
 
   #hint(absolute: string): void {
     const path = relative(this.#root, absolute).split(sep).join("/");
-    if (path === "" || path.startsWith("..") || isIgnored(path)) return;
+    if (path === "" || path.startsWith("..") || this.#rules.ignores(path)) return;
     if (this.#pending.size === 0) this.#firstEventAt = Date.now();
     this.#pending.add(path);
     if (this.#timer !== undefined) clearTimeout(this.#timer);

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { writeFileAtomic } from "../lib/atomic_write.ts";
 import { InvalidRecordError } from "../lib/errors.ts";
+import { PRIVATE } from "./private.ts";
 import { relayPaths } from "./relay_dir.ts";
 
 const SYNC_HASH_LIMIT = 1 << 20;
@@ -21,7 +22,7 @@ export function blobFile(mountDir: string, hash: string): string {
 /** Stores `bytes` (once) and returns their SHA-256. */
 export async function putBlob(mountDir: string, bytes: Uint8Array): Promise<string> {
   const hash = await sha256Hex(bytes);
-  if (!(await hasBlob(mountDir, hash))) await writeFileAtomic(blobFile(mountDir, hash), bytes);
+  if (!(await hasBlob(mountDir, hash))) await writeFileAtomic(blobFile(mountDir, hash), bytes, PRIVATE);
   return hash;
 }
 

@@ -1,5 +1,7 @@
 /** `<mount>/.relay/conflicts/<remote path>.<rev>.local`: local bytes kept when a remote change won. */
 import { join, relative, sep } from "node:path";
+import { writeFileAtomic } from "../lib/atomic_write.ts";
+import { PRIVATE } from "./private.ts";
 import { relayPaths } from "./relay_dir.ts";
 
 const LOCAL_COPY = /^(.+)\.([^./]+)\.local$/;
@@ -8,6 +10,23 @@ export interface ConflictCopy {
   remotePath: string;
   revision: string;
   file: string;
+}
+
+/**
+ * Keeps the local bytes of `remotePath` as `conflicts/<remote path>.<rev>.local` (atomically, private); returns the
+ * file written.
+ */
+export async function saveConflictCopy(
+  mountDir: string,
+  remotePath: string,
+  revision: string | null,
+  bytes: Uint8Array,
+): Promise<string> {
+  const rev = (revision ?? "new").replace(/[^\w.-]/g, "_");
+  const relativeName = `${remotePath.replace(/^\/+/, "")}.${rev}.local`;
+  const target = join(relayPaths(mountDir).conflicts, ...relativeName.split("/"));
+  await writeFileAtomic(target, bytes, PRIVATE);
+  return target;
 }
 
 /** Every conflict copy outside `conflicts/resolved/`. */

@@ -12,6 +12,7 @@ import { normalizeRemotePath } from "../protocol/paths.ts";
 import { classifyFailure, nextActionFor } from "./classify.ts";
 import { type DeadLetterEntry, describeFailure } from "./entries.ts";
 import type { DeadLetterRecord } from "./records.ts";
+import { PRIVATE } from "./private.ts";
 import { isSafeOpId, relayPaths } from "./relay_dir.ts";
 import {
   AttemptSchema,
@@ -82,7 +83,7 @@ export function deadLetterFile(mountDir: string, opId: string): string {
 
 export async function writeDeadLetter(mountDir: string, record: DeadLetterRecord): Promise<void> {
   if (!isSafeOpId(record.opId)) throw new TypeError(`Cannot write dead-letter record: unsafe opId "${record.opId}"`);
-  await writeJsonAtomic(deadLetterFile(mountDir, record.opId), OwnRecordSchema.parse(record));
+  await writeJsonAtomic(deadLetterFile(mountDir, record.opId), OwnRecordSchema.parse(record), PRIVATE);
 }
 
 /** Every dead-letter record of the mount, sorted by opId; unreadable ones become problems. */

@@ -1,5 +1,6 @@
 /** `writeback discard`: dead-lettered ops removed on purpose, each leaving a line in `.relay/discarded.log`. */
 import type { DeadLetterEntry } from "./entries.ts";
+import { PRIVATE } from "./private.ts";
 import { relayPaths } from "./relay_dir.ts";
 
 /**
@@ -23,7 +24,7 @@ export async function discardDeadLetter(
     reason: entry.reason,
     ...(entry.record ? { record: entry.record } : {}),
   }) + "\n";
-  const log = await Deno.open(relayPaths(mountDir).discardedLog, { append: true, create: true });
+  const log = await Deno.open(relayPaths(mountDir).discardedLog, { append: true, create: true, mode: PRIVATE.mode });
   try {
     const bytes = new TextEncoder().encode(line);
     for (let written = 0; written < bytes.length;) written += await log.write(bytes.subarray(written));

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { writeFileAtomic } from "../lib/atomic_write.ts";
+import { PRIVATE } from "./private.ts";
 import { relayPaths } from "./relay_dir.ts";
 
 const TrackedSchema = z.object({
@@ -66,5 +67,5 @@ export async function loadMountState(
 }
 
 export function saveMountState(mountDir: string, state: MountStateDocument): Promise<void> {
-  return writeFileAtomic(relayPaths(mountDir).mountState, JSON.stringify(state) + "\n");
+  return writeFileAtomic(relayPaths(mountDir).mountState, JSON.stringify(state) + "\n", PRIVATE);
 }

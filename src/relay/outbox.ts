@@ -8,6 +8,7 @@ import { writeFilesAtomic } from "../lib/atomic_write.ts";
 import { describeIssues } from "../lib/zod_issues.ts";
 import type { QueuedEntry } from "./entries.ts";
 import type { WritebackOp } from "./records.ts";
+import { PRIVATE } from "./private.ts";
 import { isSafeOpId, relayPaths } from "./relay_dir.ts";
 import { AttemptSchema, OpKindSchema, ReceiptSchema, Sha256Schema } from "./_schemas.ts";
 import { type Problem, readJsonRecords, stemOf } from "./_records.ts";
@@ -52,10 +53,13 @@ export async function writeOps(mountDir: string, ops: readonly WritebackOp[]): P
   for (const op of ops) {
     if (!isSafeOpId(op.opId)) throw new TypeError(`Cannot write outbox op: unsafe opId "${op.opId}"`);
   }
-  await writeFilesAtomic(ops.map((op) => ({
-    path: outboxFile(mountDir, op.opId),
-    data: JSON.stringify(WritebackOpSchema.parse(op)) + "\n",
-  })));
+  await writeFilesAtomic(
+    ops.map((op) => ({
+      path: outboxFile(mountDir, op.opId),
+      data: JSON.stringify(WritebackOpSchema.parse(op)) + "\n",
+    })),
+    PRIVATE,
+  );
 }
 
 export async function removeOp(mountDir: string, opId: string): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import { writeFileAtomic } from "../lib/atomic_write.ts";
 import { errorMessage } from "../lib/errors.ts";
+import { PRIVATE } from "./private.ts";
 import { relayPaths } from "./relay_dir.ts";
 import type { Problem } from "./_records.ts";
 
@@ -126,5 +127,5 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * `remoteRoot`), the Go CLI snapshot's counters (format B), `failedWritebacks` and outbox counts. One writer.
  */
 export function writePublicState(mountDir: string, document: Record<string, unknown>): Promise<void> {
-  return writeFileAtomic(relayPaths(mountDir).state, JSON.stringify(document, null, 2) + "\n");
+  return writeFileAtomic(relayPaths(mountDir).state, JSON.stringify(document, null, 2) + "\n", PRIVATE);
 }

@@ -127,6 +127,7 @@ Deno.test("mount --max-attempts sets the attempt budget: with 1, one 503 dead-le
       "--workspace",
       WORKSPACE,
       "--once",
+      "--allow-non-empty",
       "--max-attempts",
       "1",
     ],

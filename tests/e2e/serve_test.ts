@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { assertEquals, assertIncludes, assertMatch } from "../support/assert.ts";
 import { runRelayfile } from "../support/cli.ts";
 import { apiClient, startServeProcess } from "../support/serve_process.ts";
@@ -15,10 +16,23 @@ Deno.test("serve prints its address and a working token, and stops cleanly on SI
   assertIncludes(stopped.stderr, "SIGTERM: shutting down");
 });
 
+Deno.test("token refuses a data folder with no secret (a typo) unless --init, and an empty workspace or agent", async () => {
+  await using data = await usingTempDir();
+  const typo = await runRelayfile(["token", "--data", join(data.path, "typo")], { env: { HOME: data.path } });
+  assertEquals([typo.code, typo.stdout], [3, ""]);
+  assertMatch(typo.stderr, /has no relayfile serve secret/);
+  for (const flag of ["--workspace", "--agent"]) {
+    const empty = await runRelayfile(["token", "--data", data.path, "--init", flag, ""], { env: { HOME: data.path } });
+    assertEquals(empty.code, 2, empty.stderr);
+  }
+});
+
 Deno.test("token prints only a token, signed for the data folder's server", async () => {
   await using data = await usingTempDir();
   const minted = await runRelayfile(
-    ["token", "--data", data.path, "--workspace", "ws_other", "--agent", "ci", "--scopes", "fs:read", "--ttl", "1h"],
+    ["token", "--data", data.path, "--init", "--workspace", "ws_other", "--agent", "ci", "--scopes", "fs:read"].concat(
+      ["--ttl", "1h"],
+    ),
     { env: { HOME: data.path } },
   );
   assertEquals(minted.code, 0, minted.stderr);

@@ -22,7 +22,10 @@ async function folderWithDeadLetter() {
     fault: { status: 422, body: { code: "invalid" } },
   });
   const env = { HOME: home.path, RELAYFILE_TOKEN: server.token };
-  const first = await runRelayfile(["mount", dir, "--server", proxy.url, "--workspace", WORKSPACE, "--once"], { env });
+  const first = await runRelayfile(
+    ["mount", dir, "--server", proxy.url, "--workspace", WORKSPACE, "--once", "--allow-non-empty"],
+    { env },
+  );
   assertEquals(first.code, 1, "the mount reports the dead letter");
   const list = await runRelayfile(["writeback", "list", "--json", "--state", "dead", "--dir", dir], { env });
   const opId = (JSON.parse(list.stdout).ops as { opId: string }[])[0]!.opId;

@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { onceReporter, type SyncClient } from "../../src/mount/context.ts";
 import { SyncEngine } from "../../src/mount/engine.ts";
+import { BUILT_IN_RULES } from "../../src/mount/ignore.ts";
 import { PathTable } from "../../src/mount/tracked.ts";
 import type { RemoteEvent, RemoteFile } from "../../src/protocol/wire.ts";
 import { HttpError } from "../../src/remote/errors.ts";
@@ -74,6 +75,7 @@ function setup(dir: string) {
     client: remote,
     paths,
     queue,
+    rules: BUILT_IN_RULES,
     writable: () => true,
     log,
     reportOnce: onceReporter(log),
