@@ -9,6 +9,7 @@ import {
   startServer,
   type WritebackMode,
 } from "../server/mod.ts";
+import { UsageError } from "../lib/errors.ts";
 import type { CommandContext } from "./_context.ts";
 
 export const DEFAULT_ADDR = "127.0.0.1:8080";
@@ -50,9 +51,26 @@ export function serveCommand({ io }: CommandContext) {
       (glob: string, previous: string[]) => [...previous, glob],
       [] as string[],
     )
+    .option("--tls-cert <file>", "serve HTTPS with this certificate (PEM; with --tls-key)")
+    .option("--tls-key <file>", "the certificate's private key (PEM)")
     .option("--verbose", "log one line per request to stderr (never a token)")
     .action(async (options) => {
       const dataDir = resolve(io.cwd, options.data ?? defaultDataDir(io.env, io.cwd));
+      if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+        throw new UsageError("--tls-cert and --tls-key go together");
+      }
+      const tls = options.tlsCert && options.tlsKey
+        ? {
+          cert: await Deno.readTextFile(resolve(io.cwd, options.tlsCert)),
+          key: await Deno.readTextFile(resolve(io.cwd, options.tlsKey)),
+        }
+        : undefined;
+      if (!isLoopback(options.addr.hostname)) {
+        io.stderr(
+          `warning: listening on ${options.addr.hostname}, beyond this machine` +
+            (tls ? "" : ", without TLS: tokens and files cross the network in clear (--tls-cert/--tls-key)") + "\n",
+        );
+      }
       const server = await startServer({
         dataDir,
         hostname: options.addr.hostname,
@@ -60,6 +78,7 @@ export function serveCommand({ io }: CommandContext) {
         maxBodyBytes: options.maxBodyBytes,
         ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
         ...(options.jwksUrl ? { jwksUrl: options.jwksUrl } : {}),
+        ...(tls ? { tls } : {}),
         provider: { mode: options.writeback, rejectPaths: options.rejectWriteback },
         ...(options.verbose ? { log: (line: string) => io.stderr(`${line}\n`) } : {}),
       });
@@ -82,6 +101,11 @@ export function addressArgument(text: string): { hostname: string; port: number 
   const port = Number(match?.[3]);
   if (!match || port > 65535) throw new InvalidArgumentError("expected HOST:PORT, e.g. 127.0.0.1:8080 or 127.0.0.1:0");
   return { hostname: match[1] ?? (match[2] || "127.0.0.1"), port };
+}
+
+/** 127.0.0.0/8, ::1 and localhost: this machine only. */
+export function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "::1" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 function writebackMode(text: string): WritebackMode {

@@ -31,8 +31,11 @@ export async function incrementalPull(context: SyncContext): Promise<boolean> {
   let fold: EventFold = { changed: new Set(), deleted: new Set(), cursor: paths.cursor, lastEventAt: null };
   for (let page = 0; page < 10_000; page++) {
     const { events, nextCursor } = await client.events({ cursor: fold.cursor, limit: 500 });
+    const before = fold.cursor;
     fold = foldEvents(fold, events, context.remoteRoot, (path, revision) => paths.isTrackedAt(path, revision));
-    if (!nextCursor || events.length === 0) break;
+    // A server that hides events the token may not read still moves the cursor past them.
+    if (!nextCursor || nextCursor === before) break;
+    fold = { ...fold, cursor: nextCursor };
   }
   if (fold.lastEventAt !== null) paths.lastEventAt = fold.lastEventAt;
   const files = fold.changed.size > 0 ? await client.readFiles([...fold.changed]) : [];

@@ -66,7 +66,10 @@ export function problemResponse(problem: HttpProblem, correlationId: string): Re
 
 /** The body, refused with 413 past `maxBytes` — by its declared length, or while it streams in. */
 export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
-  const tooLarge = () => new HttpProblem("payload_too_large", "request body exceeds configured limit");
+  const tooLarge = () =>
+    new HttpProblem("payload_too_large", "request body exceeds configured limit", {
+      extra: { maxBodyBytes: maxBytes },
+    });
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > maxBytes) {
     await request.body?.cancel();

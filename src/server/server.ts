@@ -35,6 +35,8 @@ export interface ServerOptions {
   jwksUrl?: string;
   /** What the provider does with accepted writes (default: takes them all at once). */
   provider?: ProviderModel;
+  /** Serve HTTPS with this certificate chain and key (PEM text). */
+  tls?: { cert: string; key: string };
   now?: () => number;
   /** One line per request (method, path without query, status, ms): never a token. */
   log?: (line: string) => void;
@@ -104,7 +106,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
           throw new HttpProblem("bad_request", "websocket upgrade required");
         }
-        return openEventSocket({ request, url, workspace, store, hub, now: () => new Date(now()), sockets });
+        const scopes = principal.scopes;
+        return openEventSocket({
+          request,
+          url,
+          workspace,
+          store,
+          hub,
+          now: () => new Date(now()),
+          sockets,
+          canRead: (path) => scopeAllows(scopes, "fs:read", path),
+        });
       }
       if (correlationId === "") throw new HttpProblem("bad_request", "missing X-Correlation-Id header");
       const context: RequestContext = {
@@ -151,6 +163,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const httpServer = Deno.serve({
     hostname: options.hostname ?? "127.0.0.1",
     port: options.port ?? 8080,
+    ...(options.tls ? { cert: options.tls.cert, key: options.tls.key } : {}),
     onListen: (address) => listening(address),
   }, async (request) => {
     const start = performance.now();
@@ -168,7 +181,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   let closed: Promise<void> | undefined;
   return {
-    url: `http://${host}:${server.addr.port}`,
+    url: `${options.tls ? "https" : "http"}://${host}:${server.addr.port}`,
     hostname,
     port: server.addr.port,
     dataDir,

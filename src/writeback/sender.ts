@@ -100,7 +100,17 @@ async function attempt(
     const serving = !transient || evidence || servingBefore;
     if (entries.length === 1 || !serving) {
       const charged = entries.length === 1 && serving;
-      return { results: entries.map(({ op }) => ({ op, outcome: "failed", failure, body, charged })), served: false };
+      const tooLarge = entries.length === 1 && failure.status === 413;
+      const explained = tooLarge ? { ...failure, message: tooLargeMessage(entries[0]!.file, body) } : failure;
+      const said = tooLarge ? JSON.stringify({ code: "payload_too_large", message: explained.message }) : body;
+      const results = entries.map(({ op }): SendResult => ({
+        op,
+        outcome: "failed",
+        failure: explained,
+        body: said,
+        charged,
+      }));
+      return { results, served: false };
     }
     const middle = Math.ceil(entries.length / 2);
     const halves = [entries.slice(0, middle), entries.slice(middle)];
@@ -159,6 +169,21 @@ export async function sendDelete(context: SendContext, op: WritebackOp): Promise
     if (error instanceof HttpError && error.status === 404) return { op, outcome: "committed", revision: null };
     return { op, outcome: "failed", failure, body: error instanceof HttpError ? error.body : "", charged };
   }
+}
+
+/** What a 413 for one file means and what to change: the server's limit (when it says), the file's size. */
+function tooLargeMessage(file: BulkFile, body: string): string {
+  let limit: number | undefined;
+  try {
+    const parsed = JSON.parse(body) as { maxBodyBytes?: unknown };
+    if (typeof parsed.maxBodyBytes === "number") limit = parsed.maxBodyBytes;
+  } catch {
+    // not JSON: the limit is unknown
+  }
+  const size = new TextEncoder().encode(file.content).length;
+  return `the server refuses requests over ${limit !== undefined ? `${limit} bytes` : "its body limit"}, and ` +
+    `${file.path} is ${size} bytes as sent: raise the server's limit (relayfile serve --max-body-bytes) or make ` +
+    "the file smaller, then relayfile writeback retry";
 }
 
 /** The server's op for a write it accepted, when it names one. */

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { assertEquals, assertIncludes, assertMatch } from "../support/assert.ts";
-import { runRelayfile } from "../support/cli.ts";
+import { relayfileCommand, runRelayfile } from "../support/cli.ts";
 import { apiClient, startServeProcess } from "../support/serve_process.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
 
@@ -66,4 +66,48 @@ Deno.test("serve rejects a bad flag value with exit 2", async () => {
     assertEquals(result.code, 2, args.join(" "));
     assertIncludes(result.stderr, `error: option '${args[0]}`);
   }
+});
+
+Deno.test("serve --tls-cert/--tls-key answers HTTPS, and a mount trusting the certificate through DENO_CERT syncs", async () => {
+  await using data = await usingTempDir();
+  const cert = join(data.path, "cert.pem");
+  const key = join(data.path, "key.pem");
+  const made = await new Deno.Command("openssl", {
+    args: ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1"].concat(
+      ["-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+      ["-addext", "basicConstraints=critical,CA:FALSE"], // a leaf that is its own trust anchor
+    ),
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assertEquals(made.code, 0, new TextDecoder().decode(made.stderr));
+  await using serve = await startServeProcess(join(data.path, "server"), ["--tls-cert", cert, "--tls-key", key]);
+  assertMatch(serve.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+  const dir = join(data.path, "work");
+  const mounted = await runRelayfile(
+    ["mount", dir, "--server", serve.url, "--workspace", serve.workspace, "--once"],
+    { env: { HOME: data.path, RELAYFILE_TOKEN: serve.token, DENO_CERT: cert } },
+  );
+  assertEquals(mounted.code, 0, mounted.stderr);
+});
+
+Deno.test("serve warns when it listens beyond this machine", async () => {
+  await using data = await usingTempDir();
+  const child = relayfileCommand(["serve", "--addr", "0.0.0.0:0", "--data", data.path], {
+    env: { HOME: data.path },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!seen.includes("\n")) {
+    const { value, done } = await stderr.read();
+    if (done) break;
+    seen += value;
+  }
+  child.kill("SIGTERM");
+  await child.stdout.cancel();
+  await stderr.cancel();
+  await child.status;
+  assertMatch(seen, /warning: listening on 0\.0\.0\.0, beyond this machine, without TLS/);
 });

@@ -66,3 +66,31 @@ Deno.test("the WebSocket catches up from a cursor, and refuses a bad token befor
   const refused = await fetch(`${s.server.url}/v1/workspaces/${WORKSPACE}/fs/ws?token=garbage`);
   assertEquals([refused.status, (await refused.json()).code], [401, "unauthorized"]);
 });
+
+Deno.test("a token scoped to a folder never learns other paths: events, the WebSocket, tree, export and ops", async () => {
+  await using s = await usingServer();
+  await s.write("/docs/a.md", "a");
+  await s.write("/private/secret-plan.md", "x");
+  const docs = await s.server.mintToken({ workspace: WORKSPACE, scopes: ["relayfile:fs:read:/docs/**", "ops:read"] });
+  const paths = (items: { path: string }[]) => items.map((item) => item.path);
+  const events = (await s.api("GET", "fs/events", { token: docs })).json;
+  assertEquals(paths(events.events), ["/docs/a.md"]);
+  const tree = (await s.api("GET", "fs/tree?path=/&depth=5", { token: docs })).json;
+  assertEquals(paths(tree.entries).filter((path) => path.includes("private")), []);
+  const exported = (await s.api("GET", "fs/export?format=json&path=/", { token: docs })).json;
+  assertEquals(paths(exported), ["/docs/a.md"]);
+  const ops = (await s.api("GET", "ops", { token: docs })).json;
+  assertEquals(paths(ops.items), ["/docs/a.md"]);
+  assertEquals((await s.api("GET", "ops/op_2", { token: docs })).status, 404);
+
+  const socket = new WebSocket(`${s.server.url.replace("http", "ws")}/v1/workspaces/${WORKSPACE}/fs/ws?token=${docs}`);
+  const seen: string[] = [];
+  socket.onmessage = (message) => seen.push(JSON.parse(message.data).path);
+  await new Promise((resolve) => socket.onopen = resolve);
+  await s.write("/private/later.md", "y");
+  await s.write("/docs/later.md", "z");
+  await waitFor("the live event", () => seen.includes("/docs/later.md"));
+  socket.close();
+  await new Promise((resolve) => socket.onclose = resolve);
+  assertEquals(seen.filter((path) => path.startsWith("/private")), []);
+});

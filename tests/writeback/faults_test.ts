@@ -158,8 +158,11 @@ Deno.test("a 413 file among nine good ones: the nine land, it is dead-lettered, 
     path: string;
     lastStatus: number;
     nextAction: string;
+    reason: string;
   }[];
   assertEquals([dead!.path, dead!.lastStatus, dead!.nextAction], ["/batch/poison.md", 413, "fix-payload"]);
+  assertOk(dead!.reason.includes("/batch/poison.md is 21 bytes as sent"), dead!.reason);
+  assertOk(dead!.reason.includes("relayfile serve --max-body-bytes"), dead!.reason);
   assertEquals(await s.remote("/batch/poison.md"), undefined);
 
   s.proxy.rules.length = 0; // the limit was raised
@@ -383,4 +386,25 @@ Deno.test("state.json counts failed attempts for life, and a stop in an outage l
   assertEquals(await s.remote("/stuck.md"), "waiting for the server\n");
   const after = JSON.parse(await Deno.readTextFile(join(mount.dir, ".relay/state.json")));
   assertOk(after.failedWritebacks >= state.failedWritebacks, "a lifetime counter never goes down");
+});
+
+Deno.test("a file over the server's body limit: the dead letter says the limit, the file's size and what to change", async () => {
+  await using server = await usingServer({ maxBodyBytes: 4_096 });
+  await using work = await usingTempDir();
+  await using mount = startMount({
+    url: server.server.url,
+    workspace: WORKSPACE,
+    token: server.token,
+    dir: join(work.path, "m"),
+    websocket: false,
+  });
+  await mountReady(mount);
+  await mount.write("big.md", "x".repeat(10_000));
+  const deadLetters = join(mount.dir, ".relay/dead-letter");
+  await waitFor("the dead letter", () => recordsIn(deadLetters) === 1);
+  const status = await runRelayfile(["writeback", "status", "--json", "--dir", mount.dir]);
+  const [dead] = parseJson(status.stdout).deadLettered as { reason: string }[];
+  assertOk(dead!.reason.includes("over 4096 bytes"), dead!.reason);
+  assertOk(dead!.reason.includes("/big.md is 10000 bytes as sent"), dead!.reason);
+  assertOk(mount.logs.some((line) => line.includes("relayfile serve --max-body-bytes")), mount.logs.join("\n"));
 });

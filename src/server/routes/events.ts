@@ -2,6 +2,7 @@
 import type { RequestContext } from "../context.ts";
 import { intParam, jsonResponse } from "../http.ts";
 import type { StoredEvent } from "../store.ts";
+import { scopeAllows } from "../../protocol/scopes.ts";
 
 export function listEvents(context: RequestContext): Response {
   const { url } = context;
@@ -11,7 +12,9 @@ export function listEvents(context: RequestContext): Response {
     limit: intParam(url, "limit", 200, 1, 1000),
     descending: url.searchParams.get("direction")?.toLowerCase() === "desc",
   });
-  return jsonResponse(200, { events: page.events.map(eventDocument), nextCursor: page.nextCursor });
+  // A token scoped to a folder never learns other paths; the cursor still moves past what it may not see.
+  const visible = page.events.filter((event) => scopeAllows(context.principal.scopes, "fs:read", event.path));
+  return jsonResponse(200, { events: visible.map(eventDocument), nextCursor: page.nextCursor });
 }
 
 export function eventDocument(event: StoredEvent): Record<string, unknown> {

@@ -1,10 +1,17 @@
 /** `GET …/ops/{opId}`, `GET …/ops` and `GET …/sync/status` (spec §1.7.9, §1.7.10). */
 import type { RequestContext } from "../context.ts";
 import { HttpProblem, intParam, jsonResponse } from "../http.ts";
+import { scopeAllows } from "../../protocol/scopes.ts";
+import type { StoredOp } from "../store.ts";
+
+/** An op of a path the token may not read is as good as absent: a folder-scoped token never learns other paths. */
+function visible(context: RequestContext, op: StoredOp): boolean {
+  return op.path === "" || scopeAllows(context.principal.scopes, "fs:read", op.path);
+}
 
 export function getOp(context: RequestContext, opId: string): Response {
   const op = context.store.ops.get(context.workspace, opId);
-  if (!op) throw new HttpProblem("not_found", "operation not found");
+  if (!op || !visible(context, op)) throw new HttpProblem("not_found", "operation not found");
   return jsonResponse(200, op);
 }
 
@@ -18,7 +25,7 @@ export function listOps(context: RequestContext): Response {
     limit: intParam(url, "limit", 50, 1, 200),
   });
   if (!page) throw new HttpProblem("bad_request", "invalid cursor");
-  return jsonResponse(200, page);
+  return jsonResponse(200, { ...page, items: page.items.filter((op) => visible(context, op)) });
 }
 
 export function syncStatus(context: RequestContext): Response {

@@ -17,6 +17,8 @@ export interface EventSocketContext {
   now: () => Date;
   /** Open sockets, closed by the server when it stops. */
   sockets: Set<WebSocket>;
+  /** May the socket's token read this path? Others' events are never sent. */
+  canRead: (path: string) => boolean;
 }
 
 export function openEventSocket(context: EventSocketContext): Response {
@@ -28,6 +30,7 @@ export function openEventSocket(context: EventSocketContext): Response {
     const seq = Number(event.eventId.slice("evt_".length));
     if (seq <= lastSentSeq || socket.readyState !== WebSocket.OPEN) return;
     lastSentSeq = seq;
+    if (!context.canRead(event.path)) return;
     socket.send(JSON.stringify({
       type: event.type,
       path: event.path,
