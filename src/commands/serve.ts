@@ -81,6 +81,7 @@ export function serveCommand({ io }: CommandContext) {
         ...(tls ? { tls } : {}),
         provider: { mode: options.writeback, rejectPaths: options.rejectWriteback },
         ...(options.verbose ? { log: (line: string) => io.stderr(`${line}\n`) } : {}),
+        notice: (line: string) => io.stderr(`${line}\n`),
       });
       try {
         const token = await server.mintToken({ workspace: options.workspace });

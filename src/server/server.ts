@@ -2,6 +2,7 @@
  * The local relayfile v1 server: the subset of the API a mount uses (spec §1.11), with the reference's shapes,
  * status codes and auth rules. Every error is an envelope answer; nothing a client sends crashes it.
  */
+import { serveResilient } from "./listener.ts";
 import { AUTO_PROVIDER, type ProviderModel } from "./provider.ts";
 import { Authenticator, AuthError, type Principal } from "./auth.ts";
 import type { RequestContext } from "./context.ts";
@@ -38,6 +39,8 @@ export interface ServerOptions {
   /** Serve HTTPS with this certificate chain and key (PEM text). */
   tls?: { cert: string; key: string };
   now?: () => number;
+  /** Lines about the server itself (it refuses connections, it accepts them again): shown without --verbose. */
+  notice?: (line: string) => void;
   /** One line per request (method, path without query, status, ms): never a token. */
   log?: (line: string) => void;
 }
@@ -158,13 +161,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   };
 
-  let listening!: (addr: Deno.NetAddr) => void;
-  const addr = new Promise<Deno.NetAddr>((resolve) => listening = resolve);
-  const httpServer = Deno.serve({
+  const server = await serveResilient({
     hostname: options.hostname ?? "127.0.0.1",
     port: options.port ?? 8080,
-    ...(options.tls ? { cert: options.tls.cert, key: options.tls.key } : {}),
-    onListen: (address) => listening(address),
+    ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.notice ? { log: options.notice } : {}),
   }, async (request) => {
     const start = performance.now();
     const response = await handle(request);
@@ -175,7 +176,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
     return response;
   });
-  const server = { server: httpServer, addr: await addr };
 
   const hostname = server.addr.hostname;
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
@@ -190,7 +190,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     close: () =>
       closed ??= (async () => {
         for (const socket of sockets) socket.close(1001, "server shutting down");
-        if (!(await settlesWithin(server.server.shutdown(), SHUTDOWN_GRACE_MS))) {
+        if (!(await settlesWithin(server.shutdown(), SHUTDOWN_GRACE_MS))) {
           options.log?.(`shutdown: connections still open after ${SHUTDOWN_GRACE_MS} ms; not waiting for them`);
         }
         store.close();

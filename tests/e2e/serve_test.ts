@@ -1,5 +1,7 @@
 import { join } from "node:path";
-import { assertEquals, assertIncludes, assertMatch } from "../support/assert.ts";
+import { assertEquals, assertIncludes, assertMatch, assertOk } from "../support/assert.ts";
+import { readServeBanner } from "../../scripts/serve_banner.ts";
+import { waitFor } from "../support/wait.ts";
 import { relayfileCommand, runRelayfile } from "../support/cli.ts";
 import { apiClient, startServeProcess } from "../support/serve_process.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
@@ -110,4 +112,40 @@ Deno.test("serve warns when it listens beyond this machine", async () => {
   await stderr.cancel();
   await child.status;
   assertMatch(seen, /warning: listening on 0\.0\.0\.0, beyond this machine, without TLS/);
+});
+
+Deno.test("serve out of file descriptors refuses new connections instead of dying, and answers again after", async () => {
+  await using data = await usingTempDir();
+  const child = relayfileCommand(["serve", "--addr", "127.0.0.1:0", "--data", data.path], {
+    env: { HOME: data.path },
+    fdLimit: 256,
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const { url, drained } = await readServeBanner(child, stderr);
+  const { port } = new URL(url);
+  // Idle connections that never send a request, far more than the limit allows (loopback only, bounded).
+  const connections: Deno.Conn[] = [];
+  for (let i = 0; i < 1_000; i++) {
+    try {
+      connections.push(await Deno.connect({ hostname: "127.0.0.1", port: Number(port) }));
+    } catch {
+      break; // refused: the limit is reached
+    }
+  }
+  assertOk(connections.length < 1_000, `${connections.length} connections`);
+  connections.forEach((connection) => connection.close());
+  await waitFor("/health to answer again", async () => {
+    try {
+      const response = await fetch(`${url}/health`);
+      await response.body?.cancel();
+      return response.status === 200;
+    } catch {
+      return false;
+    }
+  });
+  child.kill("SIGTERM");
+  const status = await child.status;
+  await drained;
+  assertEquals(status.code, 0, await stderr);
+  assertIncludes(await stderr, "too many open connections");
 });

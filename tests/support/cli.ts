@@ -32,10 +32,15 @@ export interface CliOptions {
 /** The command that runs the CLI like the compiled binary: same permissions, cleared environment. */
 export function relayfileCommand(
   args: string[],
-  options: CliOptions & { stdout?: "piped" | "null"; stderr?: "piped" | "null" } = {},
+  options: CliOptions & { stdout?: "piped" | "null"; stderr?: "piped" | "null"; fdLimit?: number } = {},
 ): Deno.Command {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--no-prompt", "--cached-only", ...(options.flags ?? compileFlags), MAIN, ...args],
+  const argv = ["run", "--quiet", "--no-prompt", "--cached-only", ...(options.flags ?? compileFlags), MAIN, ...args];
+  // With `fdLimit`, a shell lowers the open-files limit (`ulimit -n`) and then becomes the CLI.
+  const [program, programArgs] = options.fdLimit === undefined
+    ? [Deno.execPath(), argv]
+    : ["/bin/sh", ["-c", `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, Deno.execPath(), ...argv]];
+  return new Deno.Command(program, {
+    args: programArgs,
     env: { HOME: SANDBOX_HOME, ...runtimeEnv, ...options.env },
     clearEnv: true,
     ...(options.cwd ? { cwd: options.cwd } : {}),
