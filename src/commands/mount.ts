@@ -14,7 +14,15 @@ import {
 } from "../config/mod.ts";
 import { UsageError } from "../lib/errors.ts";
 import { ExitCode } from "./_exit_codes.ts";
-import { fileToken, fixedToken, runMount, textFileToken, type TokenSource } from "../mount/mod.ts";
+import {
+  type DryRunPlan,
+  fileToken,
+  fixedToken,
+  planDryRun,
+  runMount,
+  textFileToken,
+  type TokenSource,
+} from "../mount/mod.ts";
 import { DEFAULT_POLICY } from "../writeback/mod.ts";
 import type { CommandContext } from "./_context.ts";
 import type { CliIo } from "./_io.ts";
@@ -62,6 +70,7 @@ export function mountCommand({ io, exit }: CommandContext) {
       [] as string[],
     )
     .option("--allow-non-empty", "mount a folder that already holds files (they are uploaded)")
+    .option("--dry-run", "print what a sync would upload and download, change nothing, and exit")
     .option("--verbose", "log each sync event")
     .action(async (dir, options) => {
       const tokens = await tokenSource(io, options);
@@ -75,6 +84,19 @@ export function mountCommand({ io, exit }: CommandContext) {
         ((await readCredentials(configDir(io.env, io.cwd)).catch(() => undefined))?.server || DEFAULT_SERVER);
       const mountDir = resolve(io.cwd, dir);
       const remoteRoot = options.remotePath || io.env.RELAYFILE_REMOTE_PATH || "/";
+      if (options.dryRun) {
+        const plan = await planDryRun({
+          mountDir,
+          server: server.replace(/\/+$/, ""),
+          workspace,
+          remoteRoot,
+          tokens,
+          excludes: options.exclude,
+          requestTimeoutMs: options.requestTimeout,
+        });
+        printDryRun(io, plan);
+        return;
+      }
       await refuseDangerousStart(mountDir, {
         allowNonEmpty: options.allowNonEmpty ?? false,
         remoteRoot,
@@ -185,6 +207,19 @@ async function register(io: CliIo, mount: { workspace: string; mountDir: string;
       agentName: "relayfile-deno",
     }, io.now()),
   );
+}
+
+function printDryRun(io: CliIo, plan: DryRunPlan): void {
+  const section = (title: string, paths: string[]) => {
+    io.stdout(`${title}: ${paths.length}\n`);
+    for (const path of paths.slice(0, 50)) io.stdout(`  ${path}\n`);
+    if (paths.length > 50) io.stdout(`  … and ${paths.length - 50} more\n`);
+  };
+  section("would upload", plan.upload);
+  section("would download", plan.download);
+  section("on both sides (compared)", plan.both);
+  section("remote paths ignored here", plan.ignoredRemote);
+  io.stdout("dry run: nothing was sent or written\n");
 }
 
 function progressBar(io: CliIo): (done: number, total: number) => void {

@@ -110,3 +110,25 @@ Deno.test("a mount started with --token-file shows no token in the process list"
     await child.status;
   }
 });
+
+Deno.test("mount --dry-run prints what a first sync would upload and download, and changes nothing", async () => {
+  await using data = await usingTempDir();
+  await using home = await usingTempDir();
+  await using serve = await startServeProcess(data.path);
+  await apiClient(serve.url, serve.workspace, serve.token)("POST", "fs/bulk", {
+    files: [{ path: "/docs/remote.md", content: "from the server\n" }, { path: "/both.md", content: "x\n" }],
+  });
+  const dir = join(home.path, "project");
+  await write(dir, { ".ssh/id_ed25519": "key\n", "notes/plan.md": "plan\n", "both.md": "y\n" });
+  const result = await runRelayfile(
+    ["mount", dir, "--server", serve.url, "--workspace", serve.workspace, "--dry-run"],
+    { env: { HOME: home.path, RELAYFILE_TOKEN: serve.token } },
+  );
+  assertEquals(result.code, 0, result.stderr);
+  assertIncludes(result.stdout, "would upload: 1\n  /notes/plan.md\n");
+  assertIncludes(result.stdout, "would download: 1\n  /docs/remote.md\n");
+  assertIncludes(result.stdout, "on both sides (compared): 1\n  /both.md\n");
+  assertEquals(result.stdout.includes(".ssh"), false);
+  assertEquals(await Deno.stat(join(dir, ".relay")).then(() => true, () => false), false, "no .relay/ written");
+  assertEquals(await serverPaths(serve), ["/both.md", "/docs/remote.md"]);
+});
