@@ -9,7 +9,7 @@ import type { PathTable } from "./tracked.ts";
 /** The reads the engine makes (a fake in unit tests). */
 export type SyncClient = Pick<
   RelayfileClient,
-  "readFile" | "readFiles" | "exportFiles" | "listFilePaths" | "latestEventId" | "events"
+  "readFile" | "readFiles" | "exportFiles" | "listFilePaths" | "listFiles" | "latestEventId" | "events"
 >;
 
 export interface SyncContext {

@@ -3,25 +3,68 @@
  * (its fold of events per path pure), and the changes a WebSocket message announced.
  */
 import { isUnderRoot, normalizeRemotePath } from "../protocol/paths.ts";
+import { HttpError } from "../remote/errors.ts";
 import type { RemoteEvent } from "../protocol/wire.ts";
 import { applyRemoteDelete, applyRemoteFiles } from "./apply.ts";
 import type { SyncContext } from "./context.ts";
 import type { AnnouncedChange } from "./feed.ts";
 
-/** Everything under the remote root, then forget what is gone. Sets the events cursor from before the listing. */
+/** A workspace up to this size comes in one export; a larger one in reads of about `READ_CHUNK_BYTES` each. */
+const EXPORT_MAX_BYTES = 32 * 1024 * 1024;
+const READ_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Everything under the remote root, then forget what is gone. Sets the events cursor from before the listing. The
+ * listing (`fs/tree`) says how large the workspace is: a small one comes in one export, a large one in chunks that
+ * are written to the folder one after another, so memory stays bounded whatever the workspace's size.
+ */
 export async function fullPull(context: SyncContext, progress?: (done: number, total: number) => void): Promise<void> {
   const { client, remoteRoot, paths } = context;
   const cursor = await client.latestEventId().catch(() => undefined);
-  const files = await client.exportFiles(remoteRoot) ??
-    await client.readFiles(await client.listFilePaths(remoteRoot));
+  // A server without fs/tree (404) gets the export, whatever its size.
+  const listing = await client.listFiles(remoteRoot).catch((error) => {
+    if (error instanceof HttpError && error.status === 404) return undefined;
+    throw error;
+  });
+  const total = listing?.reduce((sum, file) => sum + (file.size ?? 0), 0) ?? 0;
   const present = new Set<string>();
-  for (const file of files) present.add(normalizeRemotePath(file.path));
-  await applyRemoteFiles(context, files, progress);
+  let done = 0;
+  const report = progress && (() => progress(++done, listing?.length ?? 0));
+  const exported = total <= EXPORT_MAX_BYTES ? await client.exportFiles(remoteRoot) : undefined;
+  if (exported) {
+    for (const file of exported) present.add(normalizeRemotePath(file.path));
+    await applyRemoteFiles(context, exported, progress);
+  } else {
+    for (const chunk of chunksOf(listing ?? [], READ_CHUNK_BYTES)) {
+      const files = await client.readFiles(chunk.map((file) => file.path));
+      for (const file of files) present.add(normalizeRemotePath(file.path));
+      await applyRemoteFiles(context, files, report);
+    }
+  }
   for (const path of paths.paths()) {
     if (!present.has(path)) await applyRemoteDelete(context, path);
   }
   paths.cursor = cursor ?? null;
   paths.touch();
+}
+
+/** Paths in runs of about `maxBytes` (a file larger than that is a run of its own). */
+function chunksOf<T extends { size?: number }>(files: readonly T[], maxBytes: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const file of files) {
+    const size = file.size ?? 0;
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(file);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 /** The events after the cursor, folded per path; `false` when the mount has no cursor yet (then: full pull). */

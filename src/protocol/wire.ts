@@ -16,7 +16,12 @@ export const ExportSchema = z.array(RemoteFileSchema);
 
 export const TreeSchema = z.object({
   path: z.string().optional(),
-  entries: z.array(z.object({ path: z.string(), type: z.string(), revision: z.string().optional() })),
+  entries: z.array(z.object({
+    path: z.string(),
+    type: z.string(),
+    revision: z.string().optional(),
+    size: z.number().optional(),
+  })),
   nextCursor: z.string().nullable().optional(),
 });
 

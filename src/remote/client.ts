@@ -80,15 +80,24 @@ export class RelayfileClient {
 
   /** Every file path under `root` through `fs/tree` (the fallback when export is missing). */
   async listFilePaths(root: string): Promise<string[]> {
-    const paths: string[] = [];
+    return (await this.listFiles(root)).map((file) => file.path);
+  }
+
+  /** Every file under `root` through `fs/tree`, with its size when the server says it. */
+  async listFiles(root: string): Promise<{ path: string; size?: number }[]> {
+    const files: { path: string; size?: number }[] = [];
     let cursor = "";
     for (let page = 0; page < 100_000; page++) {
       const query = `path=${encodeURIComponent(root)}&depth=100${
         cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""
       }`;
       const tree = await this.#read("GET", `/fs/tree?${query}`, TreeSchema);
-      for (const entry of tree.entries) if (entry.type === "file") paths.push(entry.path);
-      if (!tree.nextCursor) return paths;
+      for (const entry of tree.entries) {
+        if (entry.type === "file") {
+          files.push({ path: entry.path, ...(entry.size !== undefined ? { size: entry.size } : {}) });
+        }
+      }
+      if (!tree.nextCursor) return files;
       cursor = tree.nextCursor;
     }
     throw new ProtocolError("fs/tree paging did not end");

@@ -34,10 +34,25 @@ class FakeRemote implements SyncClient {
   }
   readFiles(paths: string[]) {
     this.reads += paths.length;
+    this.readCalls++;
     return Promise.resolve(paths.flatMap((path) => this.files.get(path) ?? []));
   }
+  /** Sizes the tree reports (default: the content's length). */
+  readonly sizes = new Map<string, number>();
+  exports = 0;
+  readCalls = 0;
+
   exportFiles() {
+    this.exports++;
     return Promise.resolve([...this.files.values()]);
+  }
+  listFiles() {
+    return Promise.resolve(
+      [...this.files.values()].map((file) => ({
+        path: file.path,
+        size: this.sizes.get(file.path) ?? file.content.length,
+      })),
+    );
   }
   listFilePaths() {
     return Promise.resolve([...this.files.keys()]);
@@ -168,5 +183,30 @@ Deno.test("SyncEngine: deleting a file whose only trace is a dead letter discard
   const log = await Deno.readTextFile(join(dir.path, ".relay/discarded.log"));
   assertOk(log.includes('"why":"the local file was deleted before it reached the server"'), log);
   assertEquals([...Deno.readDirSync(join(dir.path, ".relay/dead-letter"))], []);
+  await s.queue.close();
+});
+
+Deno.test("SyncEngine: a large workspace comes in size-bounded chunks, not one export", async () => {
+  await using dir = await usingTempDir();
+  const s = setup(dir.path);
+  for (const name of ["a", "b", "c"]) {
+    s.remote.put(`/big/${name}.md`, name);
+    s.remote.sizes.set(`/big/${name}.md`, 20 * 1024 * 1024); // as the tree reports it: 60 MiB in all
+  }
+  s.remote.put("/small.md", "small");
+  await s.engine.pull({ full: true });
+  assertEquals(s.remote.exports, 0);
+  assertEquals(s.remote.readCalls, 4, "one read per 20 MiB file, and the rest together");
+  for (const name of ["a", "b", "c"]) assertEquals(await s.local(`big/${name}.md`), name);
+  assertEquals(await s.local("small.md"), "small");
+  await s.queue.close();
+});
+
+Deno.test("SyncEngine: a small workspace still comes in one export", async () => {
+  await using dir = await usingTempDir();
+  const s = setup(dir.path);
+  s.remote.put("/a.md", "a");
+  await s.engine.pull({ full: true });
+  assertEquals([s.remote.exports, s.remote.readCalls], [1, 0]);
   await s.queue.close();
 });
