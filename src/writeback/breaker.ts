@@ -31,6 +31,11 @@ export class Breaker {
     return isOpen(this.#state, this.#now());
   }
 
+  /** Half-open: the cooldown is over but the server has not answered since the circuit opened; one op probes. */
+  probing(): boolean {
+    return this.#state.openings > 0 && !this.isOpen();
+  }
+
   /** The server answered (whatever it said). True when it had been failing long enough to open: it is back. */
   answered(): boolean {
     const recovered = this.#state.openings > 0;

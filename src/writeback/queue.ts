@@ -17,7 +17,7 @@ import { adoptFromOutbox, type LocalChange, persistChanges } from "./intake.ts";
 import { applyResults, applyVerdicts, type Delivery, type QueueParts, settleDelivered } from "./outcomes.ts";
 import { DEFAULT_POLICY, type RetryPolicy } from "./policy.ts";
 import { ReceiptTracker } from "./receipts.ts";
-import { type BatchLimits, DEFAULT_BATCH_LIMITS, nextWakeAt } from "./scheduler.ts";
+import { type BatchLimits, DEFAULT_BATCH_LIMITS, nextWakeAt, probeOrAll } from "./scheduler.ts";
 import { payloadOf, planRequests, type SendContext, type SendResult, type Transport } from "./sender.ts";
 import { SendLoop } from "./send_loop.ts";
 
@@ -110,7 +110,7 @@ export class WritebackQueue {
       plan: (slots) =>
         this.#awaitingCredentials || this.#breaker.isOpen()
           ? []
-          : planRequests(this.#table, this.#table.due(now()), slots, {
+          : planRequests(this.#table, probeOrAll(this.#table.due(now()), this.#breaker.probing()), slots, {
             limits: this.#limits,
             context: this.#sendContext,
             take: (results) => this.#take(results),

@@ -19,6 +19,18 @@ export function isDue(op: WritebackOp, now: number, pathInFlight: boolean): bool
   return op.state === "pending" || (op.state === "retry_wait" && Date.parse(op.notBefore ?? "") <= now);
 }
 
+/**
+ * While the breaker probes, one op goes out alone: the one that has waited longest since its last attempt. A
+ * poisoned file cannot be every probe (its last attempt is always the newest), so the next probe tells whether the
+ * server serves; batched, it would fail its batch-mates with it round after round.
+ */
+export function probeOrAll(due: readonly WritebackOp[], probing: boolean): readonly WritebackOp[] {
+  if (!probing || due.length <= 1) return due;
+  let oldest = due[0]!;
+  for (const op of due) if (op.updatedAt < oldest.updatedAt) oldest = op;
+  return [oldest];
+}
+
 /** What goes out now: bulk batches of creates and updates, and the deletes (sent one by one). */
 export interface SendPlan {
   batches: WritebackOp[][];
@@ -27,7 +39,11 @@ export interface SendPlan {
 
 export function planSends(due: readonly WritebackOp[], limits: BatchLimits): SendPlan {
   const deletes = due.filter((op) => op.kind === "delete");
-  return { batches: batchesOf(due.filter((op) => op.kind !== "delete"), limits), deletes };
+  const writes = due.filter((op) => op.kind !== "delete");
+  // A change that never failed does not share a request with one that did: a poisoned file cannot hold it back.
+  const fresh = writes.filter((op) => op.history.length === 0);
+  const failed = writes.filter((op) => op.history.length > 0);
+  return { batches: [...batchesOf(fresh, limits), ...batchesOf(failed, limits)], deletes };
 }
 
 /** Creates and updates in request-sized batches, in order. */

@@ -1,6 +1,6 @@
 import { CLOSED } from "../../src/writeback/circuit.ts";
 import { newOp, transition, type WritebackOp } from "../../src/writeback/op.ts";
-import { batchesOf, isDue, nextWakeAt, planSends } from "../../src/writeback/scheduler.ts";
+import { batchesOf, isDue, nextWakeAt, planSends, probeOrAll } from "../../src/writeback/scheduler.ts";
 import { assertEquals } from "../support/assert.ts";
 
 const NOW = Date.UTC(2026, 10, 29, 12);
@@ -66,4 +66,18 @@ Deno.test("nextWakeAt() is now for pending work, the earliest retry otherwise, a
   assertEquals(nextWakeAt([], NOW, () => false, CLOSED), undefined);
   const open = { consecutiveFailures: 5, openUntil: NOW + 9_000, openings: 1 };
   assertEquals(nextWakeAt([op("/a")], NOW, () => false, open), NOW + 9_000);
+});
+
+Deno.test("probeOrAll() sends everything due normally, and while probing only the op that waited longest", () => {
+  const poisoned = op("/poison", { updatedAt: new Date(NOW - 10).toISOString() });
+  const waiting = op("/other", { updatedAt: new Date(NOW - 5_000).toISOString() });
+  assertEquals(probeOrAll([poisoned, waiting], false).length, 2);
+  assertEquals(probeOrAll([poisoned, waiting], true).map((o) => o.path), ["/other"]);
+  assertEquals(probeOrAll([], true), []);
+});
+
+Deno.test("planSends() never puts a change that failed before in the same request as a fresh one", () => {
+  const attempt = { at: new Date(NOW).toISOString(), status: 500, error: "boom" };
+  const plan = planSends([op("/poison", { history: [attempt] }), op("/fresh")], { maxBytes: 1 << 20, maxFiles: 256 });
+  assertEquals(plan.batches.map((batch) => batch.map((o) => o.path)), [["/fresh"], ["/poison"]]);
 });
