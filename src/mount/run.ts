@@ -146,8 +146,11 @@ async function mountLocked(
     } catch (error) {
       if (error instanceof HttpError && error.status === 401) {
         if (await options.tokens.reload()) return await pull(full);
+        // Two pulls (the feed's and a full reconcile) may meet the same 401: say it once.
+        if (!awaitingCredentials) {
+          log("pulls paused: the server refuses the token (401); waiting for the credentials to change");
+        }
         awaitingCredentials = true;
-        log("pulls paused: the server refuses the token (401); waiting for the credentials to change");
       }
       status = pullFailed(status, error, Date.now());
       throw error;
