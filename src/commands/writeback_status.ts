@@ -1,3 +1,4 @@
+import { listIgnored, loadIgnoreRules } from "../mount/ignore_file.ts";
 import { Command } from "@commander-js/extra-typings";
 import { formatAge } from "../lib/duration.ts";
 import { WaitTimeoutError } from "../lib/errors.ts";
@@ -30,6 +31,7 @@ export function writebackStatusCommand({ io, exit }: CommandContext) {
     .addOption(jsonOption())
     .addOption(dirOption())
     .addOption(workspaceOption("workspace name or id; then every argument is a PATH"))
+    .option("--ignored", "also list what the folder's ignore rules (.relayignore, built-in) leave out of sync")
     .option(
       "--wait [duration]",
       "first wait until nothing is queued or in flight (default limit 10m); exit 4 if it is not drained in time",
@@ -78,8 +80,17 @@ export function writebackStatusCommand({ io, exit }: CommandContext) {
         return;
       }
 
-      if (options.json) printJson(io, statusDocument(report));
-      else io.stdout(formatStatus(report));
+      const ignored = options.ignored
+        ? await listIgnored(target.mountDir, await loadIgnoreRules(target.mountDir))
+        : undefined;
+      if (options.json) printJson(io, { ...statusDocument(report), ...(ignored ? { ignored } : {}) });
+      else {
+        io.stdout(formatStatus(report));
+        if (ignored) {
+          io.stdout(`\nNot synced here (ignore rules): ${ignored.length}\n`);
+          for (const path of ignored) io.stdout(`  ${path}\n`);
+        }
+      }
       if (report.actionable) {
         const [message, hint] = actionableMessage(report);
         printError(io, message, hint);

@@ -32,6 +32,8 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Aborts every request in flight and refuses new ones (the mount is stopping). */
   signal?: AbortSignal;
+  /** The largest answer read (default 512 MiB); a bigger one is refused, not buffered. */
+  maxAnswerBytes?: number;
   /** Called with every correlation id this client sends (the mount recognises its own events by them). */
   onCorrelationId?: (id: string) => void;
 }
@@ -48,7 +50,12 @@ export class RelayfileClient {
   #bulkReadSupported = true;
 
   constructor(options: ClientOptions) {
-    this.#options = { timeoutMs: 30_000, ...options, baseUrl: options.baseUrl.trim().replace(/\/+$/, "") };
+    this.#options = {
+      timeoutMs: 30_000,
+      maxAnswerBytes: MAX_ANSWER_BYTES,
+      ...options,
+      baseUrl: options.baseUrl.trim().replace(/\/+$/, ""),
+    };
   }
 
   get workspace(): string {
@@ -250,8 +257,9 @@ export class RelayfileClient {
     }
     let text: string;
     try {
-      text = await response.text();
+      text = await readCapped(response, this.#options.maxAnswerBytes);
     } catch (error) {
+      if (error instanceof ProtocolError) throw new ProtocolError(`${method} ${path.split("?")[0]}: ${error.message}`);
       throw this.#networkError(`${method} ${path.split("?")[0]}: the answer was cut off`, error);
     }
     if (!response.ok) {
@@ -269,6 +277,30 @@ export class RelayfileClient {
     if (parsed === undefined) throw new ProtocolError(`${method} ${path.split("?")[0]}: unexpected answer`);
     return parsed;
   }
+}
+
+/** The largest answer read (a bigger one is refused, not buffered): far above any page or chunk the mount asks for. */
+const MAX_ANSWER_BYTES = 512 * 1024 * 1024;
+
+/** The body as text, refusing one over `cap` bytes (by its declared length, or while it streams in). */
+async function readCapped(response: Response, cap: number): Promise<string> {
+  const declared = Number(response.headers.get("content-length") ?? "");
+  const refuse = (size: string) =>
+    new ProtocolError(`the answer is ${size} bytes, over the ${cap} bytes this client reads; it was refused`);
+  if (declared > cap) {
+    await response.body?.cancel();
+    throw refuse(String(declared));
+  }
+  if (!response.body) return "";
+  const decoder = new TextDecoder();
+  let text = "";
+  let bytes = 0;
+  for await (const chunk of response.body) {
+    bytes += chunk.length;
+    if (bytes > cap) throw refuse(`over ${cap}`);
+    text += decoder.decode(chunk, { stream: true });
+  }
+  return text + decoder.decode();
 }
 
 function safeJson<T>(text: string, schema: z.ZodType<T>): T | undefined {

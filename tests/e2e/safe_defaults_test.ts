@@ -132,3 +132,23 @@ Deno.test("mount --dry-run prints what a first sync would upload and download, a
   assertEquals(await Deno.stat(join(dir, ".relay")).then(() => true, () => false), false, "no .relay/ written");
   assertEquals(await serverPaths(serve), ["/both.md", "/docs/remote.md"]);
 });
+
+Deno.test("writeback status --ignored lists what the rules leave out, folders once", async () => {
+  await using home = await usingTempDir();
+  const dir = join(home.path, "m");
+  await write(dir, {
+    ".relay/state.json": "{}",
+    ".relayignore": "secrets/\n",
+    "secrets/a.txt": "a",
+    "secrets/b.txt": "b",
+    "notes/.DS_Store": "",
+    "notes/plan.md": "plan",
+  });
+  const human = await runRelayfile(["writeback", "status", "--dir", dir, "--ignored"], { env: { HOME: home.path } });
+  assertEquals(human.code, 0, human.stderr);
+  assertIncludes(human.stdout, "Not synced here (ignore rules): 2\n  notes/.DS_Store\n  secrets/\n");
+  const json = await runRelayfile(["writeback", "status", "--dir", dir, "--ignored", "--json"], {
+    env: { HOME: home.path },
+  });
+  assertEquals(JSON.parse(json.stdout).ignored, ["notes/.DS_Store", "secrets/"]);
+});

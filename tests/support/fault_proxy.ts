@@ -58,6 +58,11 @@ export function startFaultProxy(target: string): FaultProxy {
     }
     const headers = new Headers(request.headers);
     headers.delete("host");
+    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+      // This proxy forwards plain HTTP only: a mount behind it polls.
+      log.push(`${route} -> 501 (no websocket through the proxy)`);
+      return new Response("the fault proxy forwards no WebSocket", { status: 501 });
+    }
     const response = await fetch(`${target}${url.pathname}${url.search}`, {
       method: request.method,
       headers,
