@@ -57,6 +57,7 @@ export const PURE_MODULES: readonly string[] = [
   "lib/zod_issues.ts",
   "lib/map_concurrent.ts",
   "lib/backoff.ts",
+  "lib/chunks.ts",
 ];
 
 const IMPURE = [

@@ -2,6 +2,7 @@
  * Remote changes into the folder: a full pull (export, or tree + reads), an incremental pull over the events cursor
  * (its fold of events per path pure), and the changes a WebSocket message announced.
  */
+import { chunksBy } from "../lib/chunks.ts";
 import { isUnderRoot, normalizeRemotePath } from "../protocol/paths.ts";
 import { HttpError } from "../remote/errors.ts";
 import type { RemoteEvent } from "../protocol/wire.ts";
@@ -35,7 +36,7 @@ export async function fullPull(context: SyncContext, progress?: (done: number, t
     for (const file of exported) present.add(normalizeRemotePath(file.path));
     await applyRemoteFiles(context, exported, progress);
   } else {
-    for (const chunk of chunksOf(listing ?? [], READ_CHUNK_BYTES)) {
+    for (const chunk of chunksBy(listing ?? [], (file) => file.size ?? 0, READ_CHUNK_BYTES)) {
       const files = await client.readFiles(chunk.map((file) => file.path));
       for (const file of files) present.add(normalizeRemotePath(file.path));
       await applyRemoteFiles(context, files, report);
@@ -46,25 +47,6 @@ export async function fullPull(context: SyncContext, progress?: (done: number, t
   }
   paths.cursor = cursor ?? null;
   paths.touch();
-}
-
-/** Paths in runs of about `maxBytes` (a file larger than that is a run of its own). */
-function chunksOf<T extends { size?: number }>(files: readonly T[], maxBytes: number): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const file of files) {
-    const size = file.size ?? 0;
-    if (current.length > 0 && bytes + size > maxBytes) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(file);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
 }
 
 /** The events after the cursor, folded per path; `false` when the mount has no cursor yet (then: full pull). */

@@ -15,23 +15,19 @@ export function fixedToken(token: string): TokenSource {
 }
 
 /** `--creds-file F` or `~/.relayfile/credentials.json`: a JSON document with a `token`. */
-export async function fileToken(credentialsFile: string): Promise<TokenSource> {
-  const read = async () => (await readCredentials(dirname(credentialsFile), credentialsFile))?.token?.trim() ?? "";
-  let token = await read();
-  return {
-    current: () => token,
-    reload: async () => {
-      const next = await read().catch(() => token);
-      const changed = next !== "" && next !== token;
-      if (changed) token = next;
-      return changed;
-    },
-  };
+export function fileToken(credentialsFile: string): Promise<TokenSource> {
+  return rereadable(async () =>
+    (await readCredentials(dirname(credentialsFile), credentialsFile))?.token?.trim() ?? ""
+  );
 }
 
 /** `--token-file F`: a file that holds the token and nothing else (re-read on 401, like a credentials file). */
-export async function textFileToken(file: string): Promise<TokenSource> {
-  const read = async () => (await Deno.readTextFile(file)).trim();
+export function textFileToken(file: string): Promise<TokenSource> {
+  return rereadable(async () => (await Deno.readTextFile(file)).trim());
+}
+
+/** A token read by `read`, read again on `reload()`; a read that fails or finds nothing keeps the token it had. */
+async function rereadable(read: () => Promise<string>): Promise<TokenSource> {
   let token = await read();
   return {
     current: () => token,

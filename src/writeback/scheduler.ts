@@ -2,6 +2,7 @@
  * Which ops go out now, in which requests, and when to look again. Pure: the ops, the time and the breaker's state
  * go in; lists and a time come out.
  */
+import { chunksBy } from "../lib/chunks.ts";
 import type { WritebackOp } from "./op.ts";
 import { type CircuitState, isOpen } from "./circuit.ts";
 
@@ -48,21 +49,8 @@ export function planSends(due: readonly WritebackOp[], limits: BatchLimits): Sen
 
 /** Creates and updates in request-sized batches, in order. */
 export function batchesOf(ops: readonly WritebackOp[], limits: BatchLimits): WritebackOp[][] {
-  const batches: WritebackOp[][] = [];
-  let current: WritebackOp[] = [];
-  let bytes = 0;
-  for (const op of ops) {
-    const size = (op.payload?.content.length ?? 0) + op.path.length + 256;
-    if (current.length > 0 && (bytes + size > limits.maxBytes || current.length >= limits.maxFiles)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(op);
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  const requestSize = (op: WritebackOp) => (op.payload?.content.length ?? 0) + op.path.length + 256;
+  return chunksBy(ops, requestSize, limits.maxBytes, limits.maxFiles);
 }
 
 /**
