@@ -42,8 +42,10 @@ await api("POST", "fs/bulk", {
 
 let mount: Deno.ChildProcess | undefined;
 try {
-  step(`relayfile mount ${folder} --server ${url} --token …`);
-  mount = relayfile(["mount", folder, "--server", url, "--token", token]).spawn();
+  step(`relayfile mount ${folder} --server ${url} --token-file <temp>/token`);
+  const tokenFile = join(root, "token");
+  await Deno.writeTextFile(tokenFile, `${token}\n`, { mode: 0o600 });
+  mount = relayfile(["mount", folder, "--server", url, "--token-file", tokenFile]).spawn();
   mount.stdout.cancel();
   await waitFor("the initial pull", async () => (await read("docs/welcome.md")) !== undefined);
   console.log("  pulled docs/welcome.md into the folder");
