@@ -20,6 +20,10 @@ export interface MountSizes {
   largePullRuns: number;
   burst: number;
   burstRuns: number;
+  /** The two exports of the memory scenario, in MB: peak RSS should not grow with the export. */
+  exportsMb: [small: number, large: number];
+  /** Size of each file of those exports, KiB. */
+  exportFileKb: number;
   /** How long a pull or a burst may take before it counts as stalled. */
   bulkTimeoutMs: number;
 }
@@ -34,6 +38,8 @@ export const FULL_SIZES: MountSizes = {
   largePullRuns: 3,
   burst: 1_000,
   burstRuns: 5,
+  exportsMb: [40, 400],
+  exportFileKb: 256,
   bulkTimeoutMs: 60_000,
 };
 
@@ -47,6 +53,8 @@ export const SMOKE_SIZES: MountSizes = {
   largePullRuns: 1,
   burst: 20,
   burstRuns: 1,
+  exportsMb: [1, 4],
+  exportFileKb: 64,
   bulkTimeoutMs: 20_000,
 };
 
@@ -101,13 +109,18 @@ export async function mountScenarios(bench: MountBench): Promise<ScenarioResult[
     [
       `initial pull, ${sizes.smallPull.toLocaleString("en")} files`,
       "≤ 0.3 s; RSS ≤ 2 × Go",
-      () => initialPull(bench, sizes.smallPull, sizes.smallPullRuns),
+      () => initialPull(bench, sizes.smallPull, SMALL_FILE_BYTES, sizes.smallPullRuns),
     ],
     [
       `initial pull, ${sizes.largePull.toLocaleString("en")} files`,
       "≤ 3 s; RSS ≤ Go",
-      () => initialPull(bench, sizes.largePull, sizes.largePullRuns),
+      () => initialPull(bench, sizes.largePull, SMALL_FILE_BYTES, sizes.largePullRuns),
     ],
+    ...sizes.exportsMb.map((mb, k): [string, string, () => Promise<Measured[]>] => [
+      `initial pull, ${mb} MB export (${sizes.exportFileKb} KiB files)`,
+      k === 0 ? "peak RSS flat as the export grows" : `peak RSS ≤ ${sizes.exportsMb[0]} MB row + 64 MiB`,
+      () => initialPull(bench, exportFileCount(mb, sizes.exportFileKb), sizes.exportFileKb * 1024, 1),
+    ]),
     [
       `${sizes.burst.toLocaleString("en")} files written locally at once → all committed`,
       "≤ 2 s",
@@ -140,7 +153,7 @@ interface Mounted {
 
 let workspaceCount = 0;
 
-async function createWorkspace(bench: MountBench, label: string, seed: SeedFile[]): Promise<RemoteWorkspace> {
+async function createWorkspace(bench: MountBench, label: string, seed: Iterable<SeedFile>): Promise<RemoteWorkspace> {
   const id = `ws_${label.replace(/\W/g, "_")}_${++workspaceCount}`;
   const workspace = new RemoteWorkspace(bench.serve.url, id, await bench.serve.tokenFor(id));
   await workspace.write(seed);
@@ -249,20 +262,36 @@ async function remoteWriteArrived(mounted: Mounted, index: number): Promise<numb
   return seenAt === undefined ? undefined : seenAt - start;
 }
 
-/** `count` files in folders of 100: `/<prefix>/d007/f0712.md`. */
-function generatedFiles(prefix: string, count: number): SeedFile[] {
-  const width = String(count).length;
-  return Array.from({ length: count }, (_, i) => ({
-    path: `/${prefix}/d${String(Math.floor(i / 100)).padStart(3, "0")}/f${String(i).padStart(width, "0")}.md`,
-    content: `# file ${i}\n${"lorem ipsum dolor sit amet ".repeat(10)}\n`,
-  }));
+/** The size of the files of the pull and burst scenarios: a short markdown note. */
+const SMALL_FILE_BYTES = 290;
+
+function exportFileCount(megabytes: number, fileKb: number): number {
+  return Math.ceil((megabytes * 1_000_000) / (fileKb * 1024));
+}
+
+/** The path of file `i` of `count`, in folders of 100: `/<prefix>/d007/f0712.md`. */
+function generatedPath(prefix: string, i: number, count: number): string {
+  return `/${prefix}/d${String(Math.floor(i / 100)).padStart(3, "0")}/f${
+    String(i).padStart(String(count).length, "0")
+  }.md`;
+}
+
+/** `count` files of about `bytes` each, generated one at a time (a 400 MB export is never held here whole). */
+function* generatedFiles(prefix: string, count: number, bytes = SMALL_FILE_BYTES): Generator<SeedFile> {
+  const filler = "lorem ipsum dolor sit amet ".repeat(Math.ceil(bytes / 27));
+  for (let i = 0; i < count; i++) {
+    const header = `# file ${i}\n`;
+    yield {
+      path: generatedPath(prefix, i, count),
+      content: header + filler.slice(0, Math.max(0, bytes - header.length)),
+    };
+  }
 }
 
 /** From starting the daemon on an empty folder to the last file of the workspace being on disk. */
-async function initialPull(bench: MountBench, count: number, runs: number): Promise<Measured[]> {
-  const files = generatedFiles("pull", count);
-  const workspace = await createWorkspace(bench, `pull_${count}`, files);
-  const expected = files.map((file) => file.path.slice(1));
+async function initialPull(bench: MountBench, count: number, fileBytes: number, runs: number): Promise<Measured[]> {
+  const workspace = await createWorkspace(bench, `pull_${count}`, generatedFiles("pull", count, fileBytes));
+  const expected = Array.from({ length: count }, (_, i) => generatedPath("pull", i, count).slice(1));
   const results = bench.implementations.map(emptyMeasured);
   for (let run = 0; run < runs; run++) {
     for (const [k, implementation] of bench.implementations.entries()) {
@@ -289,7 +318,7 @@ async function initialPull(bench: MountBench, count: number, runs: number): Prom
 
 /** From the first of `count` local writes (into ten new folders) to the server's commit of the last. */
 async function burst(bench: MountBench, count: number, runs: number): Promise<Measured[]> {
-  const files = generatedFiles("burst", count);
+  const files = [...generatedFiles("burst", count)];
   const results = bench.implementations.map(emptyMeasured);
   for (let run = 0; run < runs; run++) {
     for (const [k, implementation] of bench.implementations.entries()) {

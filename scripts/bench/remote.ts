@@ -5,6 +5,9 @@ export interface SeedFile {
   content: string;
 }
 
+/** Content bytes per fs/bulk request: a file this size or smaller goes alone, under the server's 1 MiB limit. */
+const BATCH_BYTES = 768 * 1024;
+
 /** A workspace on the benchmark's server, reached with its own dev token. */
 export class RemoteWorkspace {
   constructor(readonly server: string, readonly id: string, readonly token: string) {}
@@ -20,11 +23,23 @@ export class RemoteWorkspace {
     return JSON.parse(text);
   }
 
-  /** Writes files through fs/bulk in batches well under the server's body limit. */
-  async write(files: SeedFile[]): Promise<void> {
-    for (let start = 0; start < files.length; start += 250) {
-      await this.#call("POST", "fs/bulk", { files: files.slice(start, start + 250) });
+  /**
+   * Writes files through fs/bulk in batches well under the server's 1 MiB body limit. `files` may be a generator:
+   * only one batch is held at a time, so seeding a 400 MB workspace does not take 400 MB here.
+   */
+  async write(files: Iterable<SeedFile>): Promise<void> {
+    let batch: SeedFile[] = [];
+    let bytes = 0;
+    for (const file of files) {
+      if (batch.length > 0 && (batch.length === 250 || bytes + file.content.length > BATCH_BYTES)) {
+        await this.#call("POST", "fs/bulk", { files: batch });
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(file);
+      bytes += file.content.length;
     }
+    if (batch.length > 0) await this.#call("POST", "fs/bulk", { files: batch });
   }
 
   /** Every file of the workspace in one fs/export response. */

@@ -11,6 +11,8 @@ Deno.test("the benchmark runs every scenario at tiny size, ours beside the Go to
     "remote write → local file, polling every 1 s",
     "initial pull, 20 files",
     "initial pull, 50 files",
+    "initial pull, 1 MB export (64 KiB files)",
+    "initial pull, 4 MB export (64 KiB files)",
     "20 files written locally at once → all committed",
     "writeback status --json, 100 dead letters",
     "CLI cold start (--version)",
@@ -22,7 +24,7 @@ Deno.test("the benchmark runs every scenario at tiny size, ours beside the Go to
     assertEquals(result.ours.missed, 0, `${result.name}: ours missed a sample`);
     assertOk(result.ours.medianMs !== null, `${result.name}: ours has no median`);
   }
-  const daemons = results.slice(0, 6);
+  const daemons = results.slice(0, 8);
   for (const result of daemons) {
     assertOk(result.ours.peakRssMb !== null && result.go?.peakRssMb !== null, `${result.name}: peak RSS missing`);
   }
