@@ -1,26 +1,64 @@
 /** The command table, and the one place that turns errors into exit codes. */
-import { Command, CommanderError } from "@commander-js/extra-typings";
+import type { Command } from "@commander-js/extra-typings";
 import { errorMessage, RelayfileError } from "../lib/errors.ts";
 import { ExitCode, exitCodeOf } from "./_exit_codes.ts";
 import { VERSION } from "../lib/version.ts";
 import type { CommandContext } from "./_context.ts";
 import { type CliIo, useColor } from "./_io.ts";
 import { printError } from "./_output.ts";
-import { mountCommand } from "./mount.ts";
-import { serveCommand } from "./serve.ts";
-import { tokenCommand } from "./token.ts";
-import { writebackDiscardCommand } from "./writeback_discard.ts";
-import { writebackListCommand } from "./writeback_list.ts";
-import { writebackRetryCommand } from "./writeback_retry.ts";
-import { writebackStatusCommand } from "./writeback_status.ts";
 
 export type { CliIo } from "./_io.ts";
+
+type AnyCommand = Command<unknown[], Record<string, unknown>>;
+
+/**
+ * Each top-level command's module, imported only when the command line names it: `writeback status` never loads the
+ * server, SQLite, the WebSocket or the mount, and `--version` loads no command at all.
+ */
+const COMMANDS: Record<string, (context: CommandContext, argv: readonly string[]) => Promise<AnyCommand>> = {
+  mount: async (context) => (await import("./mount.ts")).mountCommand(context) as AnyCommand,
+  serve: async (context) => (await import("./serve.ts")).serveCommand(context) as AnyCommand,
+  token: async (context) => (await import("./token.ts")).tokenCommand(context) as AnyCommand,
+  writeback: async (context, argv) => {
+    const { Command } = await import("@commander-js/extra-typings");
+    const group = new Command("writeback")
+      .description("Inspect and repair the writeback queue of a mount (works offline, without credentials).");
+    const wanted = Object.hasOwn(WRITEBACK_COMMANDS, argv[1] ?? "") ? [argv[1]!] : Object.keys(WRITEBACK_COMMANDS);
+    for (const command of await Promise.all(wanted.map((name) => WRITEBACK_COMMANDS[name]!(context)))) {
+      group.addCommand(command);
+    }
+    return group as AnyCommand;
+  },
+};
+
+const WRITEBACK_COMMANDS: Record<string, (context: CommandContext) => Promise<AnyCommand>> = {
+  status: async (context) => (await import("./writeback_status.ts")).writebackStatusCommand(context) as AnyCommand,
+  list: async (context) => (await import("./writeback_list.ts")).writebackListCommand(context) as AnyCommand,
+  retry: async (context) => (await import("./writeback_retry.ts")).writebackRetryCommand(context) as AnyCommand,
+  discard: async (context) => (await import("./writeback_discard.ts")).writebackDiscardCommand(context) as AnyCommand,
+};
+
+function isVersionRequest(argv: readonly string[]): boolean {
+  return argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V");
+}
+
+/** The commands `argv` needs: the one it names, or all of them (for help, or a command line in error). */
+function commandsFor(argv: readonly string[]): string[] {
+  const first = argv[0] ?? "";
+  return Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
+}
 
 /** Runs the CLI on `argv` (without the program name) and returns the exit code; never exits the process. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   let exitCode: ExitCode = ExitCode.ok;
   const context: CommandContext = { io, exit: (code) => exitCode = code };
-  const program = buildProgram(context);
+  // The version alone needs neither commander nor any command: the cheapest start there is.
+  if (isVersionRequest(argv)) {
+    io.stdout(`${VERSION}\n`);
+    return ExitCode.ok;
+  }
+  const { CommanderError } = await import("@commander-js/extra-typings");
+  const program = await buildProgram(context, argv);
   try {
     await program.parseAsync(normalizeGoStyleFlags(argv, program), { from: "user" });
     return exitCode;
@@ -44,7 +82,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   }
 }
 
-function buildProgram(context: CommandContext) {
+async function buildProgram(context: CommandContext, argv: readonly string[]) {
+  const { Command } = await import("@commander-js/extra-typings");
   const { io } = context;
   const program = new Command("relayfile")
     .description(
@@ -52,16 +91,8 @@ function buildProgram(context: CommandContext) {
     )
     .version(VERSION, "-V, --version", "print the version");
 
-  program.addCommand(mountCommand(context));
-  program.addCommand(serveCommand(context));
-  program.addCommand(tokenCommand(context));
-  program
-    .command("writeback")
-    .description("Inspect and repair the writeback queue of a mount (works offline, without credentials).")
-    .addCommand(writebackStatusCommand(context))
-    .addCommand(writebackListCommand(context))
-    .addCommand(writebackRetryCommand(context))
-    .addCommand(writebackDiscardCommand(context));
+  const commands = await Promise.all(commandsFor(argv).map((name) => COMMANDS[name]!(context, argv)));
+  for (const command of commands) program.addCommand(command);
 
   configureTree(program, io);
   return program;
