@@ -1,6 +1,7 @@
 /** `writeback retry`: a dead-lettered op goes back to the outbox with a fresh attempt budget. */
 import { PreconditionError } from "../lib/errors.ts";
-import { hasBlob, putBlob, sha256Hex } from "../relay/blobs.ts";
+import { blobFile, hasBlob, putBlob, sha256Hex } from "../relay/blobs.ts";
+import { base64Length } from "../protocol/content.ts";
 import { removeDeadLetterFiles } from "../relay/discard.ts";
 import type { DeadLetterEntry } from "../relay/entries.ts";
 import { readLocalFile } from "./local_file.ts";
@@ -55,6 +56,10 @@ async function requeueOwn(record: DeadLetterRecord, context: RetryContext): Prom
       );
     }
     const op = requeue(record, context.now);
+    // Dead-lettered payloads live in blobs/: the batch that sends this one is sized by the blob (as base64, at most).
+    if (record.contentHash !== null) {
+      op.payloadBytes = base64Length((await Deno.stat(blobFile(context.mountDir, record.contentHash))).size);
+    }
     if (context.replayedOnServer && record.provider) {
       const receipt = { serverOpId: record.provider.serverOpId, acceptedAt: context.now.toISOString(), revision: null };
       return { opId: record.opId, ops: [{ ...op, state: "accepted", receipt }], notes: [] };

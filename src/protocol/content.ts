@@ -51,6 +51,11 @@ export function isTextLike(contentType: string): boolean {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/** The length of `byteLength` bytes in base64: a payload's wire size when only its byte length is known. */
+export function base64Length(byteLength: number): number {
+  return Math.ceil(byteLength / 3) * 4;
+}
+
 /** UTF-8 text when the bytes are valid UTF-8 of a text-like type without control bytes; base64 otherwise. */
 export function toWire(bytes: Uint8Array, contentType: string): { content: string; encoding: "" | "base64" } {
   if (isTextLike(contentType) && !hasControlBytes(bytes)) {

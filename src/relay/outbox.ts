@@ -30,6 +30,7 @@ export const WritebackOpSchema = z.object({
   updatedAt: z.string(),
   notBefore: z.string().optional(),
   payload: z.object({ content: z.string(), encoding: z.enum(["", "base64"]) }).optional(),
+  payloadBytes: z.number().int().nonnegative().optional(),
   history: z.array(AttemptSchema),
   receipt: ReceiptSchema.optional(),
 });

@@ -67,6 +67,8 @@ export interface WritebackOp {
   /** When a `retry_wait` op may go out again. */
   notBefore?: string;
   payload?: InlinePayload;
+  /** The wire size of a payload kept in `blobs/` (text length, or base64 length): what batches are sized by. */
+  payloadBytes?: number;
   history: Attempt[];
   /** Set once the server accepted the op (`accepted`). */
   receipt?: Receipt;

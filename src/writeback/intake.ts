@@ -3,6 +3,7 @@
  * payload inline when small, else in blobs/), superseding the unsent op of its path; and ops another process put in
  * the outbox (`writeback retry`) are adopted.
  */
+import { base64Length } from "../protocol/content.ts";
 import { putBlob } from "../relay/blobs.ts";
 import { readOutbox } from "../relay/outbox.ts";
 import { INLINE_PAYLOAD_MAX_BYTES, type InlinePayload, type NewOp, newOp, transition, type WritebackOp } from "./op.ts";
@@ -38,7 +39,10 @@ export async function persistChanges(
     // Ids take their own randomness: the injected `random` is the backoff's jitter, which a test may pin.
     const op = newOp(change, now, Math.random);
     if (change.wire && change.bytes && change.bytes.length <= INLINE_PAYLOAD_MAX_BYTES) op.payload = change.wire;
-    else if (change.bytes) blobs.push(change.bytes);
+    else if (change.bytes) {
+      blobs.push(change.bytes);
+      op.payloadBytes = change.wire?.content.length ?? base64Length(change.bytes.length);
+    }
     toWrite.push(op);
   }
   for (const bytes of blobs) await putBlob(parts.mountDir, bytes);

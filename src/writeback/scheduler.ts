@@ -49,7 +49,7 @@ export function planSends(due: readonly WritebackOp[], limits: BatchLimits): Sen
 
 /** Creates and updates in request-sized batches, in order. */
 export function batchesOf(ops: readonly WritebackOp[], limits: BatchLimits): WritebackOp[][] {
-  const requestSize = (op: WritebackOp) => (op.payload?.content.length ?? 0) + op.path.length + 256;
+  const requestSize = (op: WritebackOp) => (op.payload?.content.length ?? op.payloadBytes ?? 0) + op.path.length + 256;
   return chunksBy(ops, requestSize, limits.maxBytes, limits.maxFiles);
 }
 

@@ -96,6 +96,20 @@ async function poisonOneOfTen(
   await waitFor("the dead letter", () => recordsIn(join(s.mount.dir, ".relay/dead-letter")) === 1);
 }
 
+Deno.test("three 400 KB files written at once go in requests under the server's body limit: no 413 on the way", async () => {
+  await using s = await setup();
+  const content = (name: string) => `${name}\n${"x".repeat(400_000)}`;
+  const names = ["one.md", "two.md", "three.md"];
+  await Deno.mkdir(join(s.mount.dir, "large"), { recursive: true });
+  await Promise.all(names.map((name) => Deno.writeTextFile(join(s.mount.dir, `large/${name}`), content(name))));
+  await waitFor("the three large files on the server", async () => {
+    for (const name of names) if ((await s.remote(`/large/${name}`)) !== content(name)) return false;
+    return true;
+  });
+  const bulk = s.proxy.log.filter((line) => line.startsWith("POST") && line.includes("/fs/bulk "));
+  assertEquals(bulk.filter((line) => !line.endsWith("-> 202") && !line.endsWith("-> 200")), [], bulk.join("\n"));
+});
+
 Deno.test("one path the server answers 500 while others succeed: its batch-mates land, it alone is dead-lettered", async () => {
   await using s = await setup({ ...FAST_POLICY, maxAttempts: 3 });
   s.proxy.rules.push({

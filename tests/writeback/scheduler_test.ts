@@ -58,6 +58,15 @@ Deno.test("planSends() puts deletes apart and batches the rest under both limits
   assertEquals(batchesOf([], { maxBytes: 1, maxFiles: 1 }), []);
 });
 
+Deno.test("planSends() sizes a batch by the real size of payloads kept in blobs, not by their record", () => {
+  const large = (path: string) => op(path, { contentHash: "a".repeat(64), payloadBytes: 400_000 });
+  const plan = planSends([large("/one.png"), large("/two.png"), large("/three.png")], {
+    maxBytes: 768 * 1024,
+    maxFiles: 256,
+  });
+  assertEquals(plan.batches.map((batch) => batch.map((o) => o.path)), [["/one.png"], ["/two.png"], ["/three.png"]]);
+});
+
 Deno.test("nextWakeAt() is now for pending work, the earliest retry otherwise, and not before the breaker allows", () => {
   const retryAt = NOW + 5_000;
   const waiting = op("/b", { state: "retry_wait", notBefore: new Date(retryAt).toISOString() });
