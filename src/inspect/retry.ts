@@ -128,5 +128,6 @@ async function currentOp(
     updatedAt: context.now.toISOString(),
     history: [],
   };
+  if (local.exists) op.payloadBytes = base64Length(local.bytes.length);
   return { op, contentHash };
 }

@@ -42,6 +42,8 @@ Deno.test("retryDeadLetter() moves our op back to the outbox with a fresh budget
     "update",
   ]);
   assertEquals(op.history.length, 1, "the history of the failed attempts is kept");
+  const blob = await readBlob(mount.dir.path, STORED_HASH);
+  assertEquals(op.payloadBytes, Math.ceil(blob!.length / 3) * 4, "batches size the op by its blob");
   assertEquals(await exists(entry.files[0]!), false);
 });
 
@@ -50,6 +52,7 @@ Deno.test("retryDeadLetter() with --from current sends the local file and says t
   const outcome = await retryDeadLetter(mount.snapshot.deadLettered[0]!, mount.context("current"));
   const local = await Deno.readFile(join(mount.dir.path, "reports/q3.md"));
   assertEquals(outcome.ops[0]?.contentHash, await sha256Hex(local));
+  assertEquals(outcome.ops[0]?.payloadBytes, Math.ceil(local.length / 3) * 4);
   assertEquals(outcome.notes.length, 1);
   assertOk(outcome.notes[0]!.includes("differs from the payload that failed"));
   assertEquals(await readBlob(mount.dir.path, await sha256Hex(local)), local);
