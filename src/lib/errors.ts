@@ -22,18 +22,12 @@ export class RelayfileError extends Error {
 
 /** A flag or argument the user got wrong. */
 export class UsageError extends RelayfileError {
-  constructor(message: string, options: RelayfileErrorOptions = {}) {
-    super(message, options);
-    this.name = "UsageError";
-  }
+  override name = "UsageError";
 }
 
 /** The workspace or folder given does not lead to a mount on this machine. */
 export class MountNotFoundError extends RelayfileError {
-  constructor(message: string, options: RelayfileErrorOptions = {}) {
-    super(message, options);
-    this.name = "MountNotFoundError";
-  }
+  override name = "MountNotFoundError";
 }
 
 /** No writeback op with the given id exists where it was looked for. */
@@ -60,28 +54,19 @@ export class InvalidRecordError extends RelayfileError {
 
 /** The operation cannot be carried out in the current state (missing payload, path outside the mount…). */
 export class PreconditionError extends RelayfileError {
-  constructor(message: string, options: RelayfileErrorOptions = {}) {
-    super(message, options);
-    this.name = "PreconditionError";
-  }
+  override name = "PreconditionError";
 }
 
 /** `--wait` ran out of time. */
 export class WaitTimeoutError extends RelayfileError {
-  constructor(message: string, options: RelayfileErrorOptions = {}) {
-    super(message, options);
-    this.name = "WaitTimeoutError";
-  }
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  override name = "WaitTimeoutError";
 }
 
 /** Another mount is running on the folder. */
 export class MountBusyError extends RelayfileError {
-  constructor(message: string, options: RelayfileErrorOptions = {}) {
-    super(message, options);
-    this.name = "MountBusyError";
-  }
+  override name = "MountBusyError";
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
