@@ -1,26 +1,12 @@
 /** The writeback queue on its own: a fake transport, a real outbox in a temp folder, fake time where time matters. */
 import { join } from "node:path";
-import { toWire } from "../../src/protocol/content.ts";
-import { sha256Hex } from "../../src/relay/blobs.ts";
 import { HttpError, NetworkError } from "../../src/remote/errors.ts";
-import { type Delivery, type LocalChange, WritebackQueue } from "../../src/writeback/queue.ts";
+import { WritebackQueue } from "../../src/writeback/queue.ts";
 import { assertEquals, assertOk } from "../support/assert.ts";
 import { FakeTransport } from "../support/fake_transport.ts";
 import { fakeTime } from "../support/fake_time.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
-
-async function change(path: string, content: string, baseRevision: string | null = null): Promise<LocalChange> {
-  const bytes = new TextEncoder().encode(content);
-  return {
-    path,
-    kind: baseRevision ? "update" : "create",
-    bytes,
-    contentHash: await sha256Hex(bytes),
-    contentType: "text/markdown",
-    wire: toWire(bytes, "text/markdown"),
-    baseRevision,
-  };
-}
+import { change, queueFor } from "./_queue.ts";
 
 async function outboxFiles(mountDir: string): Promise<string[]> {
   try {
@@ -29,37 +15,6 @@ async function outboxFiles(mountDir: string): Promise<string[]> {
     if (error instanceof Deno.errors.NotFound) return [];
     throw error;
   }
-}
-
-/** A queue whose deliveries are taken in (and settled) as a mount would, recording them. */
-function queueFor(
-  mountDir: string,
-  transport: FakeTransport,
-  options: Partial<ConstructorParameters<typeof WritebackQueue>[2]> = {},
-) {
-  const logs: string[] = [];
-  const delivered: Delivery[] = [];
-  const queue = new WritebackQueue(mountDir, transport, {
-    baseRevisionOf: () => null,
-    reloadToken: () => Promise.resolve(false),
-    log: (line) => logs.push(line),
-    ...options,
-  });
-  const taking = (async () => {
-    for (let deliveries; (deliveries = await queue.nextDeliveries()) !== undefined;) {
-      delivered.push(...deliveries);
-      await queue.settle(deliveries);
-    }
-  })();
-  return {
-    queue,
-    logs,
-    delivered,
-    close: async () => {
-      await queue.close();
-      await taking;
-    },
-  };
 }
 
 Deno.test("WritebackQueue.enqueue() persists each op in the outbox before its request is sent", async () => {

@@ -1,39 +1,11 @@
 /** Delivery receipts in the queue: a fake server with a provider behind it, a real outbox, fake time. */
-import { toWire } from "../../src/protocol/content.ts";
-import { sha256Hex } from "../../src/relay/blobs.ts";
 import { readDeadLetters } from "../../src/relay/dead_letter.ts";
 import { readOutbox } from "../../src/relay/outbox.ts";
-import { type LocalChange, WritebackQueue } from "../../src/writeback/queue.ts";
 import { assertEquals, assertOk } from "../support/assert.ts";
 import { FakeTransport } from "../support/fake_transport.ts";
 import { fakeTime } from "../support/fake_time.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
-
-async function change(path: string, content: string): Promise<LocalChange> {
-  const bytes = new TextEncoder().encode(content);
-  return {
-    path,
-    kind: "create",
-    bytes,
-    contentHash: await sha256Hex(bytes),
-    contentType: "text/markdown",
-    wire: toWire(bytes, "text/markdown"),
-    baseRevision: null,
-  };
-}
-
-/** A queue whose deliveries are taken in at once, as the mount's run loop does. */
-function running(dir: string, transport: FakeTransport, logs: string[] = []) {
-  const queue = new WritebackQueue(dir, transport, {
-    baseRevisionOf: () => null,
-    reloadToken: () => Promise.resolve(false),
-    log: (line) => logs.push(line),
-  });
-  const taking = (async () => {
-    for (let deliveries; (deliveries = await queue.nextDeliveries()) !== undefined;) await queue.settle(deliveries);
-  })();
-  return { queue, close: async () => (await queue.close(), await taking) };
-}
+import { change, queueFor } from "./_queue.ts";
 
 const opsRequests = (transport: FakeTransport) => transport.requests.filter((r) => r.kind === "ops").length;
 
@@ -42,7 +14,7 @@ Deno.test("receipts: an accepted write waits in the outbox until the provider ac
   await using dir = await usingTempDir();
   const transport = new FakeTransport();
   transport.provider = "pending";
-  const { queue, close } = running(dir.path, transport);
+  const { queue, close } = queueFor(dir.path, transport);
   await queue.enqueue([await change("/docs/a.md", "a")]);
   await time.settle();
   assertEquals(queue.counts().awaitingProvider, 1);
@@ -60,7 +32,7 @@ Deno.test("receipts: the provider's refusal becomes a provider dead letter with 
   await using dir = await usingTempDir();
   const transport = new FakeTransport();
   transport.provider = "pending";
-  const { queue, close } = running(dir.path, transport);
+  const { queue, close } = queueFor(dir.path, transport);
   await queue.enqueue(await Promise.all(["/docs/a.md", "/docs/b.md"].map((path) => change(path, path))));
   await time.settle();
   transport.settleOp("/docs/a.md", "succeeded");
@@ -83,7 +55,7 @@ Deno.test("receipts: 100 writes awaiting the provider for 60 s cost at most 8 GE
   await using dir = await usingTempDir();
   const transport = new FakeTransport();
   transport.provider = "pending";
-  const { queue, close } = running(dir.path, transport);
+  const { queue, close } = queueFor(dir.path, transport);
   await queue.enqueue(await Promise.all(Array.from({ length: 100 }, (_, i) => change(`/docs/f${i}.md`, `${i}`))));
   await time.settleUntil("100 accepted", () => queue.counts().awaitingProvider === 100);
   const before = opsRequests(transport);
@@ -103,8 +75,7 @@ Deno.test("receipts: a server without the ops route makes receipts unavailable, 
   await using dir = await usingTempDir();
   const transport = new FakeTransport();
   transport.provider = "pending";
-  const logs: string[] = [];
-  const { queue, close } = running(dir.path, transport, logs);
+  const { queue, close, logs } = queueFor(dir.path, transport);
   await queue.enqueue([await change("/docs/a.md", "a")]);
   await time.settle();
   transport.provider = "no-ops-route";
@@ -124,12 +95,12 @@ Deno.test("receipts survive a restart: a new queue reads the accepted ops and fo
   await using dir = await usingTempDir();
   const transport = new FakeTransport();
   transport.provider = "pending";
-  const first = running(dir.path, transport);
+  const first = queueFor(dir.path, transport);
   await first.queue.enqueue([await change("/docs/a.md", "a")]);
   await time.settle();
   await first.close();
   const bulkBefore = transport.requests.filter((r) => r.kind === "bulk").length;
-  const second = running(dir.path, transport);
+  const second = queueFor(dir.path, transport);
   await second.queue.load();
   assertEquals(second.queue.counts().awaitingProvider, 1);
   transport.settleOp("/docs/a.md", "succeeded");
@@ -145,7 +116,7 @@ Deno.test("receipts: a newer write of a path that is delivered makes the older o
   await using dir = await usingTempDir();
   const transport = new FakeTransport();
   transport.provider = "pending";
-  const { queue, close } = running(dir.path, transport);
+  const { queue, close } = queueFor(dir.path, transport);
   await queue.enqueue([await change("/docs/a.md", "one")]);
   await time.settle();
   await time.clock.tickAsync(10);
