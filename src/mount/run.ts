@@ -2,28 +2,19 @@
  * `relayfile mount` as a library call: build the parts, sync once, then follow local watch hints, remote events
  * and periodic scans until `signal` aborts; then drain the outbox for a bounded time and save the state.
  */
-import { RelayfileClient } from "../remote/client.ts";
 import { HttpError } from "../remote/errors.ts";
 import { normalizeRemotePath } from "../protocol/paths.ts";
-import { readPublicState } from "../relay/state_file.ts";
 import { acquireMountLock, type MountLock } from "../relay/mount_lock.ts";
-import { loadMountState } from "../relay/mount_state.ts";
-import { securePrivateTree } from "../relay/private.ts";
-import { relayPaths } from "../relay/relay_dir.ts";
 import type { RetryPolicy } from "../writeback/policy.ts";
-import { WritebackQueue } from "../writeback/queue.ts";
-import { onceReporter } from "./context.ts";
-import { SyncEngine } from "./engine.ts";
 import { every } from "./every.ts";
 import { RemoteFeed } from "./feed.ts";
+import { openSession } from "./session.ts";
 import { errorState, initialStatus, pullFailed, pullStarted, pullSucceeded } from "./status.ts";
-import { type TokenSource, writableBy } from "./token_source.ts";
-import { type MountSummary, saveState, summary } from "./save_state.ts";
+import type { TokenSource } from "./token_source.ts";
+import { type MountSummary, summary } from "./save_state.ts";
+import { LocalWatcher } from "./watch.ts";
 
 export type { MountSummary } from "./save_state.ts";
-import { PathTable } from "./tracked.ts";
-import { loadIgnoreRules } from "./ignore_file.ts";
-import { LocalWatcher } from "./watch.ts";
 
 export interface MountOptions {
   mountDir: string;
@@ -52,7 +43,6 @@ export interface MountOptions {
 }
 
 const SAVE_EVERY_MS = 250;
-const HEARTBEAT_EVERY_MS = 1_000;
 const FULL_RECONCILE_EVERY = 10;
 /** A folder that appears is rescanned again after these delays (files written into it may produce no events). */
 const FOLDER_FOLLOW_UPS_MS = [100, 1_000];
@@ -80,7 +70,6 @@ async function mountLocked(
   const { mountDir, log } = options;
   // Reads stop as soon as the mount is told to stop; writes may go on until the drain is over.
   const stopReads = new AbortController();
-  const stopWrites = new AbortController();
   const forced = new Promise<void>((resolve) => {
     if (options.forceSignal?.aborted) resolve();
     options.forceSignal?.addEventListener("abort", () => resolve(), { once: true });
@@ -88,43 +77,13 @@ async function mountLocked(
   const stopOnSignal = () => stopReads.abort();
   options.signal.addEventListener("abort", stopOnSignal, { once: true });
   if (options.signal.aborted) stopReads.abort();
-  const clientFor = (stop: AbortController) =>
-    new RelayfileClient({
-      baseUrl: options.server,
-      workspace: options.workspace,
-      token: () => options.tokens.current(),
-      signal: stop.signal,
-      ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
-    });
-  const client = clientFor(stopReads);
-  const fixed = await securePrivateTree(relayPaths(mountDir).root);
-  if (fixed > 0) log(`made ${fixed} files and folders under .relay/ private to you (0600/0700): they hold copies`);
-  const loaded = await loadMountState(mountDir, options.workspace, remoteRoot);
-  if (loaded.reset) log(`starting from a full pull: ${loaded.reset}`);
-  const paths = new PathTable(loaded.state);
-  const previous = await readPublicState(mountDir);
-  const queue = new WritebackQueue(mountDir, clientFor(stopWrites), {
-    baseRevisionOf: (path) => paths.baseRevision(path),
-    reloadToken: () => options.tokens.reload(),
-    log,
-    failedAttempts: "state" in previous ? previous.state?.failedWritebacks ?? 0 : 0,
-    ...(options.policy ? { policy: options.policy } : {}),
-  });
-  const rules = await loadIgnoreRules(mountDir, options.excludes);
-  const engine = new SyncEngine({
-    mountDir,
-    remoteRoot,
-    client,
-    paths,
-    queue,
-    rules,
-    writable: writableBy(options.tokens),
-    log,
-    reportOnce: onceReporter(log),
-  });
-  await queue.load();
-  await engine.loadConflicts();
-  const delivering = engine.follow(queue);
+  const session = await openSession(
+    { ...options, remoteRoot },
+    lock,
+    startedAt,
+    stopReads.signal,
+  );
+  const { paths, queue, engine, client, rules } = session;
 
   let status = initialStatus(options.websocket && !options.once ? "reconnecting" : "polling");
   let needsFullPull = paths.size === 0;
@@ -175,13 +134,7 @@ async function mountLocked(
       mode: options.websocket ? "websocket" as const : "poll" as const,
       intervalMs: options.intervalMs,
     };
-    return saveState(
-      mountDir,
-      mount,
-      paths,
-      queue,
-      authError ? { ...status, lastError: authError } : status,
-    );
+    return session.save(mount, authError ? { ...status, lastError: authError } : status);
   };
 
   // Initial sync: a failure here is not fatal for the daemon (it keeps retrying), it is for --once.
@@ -191,10 +144,7 @@ async function mountLocked(
   } catch (error) {
     if (!options.signal.aborted) log(`initial sync failed: ${error instanceof Error ? error.message : error}`);
     if (options.once) {
-      const closing = queue.close();
-      stopWrites.abort();
-      await closing;
-      await delivering;
+      await session.close();
       throw error;
     }
   }
@@ -203,10 +153,7 @@ async function mountLocked(
   /** Sends what is queued for at most the drain timeout (or until forced), then stops every request. */
   const drainAndClose = async () => {
     const drained = await Promise.race([queue.drain(options.drainTimeoutMs), forced.then(() => false)]);
-    const closing = queue.close();
-    stopWrites.abort();
-    await closing;
-    await delivering;
+    await session.close();
     options.signal.removeEventListener("abort", stopOnSignal);
     return drained;
   };
@@ -252,14 +199,8 @@ async function mountLocked(
   // scan (stat only, for files already tracked) closes that window.
   track(engine.scanAll().catch((error) => log(`scan failed: ${error}`)));
 
-  // A heartbeat on the folder's lock, so that `writeback retry` hands ops to this mount (and a second mount
-  // is refused); and the ops it hands over are taken in.
-  const heartbeat = every(HEARTBEAT_EVERY_MS, "heartbeat", async () => {
-    await lock.beat({ pid: Deno.pid, startedAt, heartbeatAt: new Date().toISOString() });
-    await queue.adoptFromDisk();
-    await checkCredentials();
-  }, log);
-  heartbeat.now();
+  // A heartbeat on the folder's lock, so that `writeback retry` and `push` hand their work to this mount.
+  const heartbeat = session.startHeartbeat(checkCredentials);
   let scans = 0;
   const scan = every(options.scanIntervalMs ?? options.intervalMs, "scan", async () => {
     if (++scans % FULL_RECONCILE_EVERY === 0) pull(true).catch((error) => log(`full reconcile failed: ${error}`));

@@ -37,6 +37,8 @@ export interface QueueOptions {
   batchLimits?: BatchLimits;
   /** The lifetime count of failed attempts so far (from `state.json`). */
   failedAttempts?: number;
+  /** The longest pause between two asks for a provider's receipt (default 60 s). */
+  receiptPollCapMs?: number;
 }
 
 export interface QueueCounts extends OpCounts {
@@ -79,6 +81,7 @@ export class WritebackQueue {
     this.#receipts = new ReceiptTracker(transport, {
       now,
       log: options.log,
+      ...(options.receiptPollCapMs ? { pollCapMs: options.receiptPollCapMs } : {}),
       onVerdicts: (verdicts) => applyVerdicts(this.#parts, verdicts),
     });
     this.#parts = {

@@ -58,6 +58,7 @@ export class ReceiptTracker {
   readonly #log: (line: string) => void;
   readonly #onVerdicts: (verdicts: ReceiptVerdict[]) => Promise<void>;
   readonly #waits = new Map<string, Wait>();
+  readonly #backoff: typeof BACKOFF;
   #unavailable: string | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #polling: Promise<void> | undefined;
@@ -69,8 +70,11 @@ export class ReceiptTracker {
       now: () => number;
       log: (line: string) => void;
       onVerdicts: (verdicts: ReceiptVerdict[]) => Promise<void>;
+      /** The longest pause between two asks (default 60 s): a command waiting on one write asks more often. */
+      pollCapMs?: number;
     },
   ) {
+    this.#backoff = { ...BACKOFF, capMs: options.pollCapMs ?? BACKOFF.capMs };
     this.#source = source;
     this.#now = options.now;
     this.#log = options.log;
@@ -95,7 +99,7 @@ export class ReceiptTracker {
   /** Waits for the receipt of an accepted op (its `accepted` record already persisted). */
   add(op: WritebackOp): void {
     if (this.#closed) return;
-    this.#waits.set(op.opId, { op, checks: 0, nextCheckAt: this.#now() + BACKOFF.baseMs });
+    this.#waits.set(op.opId, { op, checks: 0, nextCheckAt: this.#now() + this.#backoff.baseMs });
     this.#schedule();
   }
 
@@ -165,7 +169,7 @@ export class ReceiptTracker {
     } finally {
       for (const wait of due.values()) {
         wait.checks++;
-        wait.nextCheckAt = now + ceilingMs(BACKOFF, wait.checks + 1);
+        wait.nextCheckAt = now + ceilingMs(this.#backoff, wait.checks + 1);
       }
     }
     for (const verdict of verdicts) this.#waits.delete(verdict.op.opId);

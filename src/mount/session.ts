@@ -1,0 +1,134 @@
+/**
+ * The parts of a mount that hold the folder's lock: the path table, the writeback queue, the engine that takes in
+ * what the queue delivers, and the heartbeat that tells other processes a mount is here (and takes in what they hand
+ * it). `relayfile mount` runs a session for as long as it runs; `writeback push` runs one for a single push.
+ */
+import { RelayfileClient } from "../remote/client.ts";
+import { loadMountState } from "../relay/mount_state.ts";
+import type { MountLock } from "../relay/mount_lock.ts";
+import { securePrivateTree } from "../relay/private.ts";
+import { relayPaths } from "../relay/relay_dir.ts";
+import { takeScanRequests } from "../relay/scan_requests.ts";
+import { readPublicState } from "../relay/state_file.ts";
+import type { RetryPolicy } from "../writeback/policy.ts";
+import { WritebackQueue } from "../writeback/queue.ts";
+import { onceReporter } from "./context.ts";
+import { SyncEngine } from "./engine.ts";
+import { every, type Periodic } from "./every.ts";
+import type { IgnoreRules } from "./ignore.ts";
+import { loadIgnoreRules } from "./ignore_file.ts";
+import { type MountIdentity, saveState } from "./save_state.ts";
+import type { MountStatus } from "./status.ts";
+import { type TokenSource, writableBy } from "./token_source.ts";
+import { PathTable } from "./tracked.ts";
+
+export interface SessionOptions {
+  mountDir: string;
+  server: string;
+  workspace: string;
+  /** Normalised. */
+  remoteRoot: string;
+  tokens: TokenSource;
+  log: (line: string) => void;
+  policy?: RetryPolicy;
+  /** Longest wait for one request (default 30 s). */
+  requestTimeoutMs?: number;
+  /** `--exclude` patterns (gitignore syntax), beside the folder's `.relayignore` and the built-in defaults. */
+  excludes?: readonly string[];
+  /** The longest pause between two asks for a provider's receipt (default 60 s). */
+  receiptPollCapMs?: number;
+}
+
+export interface MountSession {
+  readonly client: RelayfileClient;
+  readonly paths: PathTable;
+  readonly queue: WritebackQueue;
+  readonly engine: SyncEngine;
+  readonly rules: IgnoreRules;
+  /**
+   * Beats the lock every second, takes in ops and scan requests other processes left (`writeback retry`, `writeback
+   * push`), then runs `extra`.
+   */
+  startHeartbeat(extra?: () => Promise<void>): Periodic;
+  /** Writes `mount-state.json` and `state.json`. */
+  save(mount: MountIdentity, status: MountStatus): Promise<void>;
+  /** Stops sending and waits until what was delivered is taken in; reads stop with `readSignal`. */
+  close(): Promise<void>;
+}
+
+const HEARTBEAT_EVERY_MS = 1_000;
+
+/** Opens the parts of a mount whose lock is held; reads stop with `readSignal`, writes when the session closes. */
+export async function openSession(
+  options: SessionOptions,
+  lock: MountLock,
+  startedAt: string,
+  readSignal: AbortSignal,
+): Promise<MountSession> {
+  const { mountDir, log } = options;
+  const stopWrites = new AbortController();
+  const clientFor = (signal: AbortSignal) =>
+    new RelayfileClient({
+      baseUrl: options.server,
+      workspace: options.workspace,
+      token: () => options.tokens.current(),
+      signal,
+      ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
+    });
+  const client = clientFor(readSignal);
+  const fixed = await securePrivateTree(relayPaths(mountDir).root);
+  if (fixed > 0) log(`made ${fixed} files and folders under .relay/ private to you (0600/0700): they hold copies`);
+  const loaded = await loadMountState(mountDir, options.workspace, options.remoteRoot);
+  if (loaded.reset) log(`starting from a full pull: ${loaded.reset}`);
+  const paths = new PathTable(loaded.state);
+  const previous = await readPublicState(mountDir);
+  const queue = new WritebackQueue(mountDir, clientFor(stopWrites.signal), {
+    baseRevisionOf: (path) => paths.baseRevision(path),
+    reloadToken: () => options.tokens.reload(),
+    log,
+    failedAttempts: "state" in previous ? previous.state?.failedWritebacks ?? 0 : 0,
+    ...(options.policy ? { policy: options.policy } : {}),
+    ...(options.receiptPollCapMs ? { receiptPollCapMs: options.receiptPollCapMs } : {}),
+  });
+  const rules = await loadIgnoreRules(mountDir, options.excludes);
+  const engine = new SyncEngine({
+    mountDir,
+    remoteRoot: options.remoteRoot,
+    client,
+    paths,
+    queue,
+    rules,
+    writable: writableBy(options.tokens),
+    log,
+    reportOnce: onceReporter(log),
+  });
+  await queue.load();
+  await engine.loadConflicts();
+  const delivering = engine.follow(queue);
+
+  return {
+    client,
+    paths,
+    queue,
+    engine,
+    rules,
+    startHeartbeat: (extra) => {
+      const heartbeat = every(HEARTBEAT_EVERY_MS, "heartbeat", async () => {
+        await lock.beat({ pid: Deno.pid, startedAt, heartbeatAt: new Date().toISOString() });
+        await queue.adoptFromDisk();
+        const requested = await takeScanRequests(mountDir);
+        if (requested.length > 0) await engine.handleHints(requested);
+        await extra?.();
+      }, log);
+      heartbeat.now();
+      return heartbeat;
+    },
+    save: (mount, status) => saveState(mountDir, mount, paths, queue, status),
+    close: async () => {
+      const closing = queue.close();
+      stopWrites.abort();
+      await closing;
+      await delivering;
+    },
+  };
+}
