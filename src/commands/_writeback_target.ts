@@ -1,4 +1,4 @@
-import { locateMount } from "../config/mod.ts";
+import { locateEnclosingMount, locateMount, type MountLocation } from "../config/mod.ts";
 import { UsageError } from "../lib/errors.ts";
 import { loadWritebackSnapshot, type WritebackSnapshot } from "../inspect/mod.ts";
 import type { CliIo } from "./_io.ts";
@@ -33,6 +33,22 @@ export async function openWritebackTarget(
     { dir: options.dir, workspace: options.workspace ?? positionalWorkspace },
     { env: io.env, cwd: io.cwd },
   );
+  return await targetAt(location);
+}
+
+/** The mount that holds the file `path`, or the one `--dir` names. */
+export async function openWritebackTargetOf(
+  io: CliIo,
+  path: string,
+  dir: string | undefined,
+): Promise<WritebackTarget> {
+  const context = { env: io.env, cwd: io.cwd };
+  return await targetAt(
+    dir !== undefined ? await locateMount({ dir }, context) : await locateEnclosingMount(path, context),
+  );
+}
+
+async function targetAt(location: MountLocation): Promise<WritebackTarget> {
   const snapshot = await loadWritebackSnapshot(location.dir);
   return {
     mountDir: location.dir,

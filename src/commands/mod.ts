@@ -22,7 +22,9 @@ const COMMANDS: Record<string, (context: CommandContext, argv: readonly string[]
   writeback: async (context, argv) => {
     const { Command } = await import("@commander-js/extra-typings");
     const group = new Command("writeback")
-      .description("Inspect and repair the writeback queue of a mount (works offline, without credentials).");
+      .description(
+        "Inspect and repair the writeback queue of a mount (offline, without credentials), and push files through it.",
+      );
     const wanted = Object.hasOwn(WRITEBACK_COMMANDS, argv[1] ?? "") ? [argv[1]!] : Object.keys(WRITEBACK_COMMANDS);
     for (const command of await Promise.all(wanted.map((name) => WRITEBACK_COMMANDS[name]!(context)))) {
       group.addCommand(command);
@@ -36,6 +38,11 @@ const WRITEBACK_COMMANDS: Record<string, (context: CommandContext) => Promise<An
   list: async (context) => (await import("./writeback_list.ts")).writebackListCommand(context) as AnyCommand,
   retry: async (context) => (await import("./writeback_retry.ts")).writebackRetryCommand(context) as AnyCommand,
   discard: async (context) => (await import("./writeback_discard.ts")).writebackDiscardCommand(context) as AnyCommand,
+  push: async (context) => (await import("./writeback_push.ts")).writebackFileCommand("push", context) as AnyCommand,
+  update: async (context) =>
+    (await import("./writeback_push.ts")).writebackFileCommand("update", context) as AnyCommand,
+  delete: async (context) =>
+    (await import("./writeback_push.ts")).writebackFileCommand("delete", context) as AnyCommand,
 };
 
 function isVersionRequest(argv: readonly string[]): boolean {

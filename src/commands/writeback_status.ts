@@ -1,7 +1,10 @@
 import { listIgnored, loadIgnoreRules } from "../mount/ignore_file.ts";
 import { Command } from "@commander-js/extra-typings";
 import { formatAge } from "../lib/duration.ts";
-import { WaitTimeoutError } from "../lib/errors.ts";
+import { MountBusyError, WaitTimeoutError } from "../lib/errors.ts";
+import { isDaemonAlive, readDaemonMarker } from "../relay/mod.ts";
+import type { CliIo } from "./_io.ts";
+import { serverAccess } from "./_send_now.ts";
 import { ExitCode } from "./_exit_codes.ts";
 import { remotePathFromArgument } from "../protocol/mod.ts";
 import {
@@ -51,6 +54,8 @@ export function writebackStatusCommand({ io, exit }: CommandContext) {
       if (options.wait !== undefined) {
         const limitMs = options.wait === true ? DEFAULT_WAIT_MS : options.wait;
         const deadline = io.now().getTime() + limitMs;
+        await followReceiptsHere(io, target, deadline);
+        target = await openWritebackTarget(io, options, workspace);
         while (target.snapshot.queued.length > 0 && io.now().getTime() < deadline) {
           await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
           target = await openWritebackTarget(io, options, workspace);
@@ -97,6 +102,35 @@ export function writebackStatusCommand({ io, exit }: CommandContext) {
         exit(ExitCode.actionable);
       }
     });
+}
+
+/**
+ * Writes the server accepted wait for the provider's receipt. With no mount running for the folder and a server and
+ * token at hand, `--wait` asks for those receipts itself (nothing new is sent), so that an op left by `writeback push
+ * --timeout` or a stopped mount is followed to its end.
+ */
+async function followReceiptsHere(io: CliIo, target: WritebackTarget, deadline: number): Promise<void> {
+  if (!target.snapshot.queued.some((op) => op.state === "accepted" && op.source === "relayfile")) return;
+  if (isDaemonAlive(await readDaemonMarker(target.mountDir), io.now().getTime())) return;
+  const access = await serverAccess(io, target);
+  if (!access) return;
+  const [{ runPush }, { fixedToken }] = await Promise.all([
+    import("../mount/push.ts"),
+    import("../mount/token_source.ts"),
+  ]);
+  await runPush({
+    mountDir: target.mountDir,
+    server: access.server,
+    workspace: target.snapshot.state?.workspaceId || access.workspace,
+    remoteRoot: target.snapshot.state?.remoteRoot ?? "/",
+    tokens: fixedToken(access.token),
+    log: () => {},
+    relativePaths: [],
+    deadline,
+    awaitReceipts: true,
+  }).catch((error) => {
+    if (!(error instanceof MountBusyError)) throw error; // a mount started meanwhile: it follows them
+  });
 }
 
 /** What needs a person, most pressing first, and what to do about it. */

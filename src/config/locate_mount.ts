@@ -1,10 +1,10 @@
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { MountNotFoundError, UsageError } from "../lib/errors.ts";
 import { configDir } from "./config_dir.ts";
 import { readCredentials } from "./credentials.ts";
 import { resolveWorkspace } from "./resolve_workspace.ts";
 import { workspaceFromToken } from "./token_claims.ts";
-import { localDirsOf, readWorkspaces } from "./workspaces.ts";
+import { localDirsOf, readWorkspaces, recordId, type WorkspaceCatalog } from "./workspaces.ts";
 
 export interface MountLocation {
   /** Absolute path of the mount folder. */
@@ -31,12 +31,12 @@ export interface LocateMountContext {
 
 /** Finds the local folder of a mount without credentials or network: `--dir`, else the workspace catalog. */
 export async function locateMount(options: LocateMountOptions, context: LocateMountContext): Promise<MountLocation> {
+  const config = configDir(context.env, context.cwd);
   if (options.dir !== undefined) {
     const dir = resolve(context.cwd, options.dir);
     await requireMount(dir, `${dir} is not a mount: it has no .relay folder`);
-    return { dir };
+    return { dir, ...catalogFactsOf(await readWorkspaces(config).catch(() => undefined), dir, context.cwd) };
   }
-  const config = configDir(context.env, context.cwd);
   const catalog = await readWorkspaces(config);
   const needsToken = !options.workspace?.trim() && !context.env.RELAYFILE_WORKSPACE?.trim();
   const { id, record } = resolveWorkspace({
@@ -66,6 +66,40 @@ export async function locateMount(options: LocateMountOptions, context: LocateMo
     workspaceId: id,
     ...(name ? { workspaceName: name } : {}),
     ...(record?.server ? { server: record.server } : {}),
+  };
+}
+
+/**
+ * The mount folder that holds `path` (a file or folder in it): the nearest folder above it with a `.relay` folder,
+ * with what the catalog says of it.
+ */
+export async function locateEnclosingMount(path: string, context: LocateMountContext): Promise<MountLocation> {
+  const start = resolve(context.cwd, path);
+  for (let dir = dirname(start);; dir = dirname(dir)) {
+    if (await isMount(dir)) {
+      const catalog = await readWorkspaces(configDir(context.env, context.cwd)).catch(() => undefined);
+      return { dir, ...catalogFactsOf(catalog, dir, context.cwd) };
+    }
+    if (dirname(dir) === dir) break;
+  }
+  throw new MountNotFoundError(`${start} is not inside a mount: no folder above it has a .relay folder`, {
+    hint: "give a file inside a folder that relayfile mount syncs, or pass --dir with that folder",
+  });
+}
+
+/** The workspace and server the catalog records for the mount in `dir`, if any record names that folder. */
+function catalogFactsOf(
+  catalog: WorkspaceCatalog | undefined,
+  dir: string,
+  cwd: string,
+): Omit<MountLocation, "dir"> {
+  const record = catalog?.workspaces.find((entry) => localDirsOf(entry).some((known) => resolve(cwd, known) === dir));
+  if (!record) return {};
+  const id = recordId(record);
+  return {
+    workspaceId: id,
+    ...(record.name !== id ? { workspaceName: record.name } : {}),
+    ...(record.server ? { server: record.server } : {}),
   };
 }
 

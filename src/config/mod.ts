@@ -14,4 +14,4 @@ export {
 } from "./workspaces.ts";
 export { resolveWorkspace, type WorkspaceResolution } from "./resolve_workspace.ts";
 export { decodeTokenClaims, workspaceFromToken } from "./token_claims.ts";
-export { locateMount, type MountLocation } from "./locate_mount.ts";
+export { locateEnclosingMount, locateMount, type MountLocation } from "./locate_mount.ts";

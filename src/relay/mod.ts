@@ -12,3 +12,5 @@ export { discardDeadLetter } from "./discard.ts";
 export { relayPaths } from "./relay_dir.ts";
 export type { Problem } from "./_records.ts";
 export { isDaemonAlive, readDaemonMarker } from "./mount_lock.ts";
+export { requestScan } from "./scan_requests.ts";
+export { readMountState } from "./mount_state.ts";

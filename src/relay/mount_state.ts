@@ -66,6 +66,16 @@ export async function loadMountState(
   return { state: parsed.data };
 }
 
+/** The stored state as it is, whatever workspace it is of; `undefined` when absent or unreadable. */
+export async function readMountState(mountDir: string): Promise<MountStateDocument | undefined> {
+  try {
+    const parsed = MountStateSchema.safeParse(JSON.parse(await Deno.readTextFile(relayPaths(mountDir).mountState)));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function saveMountState(mountDir: string, state: MountStateDocument): Promise<void> {
   return writeFileAtomic(relayPaths(mountDir).mountState, JSON.stringify(state) + "\n", PRIVATE);
 }
