@@ -40,4 +40,14 @@ export function bulkFileErrorCode(error: z.ZodError): { code: string; message: s
   return { code: "invalid_encoding", message: "invalid input" };
 }
 
+/** `POST fs/merge` (reference v0.10.46): the caller's content, the base it started from, and how to merge. */
+export const MergeBodySchema = z.object({
+  strategy: z.string().catch(""),
+  content: z.string(),
+  baseRevision: z.string().trim().min(1),
+  baseContent: z.string(),
+  contentType: z.string().nullish().catch(undefined),
+  contentIdentity: ContentIdentitySchema.optional().catch(undefined),
+});
+
 export const BulkReadBodySchema = z.object({ paths: z.array(z.string()).min(1) });

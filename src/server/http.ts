@@ -9,6 +9,8 @@ export type ErrorCode =
   | "precondition_failed"
   | "revision_conflict"
   | "invalid_state"
+  | "merge_conflict"
+  | "merge_ineligible"
   | "payload_too_large"
   | "rate_limited"
   | "internal_error"
@@ -22,6 +24,8 @@ const STATUS_OF: Record<ErrorCode, number> = {
   precondition_failed: 412,
   revision_conflict: 409,
   invalid_state: 409,
+  merge_conflict: 409,
+  merge_ineligible: 422,
   payload_too_large: 413,
   rate_limited: 429,
   internal_error: 500,

@@ -5,6 +5,7 @@ import { bulkRead, bulkWrite } from "./routes/bulk.ts";
 import { listEvents } from "./routes/events.ts";
 import { deleteFile, readFile, writeFile } from "./routes/files.ts";
 import { exportFiles, listTree } from "./routes/listing.ts";
+import { mergeFile } from "./routes/merge.ts";
 import { getOp, listOps, syncStatus } from "./routes/ops.ts";
 import { acknowledge, pendingWritebacks, replay } from "./routes/writeback.ts";
 
@@ -36,6 +37,13 @@ const ROUTES: Route[] = [
     pathAware: true,
     write: "file_delete",
     handler: deleteFile,
+  },
+  {
+    method: "POST",
+    pattern: /^fs\/merge$/,
+    scope: "fs:write",
+    pathAware: true,
+    handler: mergeFile,
   },
   { method: "POST", pattern: /^fs\/bulk$/, scope: "fs:write", write: "file_upsert", handler: bulkWrite },
   { method: "POST", pattern: /^fs\/bulk-read$/, scope: "fs:read", handler: bulkRead },
