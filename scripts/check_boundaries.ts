@@ -31,6 +31,7 @@ export const PURE_MODULES: readonly string[] = [
   "protocol/merge.ts",
   "relay/classify.ts",
   "relay/records.ts",
+  "relay/conflict_names.ts",
   "relay/_schemas.ts",
   "writeback/op.ts",
   "writeback/policy.ts",

@@ -23,3 +23,8 @@ export const classificationOption = () =>
     .argParser(classificationArgument);
 export const olderThanOption = () =>
   new Option("--older-than <duration>", "only ops older than this (90s, 15m, 2h, 1d)").argParser(durationArgument);
+
+/** `--timeout` of the commands that wait for a write to reach the provider (`push`, `resolve`). */
+export const timeoutOption = () =>
+  new Option("--timeout <duration>", "how long to wait for the provider's receipt; 0: only until the server has it")
+    .argParser(durationArgument).default(90_000, "90s");

@@ -41,6 +41,7 @@ const WRITEBACK_COMMANDS: Record<string, (context: CommandContext) => Promise<An
   push: async (context) => (await import("./writeback_push.ts")).writebackFileCommand("push", context) as AnyCommand,
   update: async (context) =>
     (await import("./writeback_push.ts")).writebackFileCommand("update", context) as AnyCommand,
+  resolve: async (context) => (await import("./writeback_resolve.ts")).writebackResolveCommand(context) as AnyCommand,
   delete: async (context) =>
     (await import("./writeback_push.ts")).writebackFileCommand("delete", context) as AnyCommand,
 };

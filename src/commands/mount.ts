@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
+import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { resolve } from "node:path";
 import {
   configDir,
@@ -69,6 +69,10 @@ export function mountCommand({ io, exit }: CommandContext) {
       (pattern: string, previous: string[]) => [...previous, pattern],
       [] as string[],
     )
+    .addOption(
+      new Option("--conflict-copies <where>", "where your bytes go when both sides changed the same lines")
+        .choices(["beside", "hidden"] as const).default("beside" as const),
+    )
     .option("--allow-non-empty", "mount a folder that already holds files (they are uploaded)")
     .option("--dry-run", "print what a sync would upload and download, change nothing, and exit")
     .option("--verbose", "log each sync event")
@@ -125,6 +129,7 @@ export function mountCommand({ io, exit }: CommandContext) {
         workspace,
         remoteRoot,
         excludes: options.exclude,
+        conflictCopies: options.conflictCopies,
         tokens,
         intervalMs: options.interval,
         websocket: options.websocket,

@@ -34,6 +34,7 @@ export function writebackStatusCommand({ io, exit }: CommandContext) {
     .addOption(jsonOption())
     .addOption(dirOption())
     .addOption(workspaceOption("workspace name or id; then every argument is a PATH"))
+    .option("--fail-on-conflict", "exit 1 when a path is in conflict (for CI that wants a clean tree)")
     .option("--ignored", "also list what the folder's ignore rules (.relayignore, built-in) leave out of sync")
     .option(
       "--wait [duration]",
@@ -42,7 +43,8 @@ export function writebackStatusCommand({ io, exit }: CommandContext) {
     )
     .addHelpText(
       "after",
-      "\nExit codes: 0 nothing actionable, 1 dead-lettered ops or unreadable records (or a PATH not synced),\n" +
+      "\nExit codes: 0 nothing actionable (conflicts are not failures), 1 dead-lettered ops or unreadable records\n" +
+        "(or a PATH not synced, or a conflict with --fail-on-conflict), " +
         "2 usage error, 3 no such mount, 4 --wait ran out of time.",
     )
     .action(async (workspaceArg, pathArgs, options) => {
@@ -99,6 +101,13 @@ export function writebackStatusCommand({ io, exit }: CommandContext) {
       if (report.actionable) {
         const [message, hint] = actionableMessage(report);
         printError(io, message, hint);
+        exit(ExitCode.actionable);
+      } else if (options.failOnConflict && report.conflicts > 0) {
+        printError(
+          io,
+          `${report.conflicts} path(s) in conflict`,
+          "end each with: relayfile writeback resolve PATH --keep local|remote (or --keep merged FILE)",
+        );
         exit(ExitCode.actionable);
       }
     });

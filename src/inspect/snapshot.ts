@@ -1,4 +1,7 @@
 /** Everything the writeback commands know about one mount, read from its `.relay/` folder in one go. */
+import { join } from "node:path";
+import { relativeToRoot } from "../protocol/paths.ts";
+import { isConflictCopyOf } from "../relay/conflict_names.ts";
 import { type ConflictCopy, listConflicts } from "../relay/conflicts.ts";
 import { readDeadLetters } from "../relay/dead_letter.ts";
 import type { DeadLetterEntry, QueuedEntry } from "../relay/entries.ts";
@@ -17,6 +20,8 @@ export interface WritebackSnapshot {
   queued: QueuedEntry[];
   deadLettered: DeadLetterEntry[];
   conflicts: ConflictCopy[];
+  /** The conflict copies beside the files in the folder, per remote path (`name.conflict-<rev>-<time>.ext`). */
+  besideCopies: Record<string, string[]>;
   problems: Problem[];
 }
 
@@ -35,11 +40,13 @@ export async function loadWritebackSnapshot(mountDir: string): Promise<Writeback
     ...goOutbox.problems,
     ...deadLetters.problems,
   ];
+  const state = "state" in stateRead ? stateRead.state : null;
+  const besideCopies = await findBesideCopies(mountDir, state?.remoteRoot ?? "/", conflicts);
   // `retry` writes the outbox op before it removes the dead letter: if both exist, the op was re-enqueued.
   const requeued = new Set(outbox.ops.map((op) => op.opId));
   return {
     mountDir,
-    state: "state" in stateRead ? stateRead.state : null,
+    state,
     hasOutbox,
     queued: [...outbox.ops.map((op) => queuedEntry(op, mountDir)), ...goOutbox.queued],
     deadLettered: [
@@ -47,6 +54,27 @@ export async function loadWritebackSnapshot(mountDir: string): Promise<Writeback
       ...goOutbox.needsAttention,
     ],
     conflicts,
+    besideCopies,
     problems,
   };
+}
+
+/** The copies beside each conflicted file, as paths relative to the mount. */
+async function findBesideCopies(
+  mountDir: string,
+  remoteRoot: string,
+  conflicts: readonly ConflictCopy[],
+): Promise<Record<string, string[]>> {
+  const found: Record<string, string[]> = {};
+  for (const path of new Set(conflicts.map((copy) => copy.remotePath))) {
+    const relative = relativeToRoot(remoteRoot, path);
+    if (relative === undefined) continue;
+    const slash = relative.lastIndexOf("/");
+    const folder = relative.slice(0, slash + 1);
+    const name = relative.slice(slash + 1);
+    const entries = await Array.fromAsync(Deno.readDir(join(mountDir, folder))).catch(() => []);
+    found[path] = entries.filter((entry) => entry.isFile && isConflictCopyOf(entry.name, name))
+      .map((entry) => `${folder}${entry.name}`).sort();
+  }
+  return found;
 }

@@ -45,10 +45,24 @@ export interface StatusReport {
   lastErrorByProvider: Record<string, string>;
   oldestPending: OldestPending | null;
   conflicts: number;
+  /** Each conflicted path: the revision its local bytes were made on, the server's now, where the bytes are. */
+  conflicted: ConflictEntry[];
   problems: Problem[];
   mirror: MirrorHealth;
   /** Something needs a person now: dead-lettered ops, unreadable records, or a mirror missing remote content. */
   actionable: boolean;
+}
+
+export interface ConflictEntry {
+  path: string;
+  /** The revision the local bytes were made on (`new` for a file the server did not have). */
+  localRevision: string;
+  /** The server's revision, which the folder now holds; null when unknown. */
+  remoteRevision: string | null;
+  /** The local bytes, in `.relay/conflicts/`. */
+  localCopy: string;
+  /** The same bytes beside the file, relative to the mount (none with `--conflict-copies hidden`). */
+  besideCopies: string[];
 }
 
 /** How the remote → local side stands, from `state.json`. */
@@ -113,6 +127,13 @@ export function summarize(snapshot: WritebackSnapshot, context: StatusContext): 
     lastErrorByProvider: lastErrorByProvider(snapshot),
     oldestPending: oldestPending(snapshot.queued.filter((op) => op.state !== "accepted"), context.now),
     conflicts: Math.max(snapshot.conflicts.length, snapshot.state?.pendingConflicts ?? 0),
+    conflicted: snapshot.conflicts.map((copy) => ({
+      path: copy.remotePath,
+      localRevision: copy.revision,
+      remoteRevision: snapshot.state?.files[copy.remotePath]?.revision ?? null,
+      localCopy: copy.file,
+      besideCopies: snapshot.besideCopies[copy.remotePath] ?? [],
+    })),
     problems: snapshot.problems,
     mirror,
     actionable: snapshot.deadLettered.length > 0 || snapshot.problems.length > 0 || mirror.nextAction !== null,
@@ -184,6 +205,7 @@ export function statusDocument(report: StatusReport): Record<string, unknown> {
     failedWritebacks: report.failedWritebacks,
     oldestPending: report.oldestPending,
     conflicts: report.conflicts,
+    conflicted: report.conflicted,
     problems: report.problems.map(({ file, message }) => ({ file, message })),
     mirror: report.mirror,
     actionable: report.actionable,
@@ -218,6 +240,13 @@ export function formatStatus(report: StatusReport): string {
     lines.push(`receipts: unavailable (${report.receipts.reason ?? "unknown"}): accepted writes count as delivered`);
   }
   if (report.conflicts > 0) lines.push(`conflicts: ${report.conflicts}`);
+  for (const entry of report.conflicted) {
+    const where = entry.besideCopies.at(-1) ?? entry.localCopy;
+    lines.push(
+      `  ${entry.path}: yours (made on ${entry.localRevision}) kept as ${where}; ` +
+        `the folder has the server's ${entry.remoteRevision ?? "version"}`,
+    );
+  }
   if (report.deadLettered.length > 0) {
     lines.push("", "Dead-lettered ops:", "op_id\tpath\tlast_status\tts\tnext_action\treason");
     for (const entry of report.deadLettered) {

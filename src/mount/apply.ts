@@ -13,6 +13,9 @@ import { factsOf, type SyncContext } from "./context.ts";
 import { decideRemoteDelete, decideRemoteFile } from "./decide.ts";
 import { detect } from "./detect.ts";
 import { saveConflictCopy } from "../relay/conflicts.ts";
+import { besideCopyName } from "../relay/conflict_names.ts";
+import { mergeHere, mergeOnServer } from "./merge.ts";
+import { putBase } from "../relay/bases.ts";
 import {
   readLocal,
   removeLocal,
@@ -72,12 +75,16 @@ async function materialize(
   const action = decideRemoteFile(facts, remote);
   if (action === "skip") return;
   if (action === "defer") return context.paths.defer(path);
+  const contentType = file.contentType || contentTypeFor(relative);
   if (action === "conflict") {
     const local = await readLocal(context.mountDir, relative);
+    const side = { bytes, hash: remote.hash, revision: file.revision, contentType };
+    const baseHash = facts.tracked?.hash;
+    if (local && baseHash && await mergeHere(context, { path, relative, baseHash, local, remote: side })) return;
     if (local) await keepConflictCopy(context, path, facts.tracked?.revision ?? null, local.bytes, file.revision);
   }
   if (facts.queued) await context.queue.cancel(path);
-  const contentType = file.contentType || contentTypeFor(relative);
+  await putBase(context.mountDir, remote.hash, bytes);
   if (action === "adopt") {
     const local = await statLocal(context.mountDir, relative);
     context.paths.track(path, file.revision, remote.hash, contentType, local.kind === "file" ? local : undefined);
@@ -109,8 +116,9 @@ export async function applyRemoteDelete(context: SyncContext, path: string): Pro
 export async function resolveConflict(context: SyncContext, op: WritebackOp): Promise<void> {
   const relative = relativeToRoot(context.remoteRoot, op.path);
   if (relative === undefined) return;
-  const remote = await context.client.readFile(op.path);
   const local = await readLocal(context.mountDir, relative);
+  if (await mergeOnServer(context, op, relative, local)) return await retryDeferred(context, op.path);
+  const remote = await context.client.readFile(op.path);
   if (!remote) {
     context.paths.forget(op.path);
     if (local) await detect(context, [relative], { trustStat: false });
@@ -119,7 +127,14 @@ export async function resolveConflict(context: SyncContext, op: WritebackOp): Pr
   const bytes = fromWire(remote.content, remote.encoding);
   if (!bytes) return;
   const hash = await sha256Hex(bytes);
+  const tracked = context.paths.get(op.path);
+  const contentType = remote.contentType || contentTypeFor(relative);
   if (local && local.hash !== hash) {
+    const side = { bytes, hash, revision: remote.revision, contentType };
+    const baseHash = op.kind !== "delete" && tracked?.revision === op.baseRevision ? tracked.hash : undefined;
+    if (baseHash && await mergeHere(context, { path: op.path, relative, baseHash, local, remote: side })) {
+      return await retryDeferred(context, op.path);
+    }
     await keepConflictCopy(context, op.path, op.baseRevision, local.bytes, remote.revision);
   } else if (!local && op.kind === "delete") {
     context.log(`${op.path} changed on the server after it was deleted here: restored the server's version`);
@@ -127,7 +142,8 @@ export async function resolveConflict(context: SyncContext, op: WritebackOp): Pr
   const written = local && local.hash === hash
     ? { size: local.size, mtimeMs: local.mtimeMs }
     : await writeLocal(context.mountDir, relative, bytes, context.writable(op.path) ? 0o644 : 0o444);
-  context.paths.track(op.path, remote.revision, hash, remote.contentType || contentTypeFor(relative), written);
+  await putBase(context.mountDir, hash, bytes);
+  context.paths.track(op.path, remote.revision, hash, contentType, written);
   await retryDeferred(context, op.path);
 }
 
@@ -139,6 +155,7 @@ export async function retryDeferred(context: SyncContext, path: string): Promise
   else await applyRemoteDelete(context, path);
 }
 
+/** The local bytes of a conflict, kept in `.relay/conflicts/` and (unless hidden) beside the file. */
 async function keepConflictCopy(
   context: SyncContext,
   path: string,
@@ -147,8 +164,20 @@ async function keepConflictCopy(
   remoteRevision: string,
 ): Promise<void> {
   const copy = await saveConflictCopy(context.mountDir, path, baseRevision, bytes);
+  let beside: string | undefined;
+  const relative = relativeToRoot(context.remoteRoot, path);
+  if (context.conflictCopies === "beside" && relative !== undefined) {
+    const slash = relative.lastIndexOf("/");
+    beside = relative.slice(0, slash + 1) + besideCopyName(relative.slice(slash + 1), baseRevision, new Date());
+    await writeLocal(context.mountDir, beside, bytes, 0o600);
+  }
   context.paths.markConflict(path);
-  context.log(`conflict on ${path}: kept the local version as ${copy}, took the server's ${remoteRevision}`);
+  context.log(
+    `conflict on ${path}: both sides changed the same lines; kept the local version as ${beside ?? copy}, ` +
+      `took the server's ${remoteRevision} (resolve: relayfile writeback resolve ${
+        relative ?? path
+      } --keep local|remote)`,
+  );
 }
 
 /** The local path of a remote path, or `undefined` (reported) when it is outside the root or hostile. */

@@ -9,8 +9,11 @@ import type { PathTable } from "./tracked.ts";
 /** The reads the engine makes (a fake in unit tests). */
 export type SyncClient = Pick<
   RelayfileClient,
-  "readFile" | "readFiles" | "exportFiles" | "listFilePaths" | "listFiles" | "latestEventId" | "events"
+  "readFile" | "readFiles" | "exportFiles" | "listFilePaths" | "listFiles" | "latestEventId" | "events" | "mergeFile"
 >;
+
+/** Where a conflict's local bytes are kept: beside the file (and in `.relay/conflicts/`), or only in `.relay/`. */
+export type ConflictCopies = "beside" | "hidden";
 
 export interface SyncContext {
   readonly mountDir: string;
@@ -21,6 +24,10 @@ export interface SyncContext {
   readonly queue: WritebackQueue;
   /** Paths never synced in either direction. */
   readonly rules: IgnoreRules;
+  /** Where the local bytes of a conflict are kept. */
+  readonly conflictCopies: ConflictCopies;
+  /** Whether the server has `fs/merge` (until a 404 says it has not). */
+  readonly serverMerge: { available: boolean };
   /** May the token write this remote path? */
   writable(path: string): boolean;
   log(line: string): void;

@@ -25,9 +25,10 @@ export class SyncEngine {
     this.context = context;
   }
 
-  /** Conflict copies left by an earlier run count as conflicts. */
+  /** The paths with a conflict copy in `.relay/conflicts/` are the conflicted ones (an earlier run's too). */
   async loadConflicts(): Promise<void> {
-    for (const copy of await listConflicts(this.context.mountDir)) this.context.paths.markConflict(copy.remotePath);
+    const copies = await listConflicts(this.context.mountDir);
+    this.context.paths.setConflicts(copies.map((copy) => copy.remotePath));
   }
 
   /** Runs `work` after everything queued before it; one state change at a time. */

@@ -1,10 +1,11 @@
 /**
  * Which local paths are never synced, in either direction: reserved folders (`.relay`, `.git`, matched
- * case-insensitively on every platform, whatever the rules say), the built-in defaults (dependency folders, OS junk,
+ * case-insensitively on every platform, whatever the rules say) and conflict copies, the built-in defaults (dependency folders, OS junk,
  * editor temp files), the mount's `.relayignore` (gitignore syntax) and `--exclude` patterns. Matching is the npm
  * `ignore` package's (the one eslint and others use), not ours. Pure once built.
  */
 import ignore, { type Ignore } from "ignore";
+import { isConflictCopyName } from "../relay/conflict_names.ts";
 
 /** Never synced, never overwritten by remote content: the mount's own state and a repository's. */
 const RESERVED = new Set([".relay", ".git"]);
@@ -50,7 +51,9 @@ export class IgnoreRules {
   ignores(relativePath: string): boolean {
     const segments = relativePath.split("/");
     if (segments.some((segment) => RESERVED.has(segment.toLowerCase()))) return true;
-    if (TEMP_FILE.test(segments.at(-1) ?? "")) return true;
+    const name = segments.at(-1) ?? "";
+    // Conflict copies beside a file are the mount's own; no rule can make them sync.
+    if (TEMP_FILE.test(name) || isConflictCopyName(name)) return true;
     return this.#rules.ignores(relativePath) || this.#rules.ignores(`${relativePath}/`);
   }
 

@@ -103,11 +103,16 @@ export async function* walkLocal(
   }
 }
 
+/** A local regular file as read: its bytes, their hash, its size and mtime. */
+export interface LocalFile {
+  bytes: Uint8Array;
+  hash: string;
+  size: number;
+  mtimeMs: number;
+}
+
 /** The bytes and hash of a local regular file, or `undefined` when it is not one (gone, a folder, a symlink). */
-export async function readLocal(
-  root: string,
-  relativePath: string,
-): Promise<{ bytes: Uint8Array; hash: string; size: number; mtimeMs: number } | undefined> {
+export async function readLocal(root: string, relativePath: string): Promise<LocalFile | undefined> {
   const entry = statLocalSync(root, relativePath);
   if (entry.kind !== "file") return undefined;
   try {

@@ -8,6 +8,7 @@ import { acquireMountLock, type MountLock } from "../relay/mount_lock.ts";
 import type { RetryPolicy } from "../writeback/policy.ts";
 import { every } from "./every.ts";
 import { RemoteFeed } from "./feed.ts";
+import type { ConflictCopies } from "./context.ts";
 import { openSession } from "./session.ts";
 import { errorState, initialStatus, pullFailed, pullStarted, pullSucceeded } from "./status.ts";
 import type { TokenSource } from "./token_source.ts";
@@ -40,6 +41,8 @@ export interface MountOptions {
   forceSignal?: AbortSignal;
   /** `--exclude` patterns (gitignore syntax), beside the folder's `.relayignore` and the built-in defaults. */
   excludes?: readonly string[];
+  /** `--conflict-copies`: beside the file (default) or only under `.relay/conflicts/`. */
+  conflictCopies?: ConflictCopies;
 }
 
 const SAVE_EVERY_MS = 250;

@@ -12,7 +12,8 @@ import { takeScanRequests } from "../relay/scan_requests.ts";
 import { readPublicState } from "../relay/state_file.ts";
 import type { RetryPolicy } from "../writeback/policy.ts";
 import { WritebackQueue } from "../writeback/queue.ts";
-import { onceReporter } from "./context.ts";
+import { type ConflictCopies, onceReporter } from "./context.ts";
+import { pruneBases } from "../relay/bases.ts";
 import { SyncEngine } from "./engine.ts";
 import { every, type Periodic } from "./every.ts";
 import type { IgnoreRules } from "./ignore.ts";
@@ -37,6 +38,8 @@ export interface SessionOptions {
   excludes?: readonly string[];
   /** The longest pause between two asks for a provider's receipt (default 60 s). */
   receiptPollCapMs?: number;
+  /** Where the local bytes of a conflict are kept (default: beside the file, and in `.relay/conflicts/`). */
+  conflictCopies?: ConflictCopies;
 }
 
 export interface MountSession {
@@ -99,11 +102,14 @@ export async function openSession(
     queue,
     rules,
     writable: writableBy(options.tokens),
+    conflictCopies: options.conflictCopies ?? "beside",
+    serverMerge: { available: true },
     log,
     reportOnce: onceReporter(log),
   });
   await queue.load();
   await engine.loadConflicts();
+  await pruneBases(mountDir, basesInUse(paths, queue));
   const delivering = engine.follow(queue);
 
   return {
@@ -116,6 +122,7 @@ export async function openSession(
       const heartbeat = every(HEARTBEAT_EVERY_MS, "heartbeat", async () => {
         await lock.beat({ pid: Deno.pid, startedAt, heartbeatAt: new Date().toISOString() });
         await queue.adoptFromDisk();
+        await engine.loadConflicts(); // `writeback resolve` clears conflicts by removing their copies
         const requested = await takeScanRequests(mountDir);
         if (requested.length > 0) await engine.handleHints(requested);
         await extra?.();
@@ -131,4 +138,15 @@ export async function openSession(
       await delivering;
     },
   };
+}
+
+/** The hashes whose bases a merge may still need: what is tracked, and what is on its way to the server. */
+function basesInUse(paths: PathTable, queue: WritebackQueue): Set<string> {
+  const hashes = new Set(Object.values(paths.files()).map((tracked) => tracked.hash));
+  for (const path of queue.queuedPaths()) {
+    const hash = queue.opFor(path)?.contentHash;
+    if (hash) hashes.add(hash);
+  }
+  for (const op of queue.awaitingProvider()) if (op.contentHash) hashes.add(op.contentHash);
+  return hashes;
 }

@@ -94,6 +94,12 @@ export class PathTable {
     this.#conflicts.add(path);
   }
 
+  /** The conflicted paths are these (read from the conflict copies on disk). */
+  setConflicts(paths: Iterable<string>): void {
+    this.#conflicts.clear();
+    for (const path of paths) this.#conflicts.add(path);
+  }
+
   get conflicts(): ReadonlySet<string> {
     return this.#conflicts;
   }

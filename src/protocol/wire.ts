@@ -71,6 +71,25 @@ export const WriteQueuedSchema = z.looseObject({
 });
 export type WriteQueued = z.infer<typeof WriteQueuedSchema>;
 
+/** The 200 of `POST fs/merge`: the revision the merged content got. */
+export const MergeResponseSchema = z.looseObject({
+  targetRevision: z.string(),
+  strategy: z.string().optional(),
+  baseRevision: z.string().optional(),
+  mergedAgainstRevision: z.string().optional(),
+});
+export type MergeResponse = z.infer<typeof MergeResponseSchema>;
+
+/** The body of `POST fs/merge`. */
+export interface MergeRequest {
+  strategy: string;
+  baseRevision: string;
+  baseContent: string;
+  content: string;
+  contentType?: string;
+  contentIdentity?: { kind: string; key: string; ttlSeconds?: number };
+}
+
 /** An op's status on the server (`GET ops/{opId}`, the items of `GET ops`); the provider's word on a write. */
 export const OperationSchema = z.looseObject({
   opId: z.string(),

@@ -14,6 +14,9 @@ import {
   ErrorBodySchema,
   EventsPageSchema,
   ExportSchema,
+  type MergeRequest,
+  type MergeResponse,
+  MergeResponseSchema,
   type Operation,
   OpsPageSchema,
   type RemoteEvent,
@@ -176,6 +179,11 @@ export class RelayfileClient {
       if (error instanceof ProtocolError) return {}; // a 2xx without a body: deleted, no op named
       throw error;
     });
+  }
+
+  /** `POST fs/merge`: the server merges `content` with the live file against the base; 409 `merge_conflict` if not. */
+  mergeFile(path: string, request: MergeRequest): Promise<MergeResponse> {
+    return this.#send("POST", `/fs/merge?path=${encodeURIComponent(path)}`, MergeResponseSchema, request);
   }
 
   /** `POST ops/{opId}/replay`: the server sends a dead-lettered op to the provider again. */

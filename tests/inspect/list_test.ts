@@ -41,6 +41,7 @@ const snapshot: WritebackSnapshot = {
     files: [],
   }],
   conflicts: [],
+  besideCopies: {},
   problems: [],
 };
 

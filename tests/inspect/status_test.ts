@@ -16,6 +16,7 @@ function snapshot(overrides: Partial<WritebackSnapshot> = {}): WritebackSnapshot
     queued: [],
     deadLettered: [],
     conflicts: [],
+    besideCopies: {},
     problems: [],
     ...overrides,
   };

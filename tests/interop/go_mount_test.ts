@@ -258,3 +258,33 @@ function notFoundAs<T>(value: T): (error: unknown) => T {
     throw error;
   };
 }
+
+Deno.test("the Go reference mount merges a stale push through relayfile serve's fs/merge", async () => {
+  await using data = await usingTempDir();
+  await using work = await usingTempDir();
+  const { serve, api, remote } = await seededServer(data.path);
+  await using _serve = serve;
+  const lines = (change: Record<number, string> = {}) =>
+    Array.from({ length: 50 }, (_, index) => change[index + 1] ?? `line ${index + 1}`).join("\n") + "\n";
+  await api("POST", "fs/bulk", { files: [{ path: "/docs/merge.md", content: lines() }] });
+  await withGoMount(serve, work.path, ["--websocket=false"], async (mountDir) => {
+    await waitFor(
+      "the initial pull",
+      async () => (await readTextOrUndefined(join(mountDir, "docs/merge.md"))) !== undefined,
+    );
+    await goMountSettled(mountDir);
+  });
+  // While the Go mount is stopped, both sides change different lines; on restart it pushes first, meets 409, merges.
+  await api("POST", "fs/bulk", { files: [{ path: "/docs/merge.md", content: lines({ 40: "line 40 REMOTE" }) }] });
+  await Deno.writeTextFile(join(work.path, "mirror", "docs/merge.md"), lines({ 2: "line 2 LOCAL" }));
+  const both = lines({ 2: "line 2 LOCAL", 40: "line 40 REMOTE" });
+  await withGoMount(serve, work.path, ["--websocket=false"], async (mountDir) => {
+    await waitFor("the merge on the server", async () => (await remote("/docs/merge.md")) === both);
+    await waitFor(
+      "the merge in the Go mount's folder",
+      async () => (await readTextOrUndefined(join(mountDir, "docs/merge.md"))) === both,
+    );
+  });
+  const served = await serve.stop("SIGTERM");
+  assertEquals(/POST \S*\/fs\/merge 200/.test(served.stderr), true, "the Go mount used fs/merge");
+});

@@ -7,7 +7,7 @@ import { onceReporter, type SyncClient } from "../../src/mount/context.ts";
 import { SyncEngine } from "../../src/mount/engine.ts";
 import { BUILT_IN_RULES } from "../../src/mount/ignore.ts";
 import { PathTable } from "../../src/mount/tracked.ts";
-import type { RemoteEvent, RemoteFile } from "../../src/protocol/wire.ts";
+import type { MergeResponse, RemoteEvent, RemoteFile } from "../../src/protocol/wire.ts";
 import { HttpError } from "../../src/remote/errors.ts";
 import { WritebackQueue } from "../../src/writeback/queue.ts";
 import { assertEquals, assertOk } from "../support/assert.ts";
@@ -31,6 +31,10 @@ class FakeRemote implements SyncClient {
   readFile(path: string) {
     this.reads++;
     return Promise.resolve(this.files.get(path));
+  }
+  /** A server without `fs/merge`: the mount merges by itself. */
+  mergeFile(): Promise<MergeResponse> {
+    return Promise.reject(new HttpError(404, { code: "not_found", message: "route not found" }));
   }
   readFiles(paths: string[]) {
     this.reads += paths.length;
@@ -92,6 +96,8 @@ function setup(dir: string) {
     queue,
     rules: BUILT_IN_RULES,
     writable: () => true,
+    conflictCopies: "beside",
+    serverMerge: { available: true },
     log,
     reportOnce: onceReporter(log),
   });
