@@ -206,7 +206,8 @@ function resultOf(
       return {
         ...base,
         exitCode: ExitCode.ok,
-        message: context.receiptsAvailable ? "delivered to the provider" : "on the server (receipts unavailable there)",
+        message: (outcome.merged ? "merged with the server's newer edits of other lines, " : "") +
+          (context.receiptsAvailable ? "delivered to the provider" : "on the server (receipts unavailable there)"),
         receipt: context.receiptsAvailable ? "delivered" : "unavailable",
       };
     case "accepted":
@@ -275,6 +276,7 @@ export function reportResult(io: CliIo, verb: FileVerb, result: Result, json: bo
         path: result.target.path,
         localPath: result.target.argument,
         state: result.state,
+        merged: result.merged ?? false,
         receipt: result.receipt,
         opId: result.opId ?? null,
         serverOpId: result.serverOpId ?? null,

@@ -21,6 +21,8 @@ export interface MountRecords {
   conflicts: readonly ConflictCopy[];
   /** The mount's tracked hash and revision per path (`mount-state.json`). */
   tracked: Readonly<Record<string, { revision: string; hash: string }>>;
+  /** Contents the mount merged with the server's: merged-from hash → merged-into hash. */
+  merges: Readonly<Record<string, string>>;
 }
 
 export type PushState =
@@ -39,6 +41,8 @@ export type PushState =
 
 export interface PushOutcome {
   state: PushState;
+  /** Set when the pushed content met a newer revision and was merged with it: the outcome is the merge's. */
+  merged?: boolean;
   /** Our op id, when an op record is there. */
   opId?: string;
   /** The server's op id, once it accepted the write. */
@@ -48,8 +52,18 @@ export interface PushOutcome {
   error?: string;
 }
 
-/** The state of `change` in `records`; `unseen` until some record speaks of it. */
+/**
+ * The state of `change` in `records`; `unseen` until some record speaks of it. Content that the mount merged with
+ * a newer revision is followed into the merge.
+ */
 export function pushOutcome(change: PushedChange, records: MountRecords): PushOutcome {
+  const own = outcomeOf(change, records);
+  const into = change.hash === null ? undefined : records.merges[change.hash];
+  if (own.state !== "unseen" || into === undefined || into === change.hash) return own;
+  return { ...outcomeOf({ path: change.path, hash: into }, records), merged: true };
+}
+
+function outcomeOf(change: PushedChange, records: MountRecords): PushOutcome {
   const isOurs = (hash: string | null, kind: string | undefined) =>
     change.hash === null ? kind === "delete" : hash === change.hash;
   const dead = records.deadLetters.find((entry) =>

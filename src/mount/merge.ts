@@ -8,6 +8,7 @@
 import { contentTypeFor, fromWire } from "../protocol/content.ts";
 import { MERGE_STRATEGY, mergeableText, mergeLines } from "../protocol/merge.ts";
 import { putBase, readBase } from "../relay/bases.ts";
+import { noteMerge } from "../relay/merge_notes.ts";
 import { sha256Hex } from "../relay/blobs.ts";
 import { HttpError } from "../remote/errors.ts";
 import type { WritebackOp } from "../writeback/op.ts";
@@ -40,6 +41,7 @@ export async function mergeHere(
   if (merged.kind === "conflict") return false;
   const bytes = new TextEncoder().encode(merged.text);
   await writeLocal(context.mountDir, relative, bytes, context.writable(path) ? 0o644 : 0o444);
+  await noteMerge(context.mountDir, local.hash, await sha256Hex(bytes));
   await putBase(context.mountDir, remote.hash, remote.bytes);
   // Tracked at the remote revision without a stat: the merged bytes differ from it, so they go out as an update.
   context.paths.track(path, remote.revision, remote.hash, remote.contentType);
@@ -66,8 +68,9 @@ export async function mergeOnServer(
   const baseText = base && mergeableText(base);
   const localText = mergeableText(local.bytes);
   if (baseText === undefined || localText === undefined) return false;
+  let merged;
   try {
-    await context.client.mergeFile(op.path, {
+    merged = await context.client.mergeFile(op.path, {
       strategy: MERGE_STRATEGY,
       baseRevision: tracked.revision,
       baseContent: baseText,
@@ -91,7 +94,16 @@ export async function mergeOnServer(
   const hash = await sha256Hex(bytes);
   const written = await writeLocal(context.mountDir, relative, bytes, context.writable(op.path) ? 0o644 : 0o444);
   await putBase(context.mountDir, hash, bytes);
+  await noteMerge(context.mountDir, local.hash, hash);
   context.paths.track(op.path, file.revision, hash, file.contentType || contentTypeFor(relative), written);
+  if (file.revision === merged.targetRevision) {
+    await context.queue.awaitServerWrite({
+      path: op.path,
+      contentHash: hash,
+      baseRevision: tracked.revision,
+      revision: merged.targetRevision,
+    });
+  }
   context.log(`merged ${op.path} on the server (fs/merge): the local and the server's edits touched different lines`);
   return true;
 }

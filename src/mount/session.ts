@@ -14,6 +14,7 @@ import type { RetryPolicy } from "../writeback/policy.ts";
 import { WritebackQueue } from "../writeback/queue.ts";
 import { type ConflictCopies, onceReporter } from "./context.ts";
 import { pruneBases } from "../relay/bases.ts";
+import { pruneMergeNotes } from "../relay/merge_notes.ts";
 import { SyncEngine } from "./engine.ts";
 import { every, type Periodic } from "./every.ts";
 import type { IgnoreRules } from "./ignore.ts";
@@ -109,7 +110,9 @@ export async function openSession(
   });
   await queue.load();
   await engine.loadConflicts();
-  await pruneBases(mountDir, basesInUse(paths, queue));
+  const inUse = basesInUse(paths, queue);
+  await pruneBases(mountDir, inUse);
+  await pruneMergeNotes(mountDir, inUse);
   const delivering = engine.follow(queue);
 
   return {

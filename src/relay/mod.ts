@@ -14,3 +14,4 @@ export type { Problem } from "./_records.ts";
 export { isDaemonAlive, readDaemonMarker } from "./mount_lock.ts";
 export { requestScan } from "./scan_requests.ts";
 export { readMountState } from "./mount_state.ts";
+export { readMergeNotes } from "./merge_notes.ts";

@@ -10,7 +10,7 @@
 import { readOutbox } from "../relay/outbox.ts";
 import { Breaker } from "./breaker.ts";
 import { DeadLetterBook } from "./dead_letter_book.ts";
-import { transition, type WritebackOp } from "./op.ts";
+import { newOp, transition, type WritebackOp } from "./op.ts";
 import { type OpCounts, OpTable } from "./op_table.ts";
 import { OutboxFiles } from "./outbox_files.ts";
 import { adoptFromOutbox, type LocalChange, persistChanges } from "./intake.ts";
@@ -62,6 +62,7 @@ export class WritebackQueue {
   readonly #loop: SendLoop;
   readonly #parts: QueueParts;
   readonly #sendContext: SendContext;
+  readonly #transport: Transport;
   #failedAttempts: number;
   #awaitingCredentials = false;
   #deliveries: Delivery[] = [];
@@ -70,6 +71,7 @@ export class WritebackQueue {
   constructor(mountDir: string, transport: Transport, options: QueueOptions) {
     this.#mountDir = mountDir;
     this.#options = options;
+    this.#transport = transport;
     const policy = options.policy ?? DEFAULT_POLICY;
     const now = this.#now = options.now ?? Date.now;
     const random = options.random ?? Math.random;
@@ -206,6 +208,35 @@ export class WritebackQueue {
     const adopted = await adoptFromOutbox(this.#parts);
     if (adopted > 0) this.kick();
     return adopted;
+  }
+
+  /**
+   * A write the server made for the mount outside the queue (`fs/merge`): its provider receipt is awaited like any
+   * other accepted write's, once the server's op for it is found (`GET ops`, newest first). Without receipts, or
+   * without the op, there is nothing to await.
+   */
+  async awaitServerWrite(write: { path: string; contentHash: string; baseRevision: string; revision: string }) {
+    if (this.#receipts.unavailable) return;
+    let serverOpId: string | undefined;
+    try {
+      const { items } = await this.#transport.listOps({ limit: 50 });
+      serverOpId = items.find((item) => item.path === write.path && item.revision === write.revision)?.opId;
+    } catch {
+      return; // receipts are asked for again with the next accepted write; this one counts as delivered
+    }
+    if (!serverOpId) return;
+    const now = this.#now();
+    const op: WritebackOp = {
+      ...newOp(
+        { path: write.path, kind: "update", contentHash: write.contentHash, baseRevision: write.baseRevision },
+        now,
+        Math.random,
+      ),
+      state: "accepted",
+      receipt: { serverOpId, acceptedAt: new Date(now).toISOString(), revision: write.revision },
+    };
+    await this.#outbox.write([op]);
+    this.#receipts.add(op);
   }
 
   /** Drops the unsent op of a path (its bytes were kept by the caller, e.g. in a conflict copy). */

@@ -182,3 +182,25 @@ Deno.test("push to a server that does not answer exits 3 and leaves the op for t
   assertIncludes(result.stderr, "the next relayfile mount");
   assertEquals((await outboxOps(s.dir)).length, 1, "kept in the outbox, not dropped");
 });
+
+Deno.test("push of a file the server changed meanwhile in other lines merges, and waits for the merge's receipt", async () => {
+  await using s = await setup();
+  const lines = (change: Record<number, string> = {}) =>
+    Array.from({ length: 30 }, (_, index) => change[index + 1] ?? `line ${index + 1}`).join("\n") + "\n";
+  await s.consumer("PUT", "fs/file?path=/plan.md", { content: lines() }, { "if-match": "0" });
+  await s.answer("/plan.md", true);
+  await s.mountOnce();
+  await s.consumer("POST", "fs/bulk", { files: [{ path: "/plan.md", content: lines({ 20: "line 20 REMOTE" }) }] });
+  await s.answer("/plan.md", true);
+  await Deno.writeTextFile(join(s.dir, "plan.md"), lines({ 3: "line 3 LOCAL" }));
+  const result = await s.cli(["writeback", "push", join(s.dir, "plan.md"), "--json", "--timeout", "2s"]);
+  assertEquals(result.code, 4, "the merge is on the server; the provider has not said yet");
+  const document = parseJson(result.stdout);
+  assertEquals([document.state, document.merged, document.receipt], ["accepted", true, "pending"]);
+  const both = lines({ 3: "line 3 LOCAL", 20: "line 20 REMOTE" });
+  assertEquals((await s.consumer("GET", "fs/file?path=/plan.md")).json.content, both);
+  assertEquals(await Deno.readTextFile(join(s.dir, "plan.md")), both);
+  await s.answer("/plan.md", true);
+  const waited = await s.cli(["writeback", "status", "--dir", s.dir, "--wait", "30s"]);
+  assertEquals(waited.code, 0, waited.stderr);
+});

@@ -5,7 +5,7 @@ import { assertEquals } from "../support/assert.ts";
 
 const HASH = "a".repeat(64);
 const OTHER = "b".repeat(64);
-const empty: MountRecords = { ops: [], deadLetters: [], conflicts: [], tracked: {} };
+const empty: MountRecords = { ops: [], deadLetters: [], conflicts: [], tracked: {}, merges: {} };
 
 function op(overrides: Partial<WritebackOp>): WritebackOp {
   return {
@@ -102,4 +102,11 @@ Deno.test("a pushed delete is delivered once the path is no longer tracked and n
   assertEquals(pushOutcome(deletion, { ...empty, tracked }).state, "unseen");
   assertEquals(pushOutcome(deletion, { ...empty, ops: [op({ kind: "delete", contentHash: null })] }).state, "pending");
   assertEquals(pushOutcome(deletion, empty).state, "delivered");
+});
+
+Deno.test("a pushed content the mount merged with a newer revision is followed into the merge", () => {
+  const merged = "c".repeat(64);
+  const records = { ...empty, merges: { [HASH]: merged }, tracked: { "/a.md": { revision: "rev_3", hash: merged } } };
+  assertEquals(pushOutcome(pushed, records), { state: "delivered", revision: "rev_3", merged: true });
+  assertEquals(pushOutcome(pushed, { ...records, tracked: {}, ops: [op({ contentHash: merged })] }).state, "pending");
 });
