@@ -74,7 +74,7 @@ async function materialize(
   const remote = { revision: file.revision, hash: await sha256Hex(bytes) };
   const action = decideRemoteFile(facts, remote);
   if (action === "skip") return;
-  if (action === "defer") return context.paths.defer(path);
+  if (action === "defer") return context.paths.defer(path, { deleted: false, revision: file.revision });
   const contentType = file.contentType || contentTypeFor(relative);
   if (action === "conflict") {
     const local = await readLocal(context.mountDir, relative);
@@ -102,7 +102,7 @@ export async function applyRemoteDelete(context: SyncContext, path: string): Pro
   if (relative === undefined || !context.paths.has(path)) return;
   const facts = await factsOf(context, path, relative);
   const action = decideRemoteDelete(facts);
-  if (action === "defer") return context.paths.defer(path);
+  if (action === "defer") return context.paths.defer(path, { deleted: true });
   if (action === "remove") await removeLocal(context.mountDir, relative);
   context.paths.forget(path);
   if (action === "keep-local") {
@@ -117,7 +117,9 @@ export async function resolveConflict(context: SyncContext, op: WritebackOp): Pr
   const relative = relativeToRoot(context.remoteRoot, op.path);
   if (relative === undefined) return;
   const local = await readLocal(context.mountDir, relative);
-  if (await mergeOnServer(context, op, relative, local)) return await retryDeferred(context, op.path);
+  if (await mergeOnServer(context, op, relative, local)) {
+    return await retryDeferred(context, op.path, context.paths.baseRevision(op.path));
+  }
   const remote = await context.client.readFile(op.path);
   if (!remote) {
     context.paths.forget(op.path);
@@ -133,7 +135,7 @@ export async function resolveConflict(context: SyncContext, op: WritebackOp): Pr
     const side = { bytes, hash, revision: remote.revision, contentType };
     const baseHash = op.kind !== "delete" && tracked?.revision === op.baseRevision ? tracked.hash : undefined;
     if (baseHash && await mergeHere(context, { path: op.path, relative, baseHash, local, remote: side })) {
-      return await retryDeferred(context, op.path);
+      return await retryDeferred(context, op.path, remote.revision);
     }
     await keepConflictCopy(context, op.path, op.baseRevision, local.bytes, remote.revision);
   } else if (!local && op.kind === "delete") {
@@ -144,12 +146,17 @@ export async function resolveConflict(context: SyncContext, op: WritebackOp): Pr
     : await writeLocal(context.mountDir, relative, bytes, context.writable(op.path) ? 0o644 : 0o444);
   await putBase(context.mountDir, hash, bytes);
   context.paths.track(op.path, remote.revision, hash, contentType, written);
-  await retryDeferred(context, op.path);
+  await retryDeferred(context, op.path, remote.revision);
 }
 
-/** A remote change that waited for an upload of its path: fetched again now that the upload settled. */
-export async function retryDeferred(context: SyncContext, path: string): Promise<void> {
-  if (!context.paths.takeDeferred(path)) return;
+/**
+ * A remote change that waited for an upload of its path: fetched now that the upload settled — unless it was that
+ * upload itself (the revision it got, or its delete, `null`): the mount never reads back its own write.
+ */
+export async function retryDeferred(context: SyncContext, path: string, settledAt: string | null): Promise<void> {
+  const change = context.paths.takeDeferred(path);
+  if (!change) return;
+  if (change.deleted ? settledAt === null : change.revision !== undefined && change.revision === settledAt) return;
   const file = await context.client.readFile(path);
   if (file) await applyRemoteFile(context, file);
   else await applyRemoteDelete(context, path);

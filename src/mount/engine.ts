@@ -104,7 +104,7 @@ export class SyncEngine {
       paths.track(op.path, revision, op.contentHash ?? "", contentType, unchanged ? seen : undefined);
     }
     paths.forgetObserved(op.path, op.contentHash);
-    await retryDeferred(this.context, op.path);
+    await retryDeferred(this.context, op.path, op.kind === "delete" ? null : revision);
   }
 
   async #detectInChunks(paths: string[], trustStat: boolean): Promise<Detected> {

@@ -9,6 +9,7 @@ import type { RemoteEvent } from "../protocol/wire.ts";
 import { applyRemoteDelete, applyRemoteFiles } from "./apply.ts";
 import type { SyncContext } from "./context.ts";
 import type { AnnouncedChange } from "./feed.ts";
+import type { RemoteChange } from "./tracked.ts";
 
 /** A workspace up to this size comes in one export; a larger one in reads of about `READ_CHUNK_BYTES` each. */
 const EXPORT_MAX_BYTES = 32 * 1024 * 1024;
@@ -45,7 +46,8 @@ export async function fullPull(context: SyncContext, progress?: (done: number, t
   for (const path of paths.paths()) {
     if (!present.has(path)) await applyRemoteDelete(context, path);
   }
-  paths.cursor = cursor ?? null;
+  // No event yet: the feed is read from its start ("" asks for no cursor), not by another full pull.
+  paths.cursor = cursor ?? "";
   paths.touch();
 }
 
@@ -53,16 +55,29 @@ export async function fullPull(context: SyncContext, progress?: (done: number, t
 export async function incrementalPull(context: SyncContext): Promise<boolean> {
   const { client, paths } = context;
   if (paths.cursor === null) return false;
-  let fold: EventFold = { changed: new Set(), deleted: new Set(), cursor: paths.cursor, lastEventAt: null };
+  let fold: EventFold = {
+    changed: new Set(),
+    deleted: new Set(),
+    deferred: new Map(),
+    cursor: paths.cursor,
+    lastEventAt: null,
+  };
   for (let page = 0; page < 10_000; page++) {
     const { events, nextCursor } = await client.events({ cursor: fold.cursor, limit: 500 });
     const before = fold.cursor;
-    fold = foldEvents(fold, events, context.remoteRoot, (path, revision) => paths.isTrackedAt(path, revision));
+    fold = foldEvents(
+      fold,
+      events,
+      context.remoteRoot,
+      (path, revision) => paths.isTrackedAt(path, revision),
+      (path) => context.queue.isInFlight(path),
+    );
     // A server that hides events the token may not read still moves the cursor past them.
     if (!nextCursor || nextCursor === before) break;
     fold = { ...fold, cursor: nextCursor };
   }
   if (fold.lastEventAt !== null) paths.lastEventAt = fold.lastEventAt;
+  for (const [path, change] of fold.deferred) paths.defer(path, change);
   const files = fold.changed.size > 0 ? await client.readFiles([...fold.changed]) : [];
   await applyRemoteFiles(context, files);
   const fetched = new Set(files.map((file) => normalizeRemotePath(file.path)));
@@ -72,31 +87,40 @@ export async function incrementalPull(context: SyncContext): Promise<boolean> {
   return true;
 }
 
-/** Paths to fetch, paths deleted, and how far the events went. */
+/** Paths to fetch, paths deleted, changes of paths with an upload in flight, and how far the events went. */
 export interface EventFold {
   changed: Set<string>;
   deleted: Set<string>;
+  /** The latest change of each path whose upload is in flight: looked at once it settles (it may be the upload's). */
+  deferred: Map<string, RemoteChange>;
   cursor: string;
   lastEventAt: string | null;
 }
 
 /**
  * Pure: one page of events folded into `fold` (a new fold is returned; the sets are shared). A later event of a
- * path outdates an earlier one; a create or update already tracked at its revision needs no fetch.
+ * path outdates an earlier one; a create or update already tracked at its revision needs no fetch; a change of a
+ * path whose upload is in flight waits for it (it is most likely that upload's own event: never read back).
  */
 export function foldEvents(
   fold: EventFold,
   events: readonly RemoteEvent[],
   remoteRoot: string,
   isTrackedAt: (path: string, revision: string | undefined) => boolean,
+  isInFlight: (path: string) => boolean = () => false,
 ): EventFold {
   let { cursor, lastEventAt } = fold;
-  const { changed, deleted } = fold;
+  const { changed, deleted, deferred } = fold;
   for (const event of events) {
     if (event.eventId) cursor = event.eventId;
     if (event.timestamp) lastEventAt = event.timestamp;
     const path = normalizeRemotePath(event.path);
     if (!isUnderRoot(remoteRoot, path)) continue;
+    if (isInFlight(path) && event.type.startsWith("file.")) {
+      if (event.type === "file.deleted") deferred.set(path, { deleted: true });
+      else if (!isTrackedAt(path, event.revision)) deferred.set(path, { deleted: false, revision: event.revision });
+      continue;
+    }
     if (event.type === "file.deleted") {
       deleted.add(path);
       changed.delete(path);
@@ -108,7 +132,7 @@ export function foldEvents(
       changed.add(path);
     }
   }
-  return { changed, deleted, cursor, lastEventAt };
+  return { changed, deleted, deferred, cursor, lastEventAt };
 }
 
 /**
@@ -123,7 +147,9 @@ export async function applyAnnounced(context: SyncContext, changes: readonly Ann
     const path = normalizeRemotePath(change.path);
     if (!isUnderRoot(context.remoteRoot, path)) continue;
     if (context.paths.isTrackedAt(path, change.revision)) continue;
-    wanted.add(path);
+    // Most likely the announcement of our own upload, which has not come back yet: looked at once it settles.
+    if (context.queue.isInFlight(path)) context.paths.defer(path, { deleted: false, revision: change.revision });
+    else wanted.add(path);
   }
   if (wanted.size > 0) await applyRemoteFiles(context, await context.client.readFiles([...wanted]));
 }

@@ -6,6 +6,9 @@
  */
 import type { MountStateDocument, Tracked } from "../relay/mount_state.ts";
 
+/** A remote change as an event or a message announced it: a new revision, or a delete. */
+export type RemoteChange = { deleted: false; revision: string | undefined } | { deleted: true };
+
 /** Size and mtime of a local file, as stat saw it. */
 export interface LocalStat {
   size: number;
@@ -16,7 +19,7 @@ export class PathTable {
   readonly #state: MountStateDocument;
   readonly #conflicts = new Set<string>();
   readonly #readonly = new Set<string>();
-  readonly #deferred = new Set<string>();
+  readonly #deferred = new Map<string, RemoteChange>();
   readonly #skipped = new Map<string, string>();
   /** Hash, size and mtime of the bytes an op carries, as seen when it was made (memory only). */
   readonly #observed = new Map<string, LocalStat & { hash: string }>();
@@ -112,14 +115,16 @@ export class PathTable {
     return this.#readonly;
   }
 
-  /** A remote change of `path` waits for its upload in flight to settle. */
-  defer(path: string): void {
-    this.#deferred.add(path);
+  /** A remote change of `path` waits for its upload in flight to settle (the latest change is kept). */
+  defer(path: string, change: RemoteChange): void {
+    this.#deferred.set(path, change);
   }
 
-  /** True once when `path` had a deferred remote change. */
-  takeDeferred(path: string): boolean {
-    return this.#deferred.delete(path);
+  /** The latest deferred remote change of `path`, once. */
+  takeDeferred(path: string): RemoteChange | undefined {
+    const change = this.#deferred.get(path);
+    this.#deferred.delete(path);
+    return change;
   }
 
   observe(path: string, seen: LocalStat & { hash: string }): void {

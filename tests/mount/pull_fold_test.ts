@@ -1,7 +1,13 @@
 import { type EventFold, foldEvents } from "../../src/mount/pull.ts";
 import { assertEquals } from "../support/assert.ts";
 
-const start = (): EventFold => ({ changed: new Set(), deleted: new Set(), cursor: "evt_0", lastEventAt: null });
+const start = (): EventFold => ({
+  changed: new Set(),
+  deleted: new Set(),
+  deferred: new Map(),
+  cursor: "evt_0",
+  lastEventAt: null,
+});
 const never = () => false;
 
 Deno.test("foldEvents() keeps the last word per path: a delete after a change wins, a create after a delete too", () => {
@@ -45,4 +51,23 @@ Deno.test("foldEvents() ignores paths outside the remote root but moves the curs
     never,
   );
   assertEquals([[...fold.changed], fold.cursor], [["/docs/y.md"], "evt_10"]);
+});
+
+Deno.test("foldEvents() fetches nothing for a path whose upload is in flight: its latest change waits for the upload", () => {
+  const fold = foldEvents(
+    start(),
+    [
+      { eventId: "evt_1", type: "file.updated", path: "/mine.md", revision: "rev_3" },
+      { eventId: "evt_2", type: "file.updated", path: "/theirs.md", revision: "rev_4" },
+      { eventId: "evt_3", type: "file.deleted", path: "/gone.md" },
+    ],
+    "/",
+    never,
+    (path) => path === "/mine.md" || path === "/gone.md",
+  );
+  assertEquals([...fold.changed], ["/theirs.md"]);
+  assertEquals([...fold.deleted], []);
+  assertEquals([...fold.deferred], [["/mine.md", { deleted: false, revision: "rev_3" }], ["/gone.md", {
+    deleted: true,
+  }]]);
 });
