@@ -6,6 +6,8 @@ import { denoRuntimeEnv } from "../../scripts/deno_runtime_env.ts";
 import { readPermissionFlags } from "../../scripts/permission_flags.ts";
 
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
+/** A compiled `relayfile` to test instead of `deno run src/main.ts` (the release workflow and ci.yml set it). */
+const COMPILED = Deno.env.get("RELAYFILE_BIN") || undefined;
 const compileFlags = await readPermissionFlags();
 /**
  * HOME for a child that is given none: without one the CLI uses `./.relayfile` (as the Go CLI does), which would be
@@ -34,11 +36,15 @@ export function relayfileCommand(
   args: string[],
   options: CliOptions & { stdout?: "piped" | "null"; stderr?: "piped" | "null"; fdLimit?: number } = {},
 ): Deno.Command {
-  const argv = ["run", "--quiet", "--no-prompt", "--cached-only", ...(options.flags ?? compileFlags), MAIN, ...args];
+  // RELAYFILE_BIN=dist/relayfile runs the compiled binary instead (its permissions are the ones compiled in).
+  const argv = COMPILED && !options.flags
+    ? args
+    : ["run", "--quiet", "--no-prompt", "--cached-only", ...(options.flags ?? compileFlags), MAIN, ...args];
+  const executable = COMPILED && !options.flags ? COMPILED : Deno.execPath();
   // With `fdLimit`, a shell lowers the open-files limit (`ulimit -n`) and then becomes the CLI.
   const [program, programArgs] = options.fdLimit === undefined
-    ? [Deno.execPath(), argv]
-    : ["/bin/sh", ["-c", `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, Deno.execPath(), ...argv]];
+    ? [executable, argv]
+    : ["/bin/sh", ["-c", `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, executable, ...argv]];
   return new Deno.Command(program, {
     args: programArgs,
     env: { HOME: SANDBOX_HOME, ...runtimeEnv, ...options.env },

@@ -29,7 +29,13 @@ export interface FaultProxy extends AsyncDisposable {
 export function startFaultProxy(target: string): FaultProxy {
   const rules: FaultRule[] = [];
   const log: string[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (request) => {
+  // `onError` also keeps a dropped connection's stream error off the test output: a drop is the point, not a fault.
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen: () => {},
+    onError: () => new Response("fault proxy error", { status: 502 }),
+  }, async (request) => {
     const url = new URL(request.url);
     const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
     const text = body ? new TextDecoder().decode(body) : "";
