@@ -1,5 +1,6 @@
 /** The command table, and the one place that turns errors into exit codes. */
-import type { Command } from "@commander-js/extra-typings";
+import type { Command, Option } from "@commander-js/extra-typings";
+import { formatDuration, parseDuration } from "../lib/duration.ts";
 import { errorMessage, RelayfileError } from "../lib/errors.ts";
 import { ExitCode, exitCodeOf } from "./_exit_codes.ts";
 import { VERSION } from "../lib/version.ts";
@@ -68,7 +69,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   const { CommanderError } = await import("@commander-js/extra-typings");
   const program = await buildProgram(context, argv);
   try {
-    await program.parseAsync(normalizeGoStyleFlags(argv, program), { from: "user" });
+    await program.parseAsync(keepOptionalValuesApart(normalizeGoStyleFlags(argv, program)), { from: "user" });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -122,7 +123,41 @@ function configureTree(command: Command, io: CliIo): void {
       getErrHelpWidth: () => 100,
       outputError: (text, write) => write(text),
     });
+  for (const option of command.options) describeDefault(option);
   for (const child of command.commands) configureTree(child as Command, io);
+}
+
+/**
+ * Defaults in help as a user would type them: `30s` rather than `30000`, `127.0.0.1:8080` rather than a JSON object;
+ * empty defaults (`""`, `[]`) are not shown at all.
+ */
+function describeDefault(option: Option): void {
+  const value = option.defaultValue;
+  if (option.defaultValueDescription !== undefined || value === undefined) return;
+  if (value === "" || (Array.isArray(value) && value.length === 0)) option.defaultValueDescription = "none";
+  else if (typeof value === "number" && option.flags.includes("<duration>")) {
+    option.defaultValueDescription = formatDuration(value);
+  } else if (typeof value === "object" && value !== null && "hostname" in value && "port" in value) {
+    option.defaultValueDescription = `${value.hostname}:${value.port}`;
+  } else if (typeof value === "string") option.defaultValueDescription = value;
+}
+
+/** Options whose value may be left out, and what a value of theirs looks like. */
+const OPTIONAL_VALUES: Record<string, (word: string) => boolean> = {
+  "--wait": (word) => parseDuration(word) !== undefined,
+};
+
+/**
+ * An option whose value may be left out takes the next word only when it looks like its value (or as `--opt=V`):
+ * `writeback status --wait ws_x` waits with the default limit for workspace `ws_x`. A bare one becomes `--opt=`.
+ */
+export function keepOptionalValuesApart(argv: readonly string[]): string[] {
+  return argv.map((word, index) => {
+    const next = argv[index + 1];
+    const looksLikeValue = OPTIONAL_VALUES[word];
+    if (!looksLikeValue || (next !== undefined && (next.startsWith("-") || looksLikeValue(next)))) return word;
+    return `${word}=`;
+  });
 }
 
 /**

@@ -21,7 +21,9 @@ import { printError, printJson } from "./_output.ts";
 import { openWritebackTarget, type WritebackTarget } from "./_writeback_target.ts";
 import { positiveDurationArgument } from "./_filters.ts";
 
-const waitArgument = positiveDurationArgument("30s or 5m");
+const positiveWait = positiveDurationArgument("30s or 5m");
+/** `--wait=` (what a bare `--wait` becomes) waits with the default limit. */
+const waitArgument = (text: string): number | true => text === "" ? true : positiveWait(text);
 
 export function writebackStatusCommand({ io, exit }: CommandContext) {
   return new Command("status")

@@ -31,3 +31,11 @@ export function formatAge(ms: number): string {
   const days = Math.floor(hours / 24);
   return hours % 24 ? `${days}d${hours % 24}h` : `${days}d`;
 }
+
+/** A duration the way a user types it: `500ms`, `30s`, `5m`, `24h`, `7d` (the largest unit that divides it). */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1_000]] as const) {
+    if (ms >= size && ms % size === 0 && !(unit === "d" && ms < 2 * 86_400_000)) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}

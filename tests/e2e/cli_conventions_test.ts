@@ -98,3 +98,11 @@ Deno.test("a sandbox that grants fewer environment variables still runs", async 
   });
   assertEquals(result.code, 0, result.stderr);
 });
+
+Deno.test("help shows defaults the way a user types them", async () => {
+  const mount = await runRelayfile(["mount", "--help"]);
+  assertIncludes(mount.stdout, "poll and full-scan period (default: 30s)");
+  assertIncludes(mount.stdout, "(default: 24h)");
+  const serve = await runRelayfile(["serve", "--help"]);
+  assertIncludes(serve.stdout, "(default: 127.0.0.1:8080)");
+});

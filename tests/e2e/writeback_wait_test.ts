@@ -58,3 +58,13 @@ Deno.test("status --wait returns 0 once a running mount has sent what was queued
     await mount.status;
   }
 });
+
+Deno.test("status --wait WORKSPACE reads the word after --wait as the workspace, not as a limit", async () => {
+  await using m = await fixtureHome("go-seed");
+  await m.register("ws_x");
+  const result = await runRelayfile(["writeback", "status", "--wait", "ws_x", "--json"], { env: m.env });
+  assertEquals(result.code, 1, result.stderr);
+  assertEquals(parseJson(result.stdout).localDir, m.mount);
+  const limited = await runRelayfile(["writeback", "status", "--wait", "5s", "ws_x"], { env: m.env });
+  assertEquals(limited.code, 1, limited.stderr);
+});
