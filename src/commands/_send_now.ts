@@ -3,6 +3,7 @@ import { fixedToken, runMount } from "../mount/mod.ts";
 import { RelayfileClient } from "../remote/client.ts";
 import { HttpError } from "../remote/errors.ts";
 import { isDaemonAlive, readDaemonMarker, readDeadLetter } from "../relay/mod.ts";
+import { requireJwt, serverUrl } from "./_checked_input.ts";
 import type { CliIo } from "./_io.ts";
 import type { WritebackTarget } from "./_writeback_target.ts";
 
@@ -53,7 +54,8 @@ export async function serverAccess(
   const token = io.env.RELAYFILE_TOKEN?.trim() || stored?.token?.trim();
   const workspace = target.workspaceId;
   if (!server || !token || !workspace) return undefined;
-  return { server: server.replace(/\/+$/, ""), token, workspace };
+  const tokenFrom = io.env.RELAYFILE_TOKEN?.trim() ? "RELAYFILE_TOKEN" : "the credentials file";
+  return { server: serverUrl(server, "the mount's server"), token: requireJwt(token, tokenFrom), workspace };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Command, Option } from "@commander-js/extra-typings";
 import { formatDuration, parseDuration } from "../lib/duration.ts";
 import { errorMessage, RelayfileError } from "../lib/errors.ts";
 import { ExitCode, exitCodeOf } from "./_exit_codes.ts";
+import { NetworkError } from "../remote/errors.ts";
 import { VERSION } from "../lib/version.ts";
 import type { CommandContext } from "./_context.ts";
 import { type CliIo, useColor } from "./_io.ts";
@@ -20,6 +21,8 @@ const COMMANDS: Record<string, (context: CommandContext, argv: readonly string[]
   mount: async (context) => (await import("./mount.ts")).mountCommand(context) as AnyCommand,
   serve: async (context) => (await import("./serve.ts")).serveCommand(context) as AnyCommand,
   token: async (context) => (await import("./token.ts")).tokenCommand(context) as AnyCommand,
+  completions: async (context) =>
+    (await import("./completions.ts")).completionsCommand(context, () => buildProgram(context, [])) as AnyCommand,
   writeback: async (context, argv) => {
     const { Command } = await import("@commander-js/extra-typings");
     const group = new Command("writeback")
@@ -81,6 +84,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     if (error instanceof RelayfileError) {
       printError(io, error.message, error.hint);
       return exitCodeOf(error);
+    }
+    if (error instanceof NetworkError) {
+      printError(io, error.message, "check the server's address (--server, RELAYFILE_SERVER) and that it is running");
+      return ExitCode.failed;
     }
     if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
       printError(io, errorMessage(error), "the README's Permissions table lists what each command needs");

@@ -12,7 +12,9 @@ import {
   workspaceFromToken,
   writeWorkspaces,
 } from "../config/mod.ts";
-import { UsageError } from "../lib/errors.ts";
+import { errorMessage, InvalidRecordError, UsageError } from "../lib/errors.ts";
+import { requireJwt, serverUrl } from "./_checked_input.ts";
+import { createLogger, type Log } from "../lib/log.ts";
 import { ExitCode } from "./_exit_codes.ts";
 import {
   type DryRunPlan,
@@ -75,7 +77,12 @@ export function mountCommand({ io, exit }: CommandContext) {
     )
     .option("--allow-non-empty", "mount a folder that already holds files (they are uploaded)")
     .option("--dry-run", "print what a sync would upload and download, change nothing, and exit")
-    .option("--verbose", "log each sync event")
+    .option("--verbose", "also log each sync action (up, down, delete) and a summary every minute")
+    .addOption(
+      new Option("--log-format <format>", "text lines, or one JSON object per line (time, level, msg, event, path)")
+        .choices(["text", "json"] as const).default("text" as const),
+    )
+    .option("--log-file <file>", "also append the log to FILE (created 0600)")
     .action(async (dir, options) => {
       const tokens = await tokenSource(io, options);
       const workspace = options.workspace ?? io.env.RELAYFILE_WORKSPACE ?? workspaceFromToken(tokens.current());
@@ -84,14 +91,13 @@ export function mountCommand({ io, exit }: CommandContext) {
           hint: "pass --workspace, set RELAYFILE_WORKSPACE, or use a token with a workspace claim",
         });
       }
-      const server = options.server ?? io.env.RELAYFILE_SERVER ?? io.env.RELAYFILE_BASE_URL ??
-        ((await readCredentials(configDir(io.env, io.cwd)).catch(() => undefined))?.server || DEFAULT_SERVER);
+      const server = await serverOf(io, options.server);
       const mountDir = resolve(io.cwd, dir);
       const remoteRoot = options.remotePath || io.env.RELAYFILE_REMOTE_PATH || "/";
       if (options.dryRun) {
         const plan = await planDryRun({
           mountDir,
-          server: server.replace(/\/+$/, ""),
+          server,
           workspace,
           remoteRoot,
           tokens,
@@ -107,25 +113,26 @@ export function mountCommand({ io, exit }: CommandContext) {
         home: io.env.HOME ?? io.env.USERPROFILE,
       });
 
+      const log = await openLog(io, options);
       const controller = new AbortController();
       const force = new AbortController();
       if (!options.once) {
         io.waitForShutdown().then((signal) => {
-          io.stderr(
+          log(
             `${signal}: stopping; sending what is queued (up to ${options.drainTimeout / 1000}s); ` +
-              "press Ctrl-C again to stop at once\n",
+              "press Ctrl-C again to stop at once",
+            { event: "stopping" },
           );
           controller.abort();
           return io.waitForShutdown();
         }).then((signal) => {
-          io.stderr(`${signal}: stopping now; unsent changes stay in the outbox\n`);
+          log(`${signal}: stopping now; unsent changes stay in the outbox`, { event: "stopping" });
           force.abort();
         });
       }
-      const log = (line: string) => io.stderr(`${line}\n`);
       const summary = await runMount({
         mountDir,
-        server: server.replace(/\/+$/, ""),
+        server,
         workspace,
         remoteRoot,
         excludes: options.exclude,
@@ -140,11 +147,7 @@ export function mountCommand({ io, exit }: CommandContext) {
         forceSignal: force.signal,
         requestTimeoutMs: options.requestTimeout,
         onFirstSync: () => register(io, { workspace, mountDir, server }),
-        log: options.verbose ? log : (line) => {
-          if (/conflict|dead-lettered|REVERTED|skipped|failed|not sending|keeping|paused|resumed|renewed/.test(line)) {
-            log(line);
-          }
-        },
+        log,
         ...(io.stderrIsTerminal ? { progress: progressBar(io) } : {}),
       });
       io.stderr(
@@ -158,40 +161,99 @@ export function mountCommand({ io, exit }: CommandContext) {
     });
 }
 
+/**
+ * The daemon's log: to stderr, and appended to `--log-file`; timestamps when stderr is not a terminal (a file, a
+ * service manager, CI) and always in the file.
+ */
+async function openLog(
+  io: CliIo,
+  options: { verbose?: boolean; logFormat: "text" | "json"; logFile?: string },
+): Promise<Log> {
+  const base = { format: options.logFormat, verbose: options.verbose ?? false, now: () => io.now() };
+  const toStderr = createLogger({ ...base, timestamps: !io.stderrIsTerminal, sinks: [(line) => io.stderr(line)] });
+  if (!options.logFile) return toStderr;
+  const path = resolve(io.cwd, options.logFile);
+  const file = await Deno.open(path, { append: true, create: true, mode: 0o600 }).catch((error) => {
+    throw new UsageError(`cannot open --log-file ${path}: ${errorMessage(error)}`);
+  });
+  const encoder = new TextEncoder();
+  const toFile = createLogger({ ...base, timestamps: true, sinks: [(line) => file.writeSync(encoder.encode(line))] });
+  return (message, fields) => {
+    toStderr(message, fields);
+    toFile(message, fields);
+  };
+}
+
 async function tokenSource(
   io: CliIo,
   options: { token?: string; tokenFile?: string; credsFile?: string },
 ): Promise<TokenSource> {
-  if (options.credsFile) return await fileToken(resolve(io.cwd, options.credsFile));
+  const source = await readTokenSource(io, options);
+  requireJwt(source.token.current(), source.from);
+  return source.token;
+}
+
+/** Where the token comes from, in the order the README gives, and how to name that place in an error. */
+async function readTokenSource(
+  io: CliIo,
+  options: { token?: string; tokenFile?: string; credsFile?: string },
+): Promise<{ token: TokenSource; from: string }> {
+  if (options.credsFile) {
+    const file = resolve(io.cwd, options.credsFile);
+    const token = await fileToken(file).catch((error) => brokenCredentials(file, error));
+    if (!token.current()) throw new UsageError(`--creds-file ${file} holds no token`);
+    return { token, from: `--creds-file ${file}` };
+  }
   if (options.tokenFile) {
     const file = resolve(io.cwd, options.tokenFile);
-    const source = await textFileToken(file).catch((error) => {
+    const token = await textFileToken(file).catch((error) => {
       throw new UsageError(`cannot read --token-file ${file}: ${error instanceof Error ? error.message : error}`);
     });
-    if (!source.current()) throw new UsageError(`--token-file ${file} is empty`);
-    return source;
+    if (!token.current()) throw new UsageError(`--token-file ${file} is empty`);
+    return { token, from: `--token-file ${file}` };
   }
   if (options.token === "-") {
     const token = (await io.readStdin()).trim();
     if (!token) throw new UsageError("--token - read no token from standard input");
-    return fixedToken(token);
+    return { token: fixedToken(token), from: "standard input" };
   }
   if (options.token !== undefined) {
     io.stderr(
       "warning: --token puts the token in the process list, visible to every local user; " +
         "prefer --token-file FILE, --token - (stdin) or RELAYFILE_TOKEN\n",
     );
+    return { token: fixedToken(options.token.trim()), from: "--token" };
   }
-  const direct = options.token ?? io.env.RELAYFILE_TOKEN;
-  if (direct?.trim()) return fixedToken(direct.trim());
+  if (io.env.RELAYFILE_TOKEN?.trim()) {
+    return { token: fixedToken(io.env.RELAYFILE_TOKEN.trim()), from: "RELAYFILE_TOKEN" };
+  }
   const stored = credentialsPath(configDir(io.env, io.cwd));
-  const source = await fileToken(stored).catch(() => undefined);
-  if (!source?.current()) {
+  const token = await fileToken(stored).catch((error) => brokenCredentials(stored, error));
+  if (!token.current()) {
     throw new UsageError("a token is required", {
-      hint: "pass --token or --creds-file, set RELAYFILE_TOKEN, or save one in ~/.relayfile/credentials.json",
+      hint: "pass --token-file or --creds-file, set RELAYFILE_TOKEN, or save one in ~/.relayfile/credentials.json",
     });
   }
-  return source;
+  return { token, from: stored };
+}
+
+/** A credentials file that exists but cannot be read as one is named as broken, not taken as absent. */
+function brokenCredentials(file: string, error: unknown): never {
+  throw new InvalidRecordError(file, `the credentials file ${file} is broken: ${errorMessage(error)}`, {
+    hint: "fix it (a JSON object with a token), or remove it and pass the token another way",
+  });
+}
+
+/** `--server`, else the environment, else the credentials file's, else the default — checked to be a URL. */
+async function serverOf(io: CliIo, option: string | undefined): Promise<string> {
+  if (option !== undefined) return serverUrl(option, "--server");
+  for (const name of ["RELAYFILE_SERVER", "RELAYFILE_BASE_URL"] as const) {
+    const value = io.env[name];
+    if (value) return serverUrl(value, name);
+  }
+  const file = credentialsPath(configDir(io.env, io.cwd));
+  const stored = (await readCredentials(configDir(io.env, io.cwd)).catch(() => undefined))?.server?.trim();
+  return stored ? serverUrl(stored, file) : DEFAULT_SERVER;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Command } from "@commander-js/extra-typings";
-import { filterItems, formatListRow, LIST_COLUMNS, listItems } from "../inspect/mod.ts";
+import { filterItems, LIST_COLUMNS, listItems, listRow } from "../inspect/mod.ts";
+import { tableFor } from "./_table.ts";
 import type { CommandContext } from "./_context.ts";
 import { toListFilter } from "./_filters.ts";
 import {
@@ -40,7 +41,8 @@ export function writebackListCommand({ io }: CommandContext) {
         });
         return;
       }
-      io.stdout([LIST_COLUMNS.join("\t"), ...items.map(formatListRow)].join("\n") + "\n");
+      const table = await tableFor(io);
+      io.stdout(table([LIST_COLUMNS, ...items.map(listRow)]) + "\n");
       for (const problem of target.snapshot.problems) {
         io.stderr(`warning: unreadable record ${problem.file}: ${problem.message}\n`);
       }

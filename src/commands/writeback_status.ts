@@ -18,6 +18,7 @@ import {
 import type { CommandContext } from "./_context.ts";
 import { dirOption, jsonOption, workspaceOption } from "./_options.ts";
 import { printError, printJson } from "./_output.ts";
+import { tableFor } from "./_table.ts";
 import { openWritebackTarget, type WritebackTarget } from "./_writeback_target.ts";
 import { positiveDurationArgument } from "./_filters.ts";
 
@@ -66,7 +67,7 @@ export function writebackStatusCommand({ io, exit }: CommandContext) {
         }
         if (target.snapshot.queued.length > 0) {
           if (options.json) printJson(io, statusDocument(summarize(target.snapshot, statusContext(target, io.now()))));
-          else io.stdout(formatStatus(summarize(target.snapshot, statusContext(target, io.now()))));
+          else io.stdout(formatStatus(summarize(target.snapshot, statusContext(target, io.now())), await tableFor(io)));
           throw new WaitTimeoutError(
             `still ${target.snapshot.queued.length} queued after waiting ${formatAge(limitMs)}`,
             { hint: "is relayfile mount running for this folder? it is what sends queued changes" },
@@ -94,7 +95,7 @@ export function writebackStatusCommand({ io, exit }: CommandContext) {
         : undefined;
       if (options.json) printJson(io, { ...statusDocument(report), ...(ignored ? { ignored } : {}) });
       else {
-        io.stdout(formatStatus(report));
+        io.stdout(formatStatus(report, await tableFor(io)));
         if (ignored) {
           io.stdout(`\nNot synced here (ignore rules): ${ignored.length}\n`);
           for (const path of ignored) io.stdout(`  ${path}\n`);

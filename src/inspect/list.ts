@@ -46,7 +46,7 @@ export function listItems(snapshot: WritebackSnapshot): ListItem[] {
       opId: op.opId,
       path: op.path,
       state: op.state,
-      provider: providerOf(op.path),
+      provider: providerOfFile(op.path),
       ...(op.kind ? { kind: op.kind } : {}),
       attempts: op.attempts,
       lastStatus: op.lastError?.status ?? 0,
@@ -63,7 +63,7 @@ export function listItems(snapshot: WritebackSnapshot): ListItem[] {
       opId: entry.opId,
       path: entry.path,
       state: "dead_lettered",
-      provider: providerOf(entry.paths[0] ?? "/"),
+      provider: providerOfFile(entry.paths[0] ?? "/"),
       ...(entry.record ? { kind: entry.record.kind } : {}),
       attempts: entry.attempts,
       lastStatus: entry.lastStatus,
@@ -118,17 +118,23 @@ export function parseStates(text: string): Set<ListState> | undefined {
 
 export const LIST_COLUMNS = ["op_id", "path", "state", "ts", "provider", "attempts", "last_status", "next_action"];
 
-export function formatListRow(item: ListItem): string {
+/** One row of `writeback list`, as cells under `LIST_COLUMNS`. */
+export function listRow(item: ListItem): string[] {
   return [
     item.opId,
     item.path || "-",
     item.state,
     item.ts || "-",
     item.provider || "-",
-    item.attempts,
-    item.lastStatus || "-",
+    String(item.attempts),
+    item.lastStatus ? String(item.lastStatus) : "-",
     item.nextAction ?? "-",
-  ].join("\t");
+  ];
+}
+
+/** The provider of a file: its first folder; a file at the root belongs to none. */
+function providerOfFile(path: string): string {
+  return path.split("/").filter(Boolean).length > 1 ? providerOf(path) : "";
 }
 
 function pathsOf(item: ListItem): string[] {

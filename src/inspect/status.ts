@@ -3,6 +3,7 @@
  * (every field of the Go `--json` report under the same names, then ours).
  */
 import { formatAge } from "../lib/duration.ts";
+import { tabSeparated } from "../lib/table.ts";
 import { providerOf } from "../protocol/paths.ts";
 import type { DeadLetterEntry, QueuedEntry } from "../relay/entries.ts";
 import type { WritebackSnapshot } from "./snapshot.ts";
@@ -212,8 +213,11 @@ export function statusDocument(report: StatusReport): Record<string, unknown> {
   };
 }
 
-/** The human report; its first lines are the Go CLI's (`pending: N`, `failed: N`, `dead-lettered: N`, `no failures`). */
-export function formatStatus(report: StatusReport): string {
+/**
+ * The human report: the Go CLI's lines (`pending: N`, `dead-lettered: N`, `no failures`), its `failed: N` named for
+ * what it is (a lifetime count of failed attempts, not of failures standing); the dead-letter table through `table`.
+ */
+export function formatStatus(report: StatusReport, table = tabSeparated): string {
   const lines: string[] = [];
   const name = report.workspaceName && report.workspaceName !== report.workspaceId
     ? `${report.workspaceId} (${report.workspaceName})`
@@ -226,7 +230,7 @@ export function formatStatus(report: StatusReport): string {
     ? ` (queued ${report.queued}, in flight ${report.inFlight}, retry waiting ${report.retryWaiting}${sent})`
     : "";
   lines.push(`pending: ${report.pending}${breakdown}`);
-  lines.push(`failed: ${report.failedWritebacks}`);
+  lines.push(`failed attempts (lifetime): ${report.failedWritebacks}`);
   lines.push(`dead-lettered: ${report.deadLettered.length}`);
   if (report.oldestPending) {
     const { opId, path, ageSeconds } = report.oldestPending;
@@ -248,17 +252,19 @@ export function formatStatus(report: StatusReport): string {
     );
   }
   if (report.deadLettered.length > 0) {
-    lines.push("", "Dead-lettered ops:", "op_id\tpath\tlast_status\tts\tnext_action\treason");
-    for (const entry of report.deadLettered) {
-      lines.push([
-        entry.opId,
-        entry.path || "-",
-        entry.lastStatus || "-",
-        entry.ts || "-",
-        entry.nextAction,
-        entry.reason,
-      ].join("\t"));
-    }
+    const rows = report.deadLettered.map((entry) => [
+      entry.opId,
+      entry.path || "-",
+      entry.lastStatus ? String(entry.lastStatus) : "-",
+      entry.ts || "-",
+      entry.nextAction,
+      entry.reason,
+    ]);
+    lines.push(
+      "",
+      "Dead-lettered ops:",
+      table([["op_id", "path", "last_status", "ts", "next_action", "reason"], ...rows]),
+    );
   }
   if (report.problems.length > 0) {
     lines.push("", "Unreadable records (kept as they are):");

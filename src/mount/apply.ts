@@ -93,6 +93,7 @@ async function materialize(
   const mode = context.writable(path) ? 0o644 : 0o444;
   const written = await writeLocal(context.mountDir, relative, bytes, mode, checkedFolders);
   context.paths.track(path, file.revision, remote.hash, contentType, written);
+  context.log(`down ${path} ${file.revision}`, { level: "detail", event: "down", path, revision: file.revision });
   context.paths.unskip(path);
 }
 
@@ -103,7 +104,10 @@ export async function applyRemoteDelete(context: SyncContext, path: string): Pro
   const facts = await factsOf(context, path, relative);
   const action = decideRemoteDelete(facts);
   if (action === "defer") return context.paths.defer(path, { deleted: true });
-  if (action === "remove") await removeLocal(context.mountDir, relative);
+  if (action === "remove") {
+    await removeLocal(context.mountDir, relative);
+    context.log(`delete ${path} (here)`, { level: "detail", event: "delete", path });
+  }
   context.paths.forget(path);
   if (action === "keep-local") {
     context.log(`${path} was deleted on the server but changed here: keeping it, it will be created again`);
@@ -184,6 +188,7 @@ async function keepConflictCopy(
       `took the server's ${remoteRevision} (resolve: relayfile writeback resolve ${
         relative ?? path
       } --keep local|remote)`,
+    { event: "conflict", path, revision: remoteRevision },
   );
 }
 

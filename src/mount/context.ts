@@ -1,4 +1,5 @@
 /** What every part of the sync engine works with: the folder, the remote root, the client, the path table, the queue. */
+import type { Log } from "../lib/log.ts";
 import type { RelayfileClient } from "../remote/client.ts";
 import type { WritebackQueue } from "../writeback/queue.ts";
 import type { PathFacts } from "./decide.ts";
@@ -30,13 +31,13 @@ export interface SyncContext {
   readonly serverMerge: { available: boolean };
   /** May the token write this remote path? */
   writable(path: string): boolean;
-  log(line: string): void;
+  log: Log;
   /** Logs `message` the first time `key` is reported. */
   reportOnce(key: string, message: string): void;
 }
 
 /** A logger that says each keyed thing once. */
-export function onceReporter(log: (line: string) => void): (key: string, message: string) => void {
+export function onceReporter(log: Log): (key: string, message: string) => void {
   const reported = new Set<string>();
   return (key, message) => {
     if (reported.has(key)) return;

@@ -93,8 +93,10 @@ export class SyncEngine {
   async #committed(op: Delivery["op"], revision: string | null): Promise<void> {
     const { paths, mountDir, remoteRoot } = this.context;
     const relative = relativeToRoot(remoteRoot, op.path);
-    if (op.kind === "delete" || revision === null) paths.forget(op.path);
-    else if (relative !== undefined) {
+    if (op.kind === "delete" || revision === null) {
+      paths.forget(op.path);
+      this.context.log(`delete ${op.path} (on the server)`, { level: "detail", event: "delete", path: op.path });
+    } else if (relative !== undefined) {
       // Size and mtime only when the file still is what was sent, so a newer edit is not taken as synced.
       const seen = paths.observed(op.path);
       const now = await statLocal(mountDir, relative);
@@ -102,6 +104,7 @@ export class SyncEngine {
         now.size === seen.size && now.mtimeMs === seen.mtimeMs;
       const contentType = op.contentType ?? contentTypeFor(relative);
       paths.track(op.path, revision, op.contentHash ?? "", contentType, unchanged ? seen : undefined);
+      this.context.log(`up ${op.path} ${revision}`, { level: "detail", event: "up", path: op.path, revision });
     }
     paths.forgetObserved(op.path, op.contentHash);
     await retryDeferred(this.context, op.path, op.kind === "delete" ? null : revision);

@@ -5,6 +5,7 @@
  * change can reach the folder without waiting for the cursor's round trip; messages that come while one such fetch
  * runs are taken together in the next.
  */
+import type { Log } from "../lib/log.ts";
 import type { RelayfileClient } from "../remote/client.ts";
 import { backoffMs } from "../lib/backoff.ts";
 import { WsChangeMessageSchema } from "../protocol/wire.ts";
@@ -18,7 +19,7 @@ export interface FeedOptions {
   pull: () => Promise<void>;
   /** Fetches the changes some messages announced (optional; the pull that follows covers them either way). */
   fetchAnnounced?: (changes: AnnouncedChange[]) => Promise<void>;
-  log: (line: string) => void;
+  log: Log;
   onStatus: (status: "listening" | "reconnecting" | "polling") => void;
 }
 
@@ -70,7 +71,7 @@ export class RemoteFeed {
       return;
     }
     this.#pulling = this.#options.pull().catch((error) => {
-      this.#options.log(`pull failed: ${error instanceof Error ? error.message : error}`);
+      this.#options.log(`pull failed: ${error instanceof Error ? error.message : error}`, { level: "detail" });
     }).finally(() => {
       this.#pulling = undefined;
       if (this.#again) {
@@ -89,7 +90,9 @@ export class RemoteFeed {
       const changes = [...this.#announced.values()];
       this.#announced.clear();
       this.#fetching = fetchAnnounced(changes).catch((error) => {
-        this.#options.log(`fetching announced changes failed (the pull will bring them): ${error}`);
+        this.#options.log(`fetching announced changes failed (the pull will bring them): ${error}`, {
+          level: "detail",
+        });
       }).finally(() => {
         this.#fetching = undefined;
         if (this.#announced.size > 0 && !this.#closed) next();
@@ -113,7 +116,9 @@ export class RemoteFeed {
     try {
       socket = new WebSocket(this.#client.webSocketUrl());
     } catch (error) {
-      this.#options.log(`websocket unavailable: ${error instanceof Error ? error.message : error}`);
+      this.#options.log(`websocket unavailable: ${error instanceof Error ? error.message : error}`, {
+        level: "detail",
+      });
       this.#scheduleReconnect();
       return;
     }
@@ -124,7 +129,7 @@ export class RemoteFeed {
         this.#connected = false;
         resolve();
         if (this.#closed) return;
-        if (wasConnected) this.#options.log("websocket closed; polling until it is back");
+        if (wasConnected) this.#options.log("websocket closed; polling until it is back", { event: "listener" });
         this.#options.onStatus("reconnecting");
         this.#scheduleReconnect();
       };

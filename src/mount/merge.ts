@@ -46,7 +46,11 @@ export async function mergeHere(
   // Tracked at the remote revision without a stat: the merged bytes differ from it, so they go out as an update.
   context.paths.track(path, remote.revision, remote.hash, remote.contentType);
   await detect(context, [relative], { trustStat: false });
-  context.log(`merged ${path}: the local and the server's edits touched different lines; sending the merge`);
+  context.log(`merged ${path}: the local and the server's edits touched different lines; sending the merge`, {
+    event: "merge",
+    path,
+    revision: remote.revision,
+  });
   return true;
 }
 
@@ -104,6 +108,10 @@ export async function mergeOnServer(
       revision: merged.targetRevision,
     });
   }
-  context.log(`merged ${op.path} on the server (fs/merge): the local and the server's edits touched different lines`);
+  context.log(`merged ${op.path} on the server (fs/merge): the local and the server's edits touched different lines`, {
+    event: "merge",
+    path: op.path,
+    revision: file.revision,
+  });
   return true;
 }

@@ -2,6 +2,7 @@
  * `relayfile mount` as a library call: build the parts, sync once, then follow local watch hints, remote events
  * and periodic scans until `signal` aborts; then drain the outbox for a bounded time and save the state.
  */
+import type { Log } from "../lib/log.ts";
 import { HttpError } from "../remote/errors.ts";
 import { normalizeRemotePath } from "../protocol/paths.ts";
 import { acquireMountLock, type MountLock } from "../relay/mount_lock.ts";
@@ -28,7 +29,7 @@ export interface MountOptions {
   once: boolean;
   drainTimeoutMs: number;
   signal: AbortSignal;
-  log: (line: string) => void;
+  log: Log;
   progress?: (done: number, total: number) => void;
   policy?: RetryPolicy;
   /** Full local scan period (default: the interval). */
@@ -46,6 +47,8 @@ export interface MountOptions {
 }
 
 const SAVE_EVERY_MS = 250;
+/** The one-line summary at `--verbose`, like rclone's `--stats`. */
+const STATS_EVERY_MS = 60_000;
 const FULL_RECONCILE_EVERY = 10;
 /** A folder that appears is rescanned again after these delays (files written into it may produce no events). */
 const FOLDER_FOLLOW_UPS_MS = [100, 1_000];
@@ -93,6 +96,8 @@ async function mountLocked(
   let synced = false;
   // A 401 on a pull re-reads the token source once; without a new token, pulls wait for one (no requests).
   let awaitingCredentials = false;
+  // Offline and back online are said once each, not at every failed pull.
+  let offline = false;
   const pull = async (full: boolean): Promise<void> => {
     if (awaitingCredentials) return;
     status = pullStarted(status, Date.now());
@@ -101,6 +106,10 @@ async function mountLocked(
       await engine.pull({ full: first, ...(first && options.progress ? { progress: options.progress } : {}) });
       needsFullPull = false;
       status = pullSucceeded(status);
+      if (offline) {
+        offline = false;
+        log(`back online: ${options.server} answers again`, { event: "online" });
+      }
       if (!synced) {
         synced = true;
         await options.onFirstSync?.();
@@ -115,6 +124,14 @@ async function mountLocked(
         awaitingCredentials = true;
       }
       status = pullFailed(status, error, Date.now());
+      if (status.lastError?.kind === "offline" && !offline && synced) {
+        offline = true;
+        log(
+          `offline: cannot pull from ${options.server} (${status.lastError.message}); ` +
+            "changes are kept and go out when it answers",
+          { event: "offline" },
+        );
+      }
       throw error;
     }
   };
@@ -145,11 +162,11 @@ async function mountLocked(
     await pull(false);
     await engine.scanAll();
   } catch (error) {
-    if (!options.signal.aborted) log(`initial sync failed: ${error instanceof Error ? error.message : error}`);
     if (options.once) {
       await session.close();
-      throw error;
+      throw error; // said once, by the command
     }
+    if (!options.signal.aborted) log(`initial sync failed: ${error instanceof Error ? error.message : error}`);
   }
   queue.kick();
 
@@ -167,6 +184,9 @@ async function mountLocked(
     return summary(paths, queue, drained);
   }
 
+  log(`mounted ${options.workspace} at ${mountDir} from ${options.server}, watching; ${paths.size} files`, {
+    event: "start",
+  });
   let stopping = false;
   const handling = new Set<Promise<void>>();
   const followUps = new Set<ReturnType<typeof setTimeout>>();
@@ -209,6 +229,15 @@ async function mountLocked(
     if (++scans % FULL_RECONCILE_EVERY === 0) pull(true).catch((error) => log(`full reconcile failed: ${error}`));
     await engine.scanAll();
   }, log);
+  const stats = every(STATS_EVERY_MS, "stats", () => {
+    const counts = summary(paths, queue, true);
+    log(
+      `${counts.files} files, ${counts.pending} pending, ${counts.deadLettered} dead-lettered, ` +
+        `${counts.conflicts} conflicts`,
+      { level: "detail", event: "stats" },
+    );
+    return Promise.resolve();
+  }, log);
   let lastSaved = "";
   const saver = every(SAVE_EVERY_MS, "saving state", async () => {
     const signature = JSON.stringify([
@@ -230,6 +259,7 @@ async function mountLocked(
 
   stopping = true;
   await heartbeat.stop();
+  await stats.stop();
   await scan.stop();
   await saver.stop();
   await watcher.close();

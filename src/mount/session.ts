@@ -3,6 +3,7 @@
  * what the queue delivers, and the heartbeat that tells other processes a mount is here (and takes in what they hand
  * it). `relayfile mount` runs a session for as long as it runs; `writeback push` runs one for a single push.
  */
+import type { Log } from "../lib/log.ts";
 import { RelayfileClient } from "../remote/client.ts";
 import { loadMountState } from "../relay/mount_state.ts";
 import type { MountLock } from "../relay/mount_lock.ts";
@@ -31,7 +32,7 @@ export interface SessionOptions {
   /** Normalised. */
   remoteRoot: string;
   tokens: TokenSource;
-  log: (line: string) => void;
+  log: Log;
   policy?: RetryPolicy;
   /** Longest wait for one request (default 30 s). */
   requestTimeoutMs?: number;

@@ -5,7 +5,7 @@
  */
 import type { z } from "zod";
 import { backoffMs } from "../lib/backoff.ts";
-import { HttpError, NetworkError, parseRetryAfter, ProtocolError } from "./errors.ts";
+import { fetchFailureReason, HttpError, NetworkError, parseRetryAfter, ProtocolError } from "./errors.ts";
 import {
   type BulkFile,
   BulkReadSchema,
@@ -207,7 +207,7 @@ export class RelayfileClient {
     return this.#options.signal ? AbortSignal.any([timeout, this.#options.signal]) : timeout;
   }
 
-  #networkError(what: string, error: unknown): NetworkError {
+  #networkError(what: string, error: unknown, reached = false): NetworkError {
     if (this.#options.signal?.aborted) return new NetworkError(`${what}: stopped`, { cause: error, stopped: true });
     if (error instanceof DOMException && error.name === "TimeoutError") {
       return new NetworkError(`${what}: no answer within ${this.#options.timeoutMs / 1000}s`, {
@@ -215,7 +215,13 @@ export class RelayfileClient {
         timedOut: true,
       });
     }
-    return new NetworkError(`${what}: ${error instanceof Error ? error.message : error}`, { cause: error });
+    const reason = fetchFailureReason(error);
+    return new NetworkError(
+      reached ? `${what} (${reason})` : `${what}: cannot reach ${this.#options.baseUrl} (${reason})`,
+      {
+        cause: error,
+      },
+    );
   }
 
   #prefix(): string {
@@ -268,7 +274,7 @@ export class RelayfileClient {
       text = await readCapped(response, this.#options.maxAnswerBytes);
     } catch (error) {
       if (error instanceof ProtocolError) throw new ProtocolError(`${method} ${path.split("?")[0]}: ${error.message}`);
-      throw this.#networkError(`${method} ${path.split("?")[0]}: the answer was cut off`, error);
+      throw this.#networkError(`${method} ${path.split("?")[0]}: the answer was cut off`, error, true);
     }
     if (!response.ok) {
       const parsed = safeJson(text, ErrorBodySchema);

@@ -54,3 +54,27 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
+
+/**
+ * Why a request got no answer, from what `fetch` threw (the reason is in its `cause` chain): connection refused,
+ * unknown host, TLS, reset — or the innermost message when it is none of these.
+ */
+export function fetchFailureReason(error: unknown): string {
+  const messages: string[] = [];
+  for (let current = error; current instanceof Error; current = current.cause) messages.push(current.message);
+  const all = messages.join(" | ");
+  if (/connection refused|ECONNREFUSED/i.test(all)) return "connection refused: is the server running on that port?";
+  if (/dns error|failed to lookup|name or service not known|no address associated|ENOTFOUND/i.test(all)) {
+    return "unknown host";
+  }
+  if (/certificate|tls|ssl|corrupt message|handshake/i.test(all)) return `TLS failed (${lastClause(messages)})`;
+  if (/connection reset|ECONNRESET|broken pipe/i.test(all)) return "the connection was reset";
+  if (/requests to port \d+ are blocked/i.test(all)) return lastClause(messages);
+  return lastClause(messages);
+}
+
+/** The most specific part of the innermost message: `…: tcp connect error: X (os error 111)` → `X`. */
+function lastClause(messages: string[]): string {
+  const innermost = messages.at(-1) ?? "no answer";
+  return innermost.replace(/^.*\): /, "").replace(/ \(os error \d+\)$/, "").replace(/^client error \(\w+\): /, "");
+}

@@ -4,6 +4,7 @@
  * (the failure may then be the op's, not the server's) and when it answers again after an outage. Logged once per
  * opening and once per recovery.
  */
+import type { Log } from "../lib/log.ts";
 import { type CircuitState, CLOSED, isOpen, recordFailure, recordSuccess } from "./circuit.ts";
 import type { Failure } from "./policy.ts";
 
@@ -14,10 +15,10 @@ const CAP_MS = 30_000;
 export class Breaker {
   readonly #backoff: { baseMs: number; capMs: number };
   readonly #now: () => number;
-  readonly #log: (line: string) => void;
+  readonly #log: Log;
   #state: CircuitState = CLOSED;
 
-  constructor(backoff: { baseMs: number; capMs: number }, now: () => number, log: (line: string) => void) {
+  constructor(backoff: { baseMs: number; capMs: number }, now: () => number, log: Log) {
     this.#backoff = { baseMs: backoff.baseMs, capMs: Math.min(backoff.capMs, CAP_MS) };
     this.#now = now;
     this.#log = log;

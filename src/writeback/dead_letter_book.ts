@@ -3,6 +3,7 @@
  * content not sent again until it changes. Writes and removes the records (through `relay/`); the marks in memory
  * are the one answer to "is this path dead-lettered?".
  */
+import type { Log } from "../lib/log.ts";
 import { fromWire } from "../protocol/content.ts";
 import { putBlob } from "../relay/blobs.ts";
 import { type Classification, classifyFailure, type NextAction, nextActionFor } from "../relay/classify.ts";
@@ -11,7 +12,7 @@ import { discardDeadLetter, removeDeadLetterFiles } from "../relay/discard.ts";
 import type { ProviderRefusal } from "../relay/records.ts";
 import { deadLetterOf, type WritebackOp } from "./op.ts";
 import type { Failure } from "./policy.ts";
-import { sampleBody } from "./redact.ts";
+import { sampleBody } from "../lib/redact.ts";
 
 /** A path's dead letter: its content is not sent again until it changes. */
 export interface DeadLetterMark {
@@ -30,10 +31,10 @@ export interface DeadLetterEntryInput {
 export class DeadLetterBook {
   readonly #mountDir: string;
   readonly #now: () => number;
-  readonly #log: (line: string) => void;
+  readonly #log: Log;
   readonly #marks = new Map<string, DeadLetterMark>();
 
-  constructor(mountDir: string, options: { now: () => number; log: (line: string) => void }) {
+  constructor(mountDir: string, options: { now: () => number; log: Log }) {
     this.#mountDir = mountDir;
     this.#now = options.now;
     this.#log = options.log;
@@ -79,7 +80,10 @@ export class DeadLetterBook {
     await writeDeadLetter(this.#mountDir, record);
     await this.clearOlder(op.path, op.opId);
     this.#marks.set(op.path, { opId: op.opId, contentHash: op.contentHash });
-    this.#log(`dead-lettered ${op.opId} ${op.path}: ${failure.status || "no answer"} ${failure.message}`);
+    this.#log(`dead-lettered ${op.opId} ${op.path}: ${failure.status || "no answer"} ${failure.message}`, {
+      event: "dead-letter",
+      path: op.path,
+    });
   }
 
   /** A newer op of the path went through: the path's older dead letter, if any, is gone. */

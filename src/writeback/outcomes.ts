@@ -4,6 +4,7 @@
  * (delivered, or a provider dead letter). The decisions are the pure policy's and the op's transitions; this file
  * carries them out on the queue's parts.
  */
+import type { Log } from "../lib/log.ts";
 import type { ProviderRefusal } from "../relay/records.ts";
 import type { DeadLetterBook } from "./dead_letter_book.ts";
 import { afterFailure, transition, type WritebackOp } from "./op.ts";
@@ -35,7 +36,7 @@ export interface QueueParts {
   now(): number;
   random(): number;
   reloadToken(): Promise<boolean>;
-  log(line: string): void;
+  log: Log;
   countFailedAttempt(): void;
   /** A 401 no new token fixed: sending pauses until the credentials change. */
   pauseForCredentials(): void;

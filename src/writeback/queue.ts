@@ -7,6 +7,7 @@
  * The queue never calls into the mount. Ops that reached the server (or met a conflict) are handed out as
  * deliveries (`nextDeliveries`); their paths stay in flight until the mount has taken them in and calls `settle`.
  */
+import type { Log } from "../lib/log.ts";
 import { readOutbox } from "../relay/outbox.ts";
 import { Breaker } from "./breaker.ts";
 import { DeadLetterBook } from "./dead_letter_book.ts";
@@ -29,7 +30,7 @@ export interface QueueOptions {
   baseRevisionOf(path: string): string | null;
   /** Re-reads the token source; true when it changed (a 401 is then retried once). */
   reloadToken(): Promise<boolean>;
-  log(line: string): void;
+  log: Log;
   policy?: RetryPolicy;
   now?: () => number;
   /** The backoff's jitter, in [0, 1). */

@@ -5,6 +5,7 @@
  * asked again after a growing pause (1 s, 2 s, 4 s … 60 s). A server without `ops`, or a token without `ops:read`,
  * makes receipts unavailable: said once, and accepted writes then count as delivered.
  */
+import type { Log } from "../lib/log.ts";
 import { ceilingMs } from "../lib/backoff.ts";
 import type { Operation } from "../protocol/wire.ts";
 import type { RelayfileClient } from "../remote/client.ts";
@@ -55,7 +56,7 @@ function sequenceOf(opId: string | undefined): number | undefined {
 export class ReceiptTracker {
   readonly #source: ReceiptSource;
   readonly #now: () => number;
-  readonly #log: (line: string) => void;
+  readonly #log: Log;
   readonly #onVerdicts: (verdicts: ReceiptVerdict[]) => Promise<void>;
   readonly #waits = new Map<string, Wait>();
   readonly #backoff: typeof BACKOFF;
@@ -68,7 +69,7 @@ export class ReceiptTracker {
     source: ReceiptSource,
     options: {
       now: () => number;
-      log: (line: string) => void;
+      log: Log;
       onVerdicts: (verdicts: ReceiptVerdict[]) => Promise<void>;
       /** The longest pause between two asks (default 60 s): a command waiting on one write asks more often. */
       pollCapMs?: number;
@@ -124,7 +125,9 @@ export class ReceiptTracker {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#polling = this.#poll()
-        .catch((error) => this.#log(`reading receipts failed: ${error instanceof Error ? error.message : error}`))
+        .catch((error) =>
+          this.#log(`reading receipts failed: ${error instanceof Error ? error.message : error}`, { level: "detail" })
+        )
         .finally(() => {
           this.#polling = undefined;
           this.#schedule();

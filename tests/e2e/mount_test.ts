@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { assertEquals, assertIncludes } from "../support/assert.ts";
-import { parseJson, relayfileCommand, runRelayfile } from "../support/cli.ts";
+import { parseJson, relayfileCommand, runRelayfile, SHAPED_TOKEN } from "../support/cli.ts";
 import { apiClient, startServeProcess } from "../support/serve_process.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
 import { waitFor, waitForFirstSync } from "../support/wait.ts";
@@ -160,7 +160,7 @@ Deno.test("SIGTERM against a server that never answers stops the mount without w
   await using home = await usingTempDir();
   await using server = silentServer();
   const child = relayfileCommand(
-    ["mount", join(home.path, "w"), "--server", server.url, "--token", "t", "--workspace", "ws"].concat(
+    ["mount", join(home.path, "w"), "--server", server.url, "--token", SHAPED_TOKEN, "--workspace", "ws"].concat(
       ["--request-timeout", "10m", "--drain-timeout", "1s"],
     ),
     { env: { HOME: home.path }, stdout: "null" },
@@ -180,9 +180,10 @@ Deno.test("mount --once fails within --request-timeout when the server does not 
   await using home = await usingTempDir();
   await using server = silentServer();
   const result = await runRelayfile(
-    ["mount", join(home.path, "w"), "--server", server.url, "--token", "t", "--workspace", "ws", "--once"].concat(
-      ["--request-timeout", "1s"],
-    ),
+    ["mount", join(home.path, "w"), "--server", server.url, "--token", SHAPED_TOKEN, "--workspace", "ws", "--once"]
+      .concat(
+        ["--request-timeout", "1s"],
+      ),
     { env: { HOME: home.path } },
   );
   assertEquals(result.code, 3, result.stderr);

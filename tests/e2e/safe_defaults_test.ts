@@ -1,7 +1,7 @@
 /** Safe by default, tried with the real CLI: what a first mount uploads, who can read `.relay/`, tokens off argv. */
 import { join } from "node:path";
 import { assertEquals, assertIncludes, assertOk } from "../support/assert.ts";
-import { relayfileCommand, runRelayfile } from "../support/cli.ts";
+import { relayfileCommand, runRelayfile, SHAPED_TOKEN } from "../support/cli.ts";
 import { apiClient, startServeProcess } from "../support/serve_process.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
 import { waitForFirstSync } from "../support/wait.ts";
@@ -50,7 +50,7 @@ Deno.test("a first mount of a folder with files refuses without --allow-non-empt
 Deno.test("mount refuses the home folder outright", async () => {
   await using home = await usingTempDir();
   const result = await runRelayfile(
-    ["mount", home.path, "--server", "http://127.0.0.1:1", "--token", "t", "--workspace", "ws", "--once"],
+    ["mount", home.path, "--server", "http://127.0.0.1:1", "--token", SHAPED_TOKEN, "--workspace", "ws", "--once"],
     { env: { HOME: home.path } },
   );
   assertEquals(result.code, 2, result.stderr);

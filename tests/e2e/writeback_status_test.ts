@@ -9,7 +9,7 @@ Deno.test("status of a Go seed mount lists its dead letters and exits 1", async 
   const result = await runRelayfile(["writeback", "status", "--dir", m.mount], { env: m.env });
   assertEquals(result.code, 1);
   assertIncludes(result.stdout, "workspace: ws_demo\n");
-  assertIncludes(result.stdout, "failed: 7\ndead-lettered: 2\n");
+  assertIncludes(result.stdout, "failed attempts (lifetime): 7\ndead-lettered: 2\n");
   assertIncludes(result.stdout, "op_deadletter_400\t/notion/Bad.md\t400\t2026-05-05T18:41:34Z\tfix-payload\t");
   assertIncludes(result.stderr, "error: writeback failures present\n");
   assertIncludes(result.stderr, "hint: fix the cause, then: relayfile writeback retry --opId op_deadletter_400");
@@ -42,7 +42,7 @@ Deno.test("status exits 0 on a lifetime failure counter alone and still prints i
   await using m = await fixtureHome("go-lifetime-counter");
   const result = await runRelayfile(["writeback", "status", "--dir", m.mount], { env: m.env });
   assertEquals(result.code, 0);
-  assertIncludes(result.stdout, "failed: 7\n");
+  assertIncludes(result.stdout, "failed attempts (lifetime): 7\n");
   assertIncludes(result.stdout, "dead-lettered: 0\n");
   assertNotIncludes(result.stdout, "no failures");
   assertEquals(result.stderr, "");

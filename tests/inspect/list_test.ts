@@ -1,9 +1,9 @@
 import type { WritebackSnapshot } from "../../src/inspect/snapshot.ts";
 import {
   filterItems,
-  formatListRow,
   type ListItem,
   listItems,
+  listRow,
   parseStates,
   parseStatusFilter,
 } from "../../src/inspect/list.ts";
@@ -50,11 +50,22 @@ const ids = (items: ListItem[]) => items.map((item) => item.opId);
 Deno.test("listItems() lists queued and dead-lettered ops sorted by op id", () => {
   const items = listItems(snapshot);
   assertEquals(ids(items), ["op_a", "op_b"]);
-  assertEquals(
-    formatListRow(items[0]!),
-    "op_a\t/notion/a.md,/docs/deep/c.md\tdead_lettered\t2026-11-23T12:00:00Z\tnotion\t1\t413\tfix-payload",
-  );
-  assertEquals(formatListRow(items[1]!), "op_b\t/docs/b.md\tretry_wait\t-\tdocs\t2\t503\t-");
+  assertEquals(listRow(items[0]!), [
+    "op_a",
+    "/notion/a.md,/docs/deep/c.md",
+    "dead_lettered",
+    "2026-11-23T12:00:00Z",
+    "notion",
+    "1",
+    "413",
+    "fix-payload",
+  ]);
+  assertEquals(listRow(items[1]!), ["op_b", "/docs/b.md", "retry_wait", "-", "docs", "2", "503", "-"]);
+});
+
+Deno.test("a file at the root belongs to no provider: the list shows -", () => {
+  const root = listItems({ ...snapshot, queued: [{ ...snapshot.queued[0]!, opId: "op_r", path: "/a.md" }] });
+  assertEquals(listRow(root.find((item) => item.opId === "op_r")!)[4], "-");
 });
 
 Deno.test("filterItems() narrows by state, path glob, status and age", () => {

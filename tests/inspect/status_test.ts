@@ -73,7 +73,7 @@ Deno.test("summarize() never fails the gate on the lifetime counter alone", () =
   const report = summarize(snapshot({ state: toPublicState({ failedWritebacks: 7 }) }), context);
   assertEquals(report.actionable, false);
   const text = formatStatus(report);
-  assertIncludes(text, "failed: 7\n");
+  assertIncludes(text, "failed attempts (lifetime): 7\n");
   assertIncludes(text, "dead-lettered: 0\n");
   assertNotIncludes(text, "no failures");
 });
@@ -121,7 +121,7 @@ Deno.test("formatStatus() prints the Go lines, the dead-letter table and 'no fai
   const clean = formatStatus(summarize(snapshot(), { ...context, workspaceName: "demo" }));
   assertEquals(
     clean,
-    "workspace: ws_demo (demo)\nlocal mirror: /mnt/demo\npending: 0\nfailed: 0\ndead-lettered: 0\n\nno failures\n",
+    "workspace: ws_demo (demo)\nlocal mirror: /mnt/demo\npending: 0\nfailed attempts (lifetime): 0\ndead-lettered: 0\n\nno failures\n",
   );
   const failing = formatStatus(summarize(snapshot({ deadLettered: [dead("op_a", "/n/a.md", 400, "ts1")] }), context));
   assertIncludes(failing, "Dead-lettered ops:\nop_id\tpath\tlast_status\tts\tnext_action\treason\n");

@@ -1,5 +1,5 @@
 import { classifyFailure, nextActionFor } from "../../src/relay/classify.ts";
-import { redactSecrets, sampleBody } from "../../src/writeback/redact.ts";
+import { redactSecrets, sampleBody } from "../../src/lib/redact.ts";
 import { assertEquals, assertNotIncludes } from "../support/assert.ts";
 
 Deno.test("classifyFailure() follows the design's table", async (t) => {

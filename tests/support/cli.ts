@@ -68,3 +68,6 @@ export async function runRelayfile(args: string[], options: CliOptions = {}): Pr
 export function parseJson(text: string): Record<string, unknown> {
   return JSON.parse(text) as Record<string, unknown>;
 }
+
+/** A token that is a well-formed JWT (for tests where no server checks it): `{"alg":"HS256"}.{"wks":"ws"}.sig`. */
+export const SHAPED_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJ3a3MiOiJ3cyJ9.c2ln";
