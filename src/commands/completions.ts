@@ -25,7 +25,8 @@ export function completionsCommand({ io }: CommandContext, fullTree: () => Promi
 function levelsOf(root: Command): Level[] {
   const levels: Level[] = [];
   const visit = (command: Command, path: string) => {
-    const options = command.options.map((option) => option.long).filter((long): long is string => !!long);
+    const options = command.options.filter((option) => !option.hidden).map((option) => option.long)
+      .filter((long): long is string => !!long);
     levels.push({ path, subcommands: command.commands.map((child) => child.name()), options: [...options, "--help"] });
     for (const child of command.commands) visit(child as Command, path ? `${path} ${child.name()}` : child.name());
   };

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, (context: CommandContext, argv: readonly string[]
   mount: async (context) => (await import("./mount.ts")).mountCommand(context) as AnyCommand,
   serve: async (context) => (await import("./serve.ts")).serveCommand(context) as AnyCommand,
   token: async (context) => (await import("./token.ts")).tokenCommand(context) as AnyCommand,
+  upgrade: async (context) => (await import("./upgrade.ts")).upgradeCommand(context) as AnyCommand,
   completions: async (context) =>
     (await import("./completions.ts")).completionsCommand(context, () => buildProgram(context, [])) as AnyCommand,
   writeback: async (context, argv) => {
@@ -105,7 +106,9 @@ async function buildProgram(context: CommandContext, argv: readonly string[]) {
     .description(
       "Mount a relayfile workspace into a local folder, keep both sides in sync, and make writeback reliable.",
     )
-    .version(VERSION, "-V, --version", "print the version");
+    .version(VERSION, "-V, --version", "print the version")
+    // The program's own options (--version) only before a command: `upgrade --version 0.2.0` is upgrade's.
+    .enablePositionalOptions();
 
   const commands = await Promise.all(commandsFor(argv).map((name) => COMMANDS[name]!(context, argv)));
   for (const command of commands) program.addCommand(command);

@@ -30,7 +30,7 @@ Deno.test("relayfile completions zsh and fish come from the same tree", async ()
   const fish = await runRelayfile(["completions", "fish"]);
   assertIncludes(
     fish.stdout,
-    "complete -c relayfile -n '__fish_use_subcommand' -a 'mount serve token completions writeback'",
+    "complete -c relayfile -n '__fish_use_subcommand' -a 'mount serve token upgrade completions writeback'",
   );
   assertIncludes(fish.stdout, "-l fail-on-conflict");
   assertEquals((await runRelayfile(["completions", "tcsh"])).code, 2);
