@@ -2,7 +2,7 @@
 import type { MountRecords } from "../inspect/push_outcome.ts";
 import {
   listConflicts,
-  readDeadLetters,
+  readDeadLettersCached,
   readMergeNotes,
   readMountState,
   readOutbox,
@@ -20,7 +20,7 @@ export interface PushRecords extends MountRecords {
 export async function loadPushRecords(mountDir: string): Promise<PushRecords> {
   const [outbox, deadLetters, conflicts, state, publicState, merges] = await Promise.all([
     readOutbox(mountDir),
-    readDeadLetters(mountDir),
+    readDeadLettersCached(mountDir),
     listConflicts(mountDir),
     readMountState(mountDir),
     readPublicState(mountDir),

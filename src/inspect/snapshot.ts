@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { relativeToRoot } from "../protocol/paths.ts";
 import { isConflictCopyOf } from "../relay/conflict_names.ts";
 import { type ConflictCopy, listConflicts } from "../relay/conflicts.ts";
-import { readDeadLetters } from "../relay/dead_letter.ts";
+import { readDeadLettersCached } from "../relay/dead_letter_index.ts";
 import type { DeadLetterEntry, QueuedEntry } from "../relay/entries.ts";
 import { readGoOutbox } from "../relay/go_outbox.ts";
 import { queuedEntry, readOutbox } from "../relay/outbox.ts";
@@ -30,7 +30,7 @@ export async function loadWritebackSnapshot(mountDir: string): Promise<Writeback
     readPublicState(mountDir),
     readOutbox(mountDir),
     readGoOutbox(mountDir),
-    readDeadLetters(mountDir),
+    readDeadLettersCached(mountDir),
     listConflicts(mountDir),
     directoryExists(relayPaths(mountDir).outbox),
   ]);

@@ -15,3 +15,4 @@ export { isDaemonAlive, readDaemonMarker } from "./mount_lock.ts";
 export { requestScan } from "./scan_requests.ts";
 export { readMountState } from "./mount_state.ts";
 export { readMergeNotes } from "./merge_notes.ts";
+export { readDeadLettersCached } from "./dead_letter_index.ts";

@@ -1,0 +1,41 @@
+import { join } from "node:path";
+import { readDeadLetters } from "../../src/relay/dead_letter.ts";
+import { readDeadLettersCached } from "../../src/relay/dead_letter_index.ts";
+import { assertEquals } from "../support/assert.ts";
+import { usingTempDir } from "../support/temp_dir.ts";
+
+async function writeGoRecord(mountDir: string, opId: string, path: string): Promise<void> {
+  const record = { opId, path, attempts: 2, lastStatus: 503, lastBody: "", ts: "2026-11-24T00:00:00Z" };
+  await Deno.writeTextFile(join(mountDir, ".relay", "dead-letter", `${opId}.json`), JSON.stringify(record));
+}
+
+/** Makes the folder look as if it was last changed a minute ago (long enough to be cached). */
+async function settle(mountDir: string): Promise<void> {
+  const folder = join(mountDir, ".relay", "dead-letter");
+  const past = new Date(Date.now() - 60_000);
+  await Deno.utime(folder, past, past);
+}
+
+Deno.test("the dead-letter index answers like the folder, and is rebuilt as soon as the folder changes", async () => {
+  await using mount = await usingTempDir();
+  await Deno.mkdir(join(mount.path, ".relay", "dead-letter"), { recursive: true });
+  await writeGoRecord(mount.path, "op_1", "/a.md");
+  await settle(mount.path);
+  const first = await readDeadLettersCached(mount.path);
+  assertEquals(first, await readDeadLetters(mount.path));
+  assertEquals((await Deno.stat(join(mount.path, ".relay", "dead-letter.index"))).isFile, true);
+  assertEquals(await readDeadLettersCached(mount.path), first, "answered from the index");
+
+  await writeGoRecord(mount.path, "op_2", "/b.md");
+  const after = await readDeadLettersCached(mount.path);
+  assertEquals(after.entries.map((entry) => entry.opId), ["op_1", "op_2"]);
+});
+
+Deno.test("a folder changed within the last second is read, not cached", async () => {
+  await using mount = await usingTempDir();
+  await Deno.mkdir(join(mount.path, ".relay", "dead-letter"), { recursive: true });
+  await writeGoRecord(mount.path, "op_1", "/a.md");
+  await readDeadLettersCached(mount.path);
+  const cached = await Deno.stat(join(mount.path, ".relay", "dead-letter.index")).then(() => true, () => false);
+  assertEquals(cached, false);
+});
