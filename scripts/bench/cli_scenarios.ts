@@ -3,6 +3,7 @@
  * `writeback status WORKSPACE --json` over a mount with many dead-letter records, and cold start (`--version`).
  */
 import { join } from "node:path";
+import { readPermissionFlags } from "../permission_flags.ts";
 import { measureCommand, type Sample } from "./measure.ts";
 import { relayfileInvocation } from "../relayfile_process.ts";
 import { compare, type Measured, type ScenarioResult } from "./report.ts";
@@ -38,9 +39,10 @@ export async function cliScenarios(bench: CliBench): Promise<ScenarioResult[]> {
     ),
     compare(
       "CLI cold start (--version)",
-      "-",
+      "≤ 1.5 × floor; ≤ floor + 6 MiB",
       ...await interleaved(bench.runs, ours(["--version"]), go(["--version"]), 0),
     ),
+    compare("runtime floor: an empty deno run, same flags", "-", await floor(bench), null),
   ];
 }
 
@@ -114,4 +116,20 @@ async function writeDeadLetters(mount: string, count: number): Promise<void> {
     };
     await Deno.writeTextFile(join(dir, `${opId}.json`), JSON.stringify(record, null, 2) + "\n");
   }
+}
+
+/** What any program costs here before it does anything: `deno run` of an empty module with the binary's flags. */
+async function floor(bench: CliBench): Promise<Measured> {
+  const empty = join(bench.scratch, "empty.ts");
+  await Deno.writeTextFile(empty, "");
+  const flags = await readPermissionFlags();
+  const run = () => measureCommand(Deno.execPath(), ["run", "--quiet", "--no-prompt", ...flags, empty], {});
+  await run();
+  const measured: Measured = { samplesMs: [], missed: 0, peakRssKb: 0 };
+  for (let index = 0; index < bench.runs; index++) {
+    const sample = await run();
+    measured.samplesMs.push(sample.ms);
+    measured.peakRssKb = Math.max(measured.peakRssKb, sample.peakKb);
+  }
+  return measured;
 }

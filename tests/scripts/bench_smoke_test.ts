@@ -16,6 +16,7 @@ Deno.test("the benchmark runs every scenario at tiny size, ours beside the Go to
     "20 files written locally at once → all committed",
     "writeback status --json, 100 dead letters",
     "CLI cold start (--version)",
+    "runtime floor: an empty deno run, same flags",
     "serve: 100 files bulk-written (batches of 250)",
     "serve: export of 200 files",
   ]);
