@@ -41,12 +41,12 @@ export function mountCommand({ io, exit }: CommandContext) {
       "Mount a workspace into DIR: pull it, then keep both sides in sync until SIGINT/SIGTERM " +
         "(then the outbox drains for --drain-timeout).",
     )
-    .argument("[dir]", "local folder", ".")
+    .argument("[dir]", "local folder (env RELAYFILE_LOCAL_DIR; default: the current folder)")
     .option("--server <url>", `relayfile server (env RELAYFILE_SERVER, RELAYFILE_BASE_URL; default ${DEFAULT_SERVER})`)
     .option("--workspace <id>", "workspace id (env RELAYFILE_WORKSPACE, else the token's claim)")
     .option("--token <jwt>", "bearer token; - reads it from stdin (visible in ps otherwise: prefer --token-file)")
     .option("--token-file <file>", "file holding the token, re-read when the server answers 401")
-    .option("--creds-file <file>", "JSON file with a token, re-read when the server answers 401")
+    .option("--creds-file <file>", "JSON file with a token, re-read on 401 (env RELAYFILE_MOUNT_CREDS_FILE)")
     .option("--remote-path <path>", "remote folder to mirror (env RELAYFILE_REMOTE_PATH)", "")
     .option("--interval <duration>", "poll and full-scan period", durationArgument, 30_000)
     .option("--no-websocket", "poll the events feed instead of listening on the WebSocket")
@@ -92,7 +92,7 @@ export function mountCommand({ io, exit }: CommandContext) {
         });
       }
       const server = await serverOf(io, options.server);
-      const mountDir = resolve(io.cwd, dir);
+      const mountDir = resolve(io.cwd, dir ?? (io.env.RELAYFILE_LOCAL_DIR || "."));
       const remoteRoot = options.remotePath || io.env.RELAYFILE_REMOTE_PATH || "/";
       if (options.dryRun) {
         const plan = await planDryRun({
@@ -198,8 +198,9 @@ async function readTokenSource(
   io: CliIo,
   options: { token?: string; tokenFile?: string; credsFile?: string },
 ): Promise<{ token: TokenSource; from: string }> {
-  if (options.credsFile) {
-    const file = resolve(io.cwd, options.credsFile);
+  const credsFile = options.credsFile ?? io.env.RELAYFILE_MOUNT_CREDS_FILE;
+  if (credsFile) {
+    const file = resolve(io.cwd, credsFile);
     const token = await fileToken(file).catch((error) => brokenCredentials(file, error));
     if (!token.current()) throw new UsageError(`--creds-file ${file} holds no token`);
     return { token, from: `--creds-file ${file}` };

@@ -4,7 +4,7 @@
  * the folder already holds); `merged` pushes FILE, merged by hand. Each removes the conflict's copies, beside the
  * file and in `.relay/conflicts/`; a running mount takes the change as any other.
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { Command, Option } from "@commander-js/extra-typings";
 import { writeFileAtomic } from "../lib/atomic_write.ts";
 import { UsageError } from "../lib/errors.ts";
@@ -62,7 +62,7 @@ export function writebackResolveCommand({ io, exit }: CommandContext) {
         const newest = copies.length > 0
           ? await newestOf(copies.map((copy) => copy.file))
           : join(target.mountDir, beside.at(-1)!);
-        const bytes = await Deno.readFile(options.keep === "merged" ? join(io.cwd, mergedFile!) : newest);
+        const bytes = await Deno.readFile(options.keep === "merged" ? resolve(io.cwd, mergedFile!) : newest);
         await writeFileAtomic(local, bytes);
       } else {
         const current = await Deno.readFile(local).catch(() => undefined);

@@ -5,6 +5,7 @@
  * the mount still tracks or is sending.
  */
 import { join } from "node:path";
+import { sha256Hex } from "./blobs.ts";
 import { PRIVATE } from "./private.ts";
 import { relayPaths } from "./relay_dir.ts";
 
@@ -15,31 +16,40 @@ function basesDir(mountDir: string): string {
 /** Bases are kept for what a line merge could take: at most this size, no NUL byte (text, most likely). */
 const BASE_MAX_BYTES = 512 * 1024;
 
-/** Keeps `bytes` as the base of hash `hash` (once), when they are text a merge could take. */
-export async function putBase(mountDir: string, hash: string, bytes: Uint8Array): Promise<void> {
-  if (bytes.length > BASE_MAX_BYTES || bytes.includes(0)) return;
+/** Folders known to exist, so that a pull of ten thousand files makes its bases folder once. */
+const madeFolders = new Set<string>();
+
+/**
+ * Keeps `bytes` as the base of hash `hash` (once), when they are text a merge could take. One create-only write,
+ * synchronous (a pull keeps thousands, and async dispatch costs more than these small writes): a write cut short by
+ * a crash is caught by `readBase`, which checks the content against its name.
+ */
+export function putBase(mountDir: string, hash: string, bytes: Uint8Array): Promise<void> {
+  if (bytes.length > BASE_MAX_BYTES || bytes.includes(0)) return Promise.resolve();
   const dir = basesDir(mountDir);
-  const file = join(dir, hash);
-  try {
-    await Deno.lstat(file);
-    return;
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  if (!madeFolders.has(dir)) {
+    Deno.mkdirSync(dir, { recursive: true, mode: PRIVATE.dirMode });
+    madeFolders.add(dir);
   }
-  await Deno.mkdir(dir, { recursive: true, mode: PRIVATE.dirMode });
-  const temp = join(dir, `.${hash}.tmp-${crypto.randomUUID()}`);
-  await Deno.writeFile(temp, bytes, { mode: PRIVATE.mode });
-  await Deno.rename(temp, file);
+  try {
+    Deno.writeFileSync(join(dir, hash), bytes, { createNew: true, mode: PRIVATE.mode });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) madeFolders.delete(dir); // the folder went away: made again next time
+    else if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  }
+  return Promise.resolve();
 }
 
-/** The base of hash `hash`, or `undefined` when it was never kept (or has been pruned). */
+/** The base of hash `hash`, or `undefined` when it was never kept, has been pruned, or is not what its name says. */
 export async function readBase(mountDir: string, hash: string): Promise<Uint8Array | undefined> {
+  let bytes: Uint8Array;
   try {
-    return await Deno.readFile(join(basesDir(mountDir), hash));
+    bytes = await Deno.readFile(join(basesDir(mountDir), hash));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
+  return await sha256Hex(bytes) === hash ? bytes : undefined;
 }
 
 /** Removes every base whose hash is not in `keep`; returns how many. */

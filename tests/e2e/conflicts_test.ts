@@ -175,3 +175,20 @@ Deno.test("a binary file and a 5 MB text file never merge: they become conflicts
   const status = await s.cli(["writeback", "status", "--json", "--dir", s.dir]);
   assertEquals(parseJson(status.stdout).conflicts, 2);
 });
+
+Deno.test("resolve --keep merged FILE pushes the file merged by hand and clears the conflict", async () => {
+  await using s = await setup();
+  await s.remoteWrite("/c.md", lines());
+  await s.once();
+  await Deno.writeTextFile(join(s.dir, "c.md"), lines({ 7: "c LOCAL" }));
+  await s.remoteWrite("/c.md", lines({ 7: "c REMOTE" }));
+  await s.once();
+  const merged = join(s.dir, "..", "c.merged.md");
+  await Deno.writeTextFile(merged, lines({ 7: "c LOCAL and REMOTE" }));
+  assertEquals((await s.cli(["writeback", "resolve", "c.md", "--keep", "merged"])).code, 2, "FILE is needed");
+  const result = await s.cli(["writeback", "resolve", "c.md", "--keep", "merged", merged]);
+  assertEquals(result.code, 0, result.stderr);
+  assertEquals((await s.remoteRead("/c.md")).content, lines({ 7: "c LOCAL and REMOTE" }));
+  assertEquals(await listDir(s.dir), ["c.md"]);
+  assertEquals((await s.cli(["writeback", "resolve", "c.md", "--keep", "local"])).code, 2, "not in conflict any more");
+});
