@@ -15,7 +15,6 @@ import { detect } from "./detect.ts";
 import { saveConflictCopy } from "../relay/conflicts.ts";
 import { besideCopyName } from "../relay/conflict_names.ts";
 import { mergeHere, mergeOnServer } from "./merge.ts";
-import { putBase } from "../relay/bases.ts";
 import {
   readLocal,
   removeLocal,
@@ -84,7 +83,7 @@ async function materialize(
     if (local) await keepConflictCopy(context, path, facts.tracked?.revision ?? null, local.bytes, file.revision);
   }
   if (facts.queued) await context.queue.cancel(path);
-  await putBase(context.mountDir, remote.hash, bytes);
+  context.bases.keep(remote.hash, bytes);
   if (action === "adopt") {
     const local = await statLocal(context.mountDir, relative);
     context.paths.track(path, file.revision, remote.hash, contentType, local.kind === "file" ? local : undefined);
@@ -148,7 +147,7 @@ export async function resolveConflict(context: SyncContext, op: WritebackOp): Pr
   const written = local && local.hash === hash
     ? { size: local.size, mtimeMs: local.mtimeMs }
     : await writeLocal(context.mountDir, relative, bytes, context.writable(op.path) ? 0o644 : 0o444);
-  await putBase(context.mountDir, hash, bytes);
+  context.bases.keep(hash, bytes);
   context.paths.track(op.path, remote.revision, hash, contentType, written);
   await retryDeferred(context, op.path, remote.revision);
 }

@@ -1,6 +1,7 @@
 /** What every part of the sync engine works with: the folder, the remote root, the client, the path table, the queue. */
 import type { Log } from "../lib/log.ts";
 import type { RelayfileClient } from "../remote/client.ts";
+import type { BaseStore } from "../relay/bases.ts";
 import type { WritebackQueue } from "../writeback/queue.ts";
 import type { PathFacts } from "./decide.ts";
 import type { IgnoreRules } from "./ignore.ts";
@@ -25,6 +26,8 @@ export interface SyncContext {
   readonly queue: WritebackQueue;
   /** Paths never synced in either direction. */
   readonly rules: IgnoreRules;
+  /** The last synced content of text files: the bases of merges. */
+  readonly bases: BaseStore;
   /** Where the local bytes of a conflict are kept. */
   readonly conflictCopies: ConflictCopies;
   /** Whether the server has `fs/merge` (until a 404 says it has not). */

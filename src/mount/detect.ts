@@ -10,7 +10,6 @@ import { factsOf, type SyncContext } from "./context.ts";
 import { decideLocal } from "./decide.ts";
 import { readLocal, statLocal, walkLocal, writeLocal } from "./local_fs.ts";
 import { mapConcurrent } from "../lib/map_concurrent.ts";
-import { putBase } from "../relay/bases.ts";
 
 const READ_CONCURRENCY = 16;
 
@@ -109,7 +108,7 @@ async function detectOne(
     case "upload": {
       if (!local) return undefined;
       context.paths.observe(path, { hash: local.hash, size: local.size, mtimeMs: local.mtimeMs });
-      await putBase(context.mountDir, local.hash, local.bytes); // the base of later merges, once this upload lands
+      context.bases.keep(local.hash, local.bytes); // the base of later merges, once this upload lands
       const contentType = tracked?.contentType || contentTypeFor(relative);
       return {
         path,

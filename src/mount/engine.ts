@@ -31,9 +31,13 @@ export class SyncEngine {
     this.context.paths.setConflicts(copies.map((copy) => copy.remotePath));
   }
 
-  /** Runs `work` after everything queued before it; one state change at a time. */
+  /**
+   * Runs `work` after everything queued before it; one state change at a time. The bases the work met are written
+   * at its end, after the files it wrote.
+   */
   serialize<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#lock.then(work, work);
+    const step = () => work().finally(() => this.context.bases.flush());
+    const run = this.#lock.then(step, step);
     this.#lock = run.catch(() => {});
     return run;
   }

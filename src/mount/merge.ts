@@ -7,7 +7,6 @@
  */
 import { contentTypeFor, fromWire } from "../protocol/content.ts";
 import { MERGE_STRATEGY, mergeableText, mergeLines } from "../protocol/merge.ts";
-import { putBase, readBase } from "../relay/bases.ts";
 import { noteMerge } from "../relay/merge_notes.ts";
 import { sha256Hex } from "../relay/blobs.ts";
 import { HttpError } from "../remote/errors.ts";
@@ -34,7 +33,7 @@ export async function mergeHere(
   change: { path: string; relative: string; baseHash: string; local: LocalFile; remote: RemoteSide },
 ): Promise<boolean> {
   const { path, relative, local, remote } = change;
-  const base = await readBase(context.mountDir, change.baseHash);
+  const base = await context.bases.read(change.baseHash);
   const texts = [base, local.bytes, remote.bytes].map((bytes) => bytes && mergeableText(bytes));
   if (texts.some((text) => text === undefined)) return false;
   const merged = mergeLines(texts[0]!, texts[1]!, texts[2]!);
@@ -42,7 +41,7 @@ export async function mergeHere(
   const bytes = new TextEncoder().encode(merged.text);
   await writeLocal(context.mountDir, relative, bytes, context.writable(path) ? 0o644 : 0o444);
   await noteMerge(context.mountDir, local.hash, await sha256Hex(bytes));
-  await putBase(context.mountDir, remote.hash, remote.bytes);
+  context.bases.keep(remote.hash, remote.bytes);
   // Tracked at the remote revision without a stat: the merged bytes differ from it, so they go out as an update.
   context.paths.track(path, remote.revision, remote.hash, remote.contentType);
   await detect(context, [relative], { trustStat: false });
@@ -68,7 +67,7 @@ export async function mergeOnServer(
   const tracked = context.paths.get(op.path);
   if (!context.serverMerge.available || op.kind === "delete" || !local || !tracked) return false;
   if (tracked.revision !== op.baseRevision) return false;
-  const base = await readBase(context.mountDir, tracked.hash);
+  const base = await context.bases.read(tracked.hash);
   const baseText = base && mergeableText(base);
   const localText = mergeableText(local.bytes);
   if (baseText === undefined || localText === undefined) return false;
@@ -97,7 +96,7 @@ export async function mergeOnServer(
   if (!file || !bytes) return false;
   const hash = await sha256Hex(bytes);
   const written = await writeLocal(context.mountDir, relative, bytes, context.writable(op.path) ? 0o644 : 0o444);
-  await putBase(context.mountDir, hash, bytes);
+  context.bases.keep(hash, bytes);
   await noteMerge(context.mountDir, local.hash, hash);
   context.paths.track(op.path, file.revision, hash, file.contentType || contentTypeFor(relative), written);
   if (file.revision === merged.targetRevision) {

@@ -14,7 +14,7 @@ import { readPublicState } from "../relay/state_file.ts";
 import type { RetryPolicy } from "../writeback/policy.ts";
 import { WritebackQueue } from "../writeback/queue.ts";
 import { type ConflictCopies, onceReporter } from "./context.ts";
-import { pruneBases } from "../relay/bases.ts";
+import { BaseStore, pruneBases } from "../relay/bases.ts";
 import { pruneMergeNotes } from "../relay/merge_notes.ts";
 import { SyncEngine } from "./engine.ts";
 import { every, type Periodic } from "./every.ts";
@@ -104,6 +104,7 @@ export async function openSession(
     queue,
     rules,
     writable: writableBy(options.tokens),
+    bases: new BaseStore(mountDir),
     conflictCopies: options.conflictCopies ?? "beside",
     serverMerge: { available: true },
     log,

@@ -24,8 +24,8 @@ const madeFolders = new Set<string>();
  * synchronous (a pull keeps thousands, and async dispatch costs more than these small writes): a write cut short by
  * a crash is caught by `readBase`, which checks the content against its name.
  */
-export function putBase(mountDir: string, hash: string, bytes: Uint8Array): Promise<void> {
-  if (bytes.length > BASE_MAX_BYTES || bytes.includes(0)) return Promise.resolve();
+export function putBase(mountDir: string, hash: string, bytes: Uint8Array): void {
+  if (bytes.length > BASE_MAX_BYTES || bytes.includes(0)) return;
   const dir = basesDir(mountDir);
   if (!madeFolders.has(dir)) {
     Deno.mkdirSync(dir, { recursive: true, mode: PRIVATE.dirMode });
@@ -37,7 +37,6 @@ export function putBase(mountDir: string, hash: string, bytes: Uint8Array): Prom
     if (error instanceof Deno.errors.NotFound) madeFolders.delete(dir); // the folder went away: made again next time
     else if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
   }
-  return Promise.resolve();
 }
 
 /** The base of hash `hash`, or `undefined` when it was never kept, has been pruned, or is not what its name says. */
@@ -50,6 +49,43 @@ export async function readBase(mountDir: string, hash: string): Promise<Uint8Arr
     throw error;
   }
   return await sha256Hex(bytes) === hash ? bytes : undefined;
+}
+
+/** Bases kept but not yet written are written once they hold this much (a pull of large text files stays bounded). */
+const PENDING_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The bases of one mount, kept as the mount meets their content and written at the end of the step that met them
+ * (`flush`): the files a pull writes become visible without waiting for a second write each.
+ */
+export class BaseStore {
+  readonly #mountDir: string;
+  readonly #pending = new Map<string, Uint8Array>();
+  #pendingBytes = 0;
+
+  constructor(mountDir: string) {
+    this.#mountDir = mountDir;
+  }
+
+  keep(hash: string, bytes: Uint8Array): void {
+    if (bytes.length > BASE_MAX_BYTES || this.#pending.has(hash)) return;
+    this.#pending.set(hash, bytes);
+    this.#pendingBytes += bytes.length;
+    if (this.#pendingBytes > PENDING_MAX_BYTES) this.flush();
+  }
+
+  /** The base of hash `hash`, kept or written. */
+  read(hash: string): Promise<Uint8Array | undefined> {
+    const pending = this.#pending.get(hash);
+    return pending ? Promise.resolve(pending) : readBase(this.#mountDir, hash);
+  }
+
+  /** Writes what was kept. */
+  flush(): void {
+    for (const [hash, bytes] of this.#pending) putBase(this.#mountDir, hash, bytes);
+    this.#pending.clear();
+    this.#pendingBytes = 0;
+  }
 }
 
 /** Removes every base whose hash is not in `keep`; returns how many. */

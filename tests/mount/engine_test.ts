@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { onceReporter, type SyncClient } from "../../src/mount/context.ts";
 import { SyncEngine } from "../../src/mount/engine.ts";
+import { BaseStore } from "../../src/relay/bases.ts";
 import { BUILT_IN_RULES } from "../../src/mount/ignore.ts";
 import { PathTable } from "../../src/mount/tracked.ts";
 import type { MergeResponse, RemoteEvent, RemoteFile } from "../../src/protocol/wire.ts";
@@ -96,6 +97,7 @@ function setup(dir: string) {
     queue,
     rules: BUILT_IN_RULES,
     writable: () => true,
+    bases: new BaseStore(dir),
     conflictCopies: "beside",
     serverMerge: { available: true },
     log,
