@@ -52,7 +52,7 @@ export async function readBase(mountDir: string, hash: string): Promise<Uint8Arr
 }
 
 /** Bases kept but not yet written are written once they hold this much (a pull of large text files stays bounded). */
-const PENDING_MAX_BYTES = 8 * 1024 * 1024;
+const PENDING_MAX_BYTES = 2 * 1024 * 1024;
 
 /**
  * The bases of one mount, kept as the mount meets their content and written at the end of the step that met them
