@@ -5,15 +5,14 @@
  * the outcome is read from the mount's records, by content.
  */
 import { formatAge } from "../lib/duration.ts";
-import { MountBusyError, UsageError } from "../lib/errors.ts";
+import { UsageError } from "../lib/errors.ts";
 import { isSettled, type PushOutcome, pushOutcome } from "../inspect/push_outcome.ts";
-import { fixedToken } from "../mount/token_source.ts";
-import { isDaemonAlive, readDaemonMarker, requestScan, sha256Hex } from "../relay/mod.ts";
-import { loadPushRecords, type PushRecords } from "./_push_records.ts";
+import { requestScan, sha256Hex } from "../relay/mod.ts";
+import { loadPushRecords } from "./_push_records.ts";
 import { ExitCode } from "./_exit_codes.ts";
 import type { CliIo } from "./_io.ts";
 import { printError, printNote } from "./_output.ts";
-import { serverAccess } from "./_send_now.ts";
+import { mountIsRunning, runSessionHere } from "./_here.ts";
 import type { WritebackTarget } from "./_writeback_target.ts";
 
 export type FileVerb = "push" | "update" | "delete" | "resolve";
@@ -69,29 +68,18 @@ type Sender =
 async function startSending(
   io: CliIo,
   target: WritebackTarget,
-  records: PushRecords,
   relatives: string[],
   wait: { deadline: number; awaitReceipts: boolean; log: (line: string) => void },
 ): Promise<Sender> {
-  if (isDaemonAlive(await readDaemonMarker(target.mountDir), io.now().getTime())) {
+  if (await mountIsRunning(io, target.mountDir)) {
     await requestScan(target.mountDir, relatives);
     return { kind: "mount" };
   }
-  const access = await serverAccess(io, target);
-  if (!access) return { kind: "no-credentials" };
-  const { runPush } = await import("../mount/push.ts");
-  const finished = runPush({
-    mountDir: target.mountDir,
-    server: access.server,
-    workspace: records.workspaceId ?? access.workspace,
-    remoteRoot: records.remoteRoot,
-    tokens: fixedToken(access.token),
-    relativePaths: relatives,
-    ...wait,
-  }).then(() => true, async (error) => {
-    if (!(error instanceof MountBusyError)) throw error;
-    await requestScan(target.mountDir, relatives); // a mount started meanwhile: it sends them
-    return false;
+  const session = await runSessionHere(io, target, { relativePaths: relatives, ...wait });
+  if (!session) return { kind: "no-credentials" };
+  const finished = session.finished.then(async (ran) => {
+    if (!ran) await requestScan(target.mountDir, relatives); // a mount started meanwhile: it sends them
+    return ran;
   });
   return { kind: "here", finished };
 }
@@ -101,24 +89,9 @@ async function startSending(
  * conflicts every second): after `resolve --keep remote`, which changes no file, the state must not keep the conflict.
  */
 export async function refreshMountState(io: CliIo, target: WritebackTarget): Promise<void> {
-  if (isDaemonAlive(await readDaemonMarker(target.mountDir), io.now().getTime())) return;
-  const access = await serverAccess(io, target);
-  if (!access) return;
-  const records = await loadPushRecords(target.mountDir);
-  const { runPush } = await import("../mount/push.ts");
-  await runPush({
-    mountDir: target.mountDir,
-    server: access.server,
-    workspace: records.workspaceId ?? access.workspace,
-    remoteRoot: records.remoteRoot,
-    tokens: fixedToken(access.token),
-    log: () => {},
-    relativePaths: [],
-    deadline: 0,
-    awaitReceipts: false,
-  }).catch((error) => {
-    if (!(error instanceof MountBusyError)) throw error;
-  });
+  if (await mountIsRunning(io, target.mountDir)) return;
+  const session = await runSessionHere(io, target, { relativePaths: [], deadline: 0, awaitReceipts: false });
+  await session?.finished;
 }
 
 /** Hands the paths to the running mount, or sends them here; then follows each until settled or out of time. */
@@ -131,8 +104,7 @@ export async function sendAndFollow(
   const awaitReceipts = timeoutMs > 0;
   const deadline = io.now().getTime() + (awaitReceipts ? timeoutMs : ACCEPT_WAIT_MS);
   const logged: string[] = [];
-  const records = await loadPushRecords(target.mountDir);
-  const sender = await startSending(io, target, records, targets.map((entry) => entry.relative), {
+  const sender = await startSending(io, target, targets.map((entry) => entry.relative), {
     deadline,
     awaitReceipts,
     log: (line) => logged.push(line),

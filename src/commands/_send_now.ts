@@ -1,9 +1,7 @@
-import { configDir, readCredentials } from "../config/mod.ts";
-import { fixedToken, runMount } from "../mount/mod.ts";
 import { RelayfileClient } from "../remote/client.ts";
 import { HttpError } from "../remote/errors.ts";
-import { isDaemonAlive, readDaemonMarker, readDeadLetter } from "../relay/mod.ts";
-import { requireJwt, serverUrl } from "./_checked_input.ts";
+import { readDeadLetter } from "../relay/mod.ts";
+import { mountIsRunning, serverAccess } from "./_here.ts";
 import type { CliIo } from "./_io.ts";
 import type { WritebackTarget } from "./_writeback_target.ts";
 
@@ -17,10 +15,11 @@ export type SendOutcome =
  * second); otherwise one sync of the folder is run here, with the server and token found for it.
  */
 export async function sendQueuedNow(io: CliIo, target: WritebackTarget, opIds: string[]): Promise<SendOutcome> {
-  if (isDaemonAlive(await readDaemonMarker(target.mountDir), io.now().getTime())) return { kind: "handed-over" };
+  if (await mountIsRunning(io, target.mountDir)) return { kind: "handed-over" };
   const access = await serverAccess(io, target);
   if (!access) return { kind: "no-credentials" };
   const { server, token, workspace } = access;
+  const { fixedToken, runMount } = await import("../mount/mod.ts");
   await runMount({
     mountDir: target.mountDir,
     server,
@@ -42,20 +41,6 @@ export async function sendQueuedNow(io: CliIo, target: WritebackTarget, opIds: s
     if (record && "entry" in record) failedAgain.push({ opId, reason: record.entry.reason });
   }
   return { kind: "sent", failedAgain };
-}
-
-/** The server, token and workspace of a mount folder: the catalog's server, else the environment, else credentials. */
-export async function serverAccess(
-  io: CliIo,
-  target: WritebackTarget,
-): Promise<{ server: string; token: string; workspace: string } | undefined> {
-  const stored = await readCredentials(configDir(io.env, io.cwd)).catch(() => undefined);
-  const server = target.server || io.env.RELAYFILE_SERVER || io.env.RELAYFILE_BASE_URL || stored?.server;
-  const token = io.env.RELAYFILE_TOKEN?.trim() || stored?.token?.trim();
-  const workspace = target.workspaceId;
-  if (!server || !token || !workspace) return undefined;
-  const tokenFrom = io.env.RELAYFILE_TOKEN?.trim() ? "RELAYFILE_TOKEN" : "the credentials file";
-  return { server: serverUrl(server, "the mount's server"), token: requireJwt(token, tokenFrom), workspace };
 }
 
 /**

@@ -1,10 +1,9 @@
 import { listIgnored, loadIgnoreRules } from "../mount/ignore_file.ts";
 import { Command } from "@commander-js/extra-typings";
 import { formatAge } from "../lib/duration.ts";
-import { MountBusyError, WaitTimeoutError } from "../lib/errors.ts";
-import { isDaemonAlive, readDaemonMarker } from "../relay/mod.ts";
+import { WaitTimeoutError } from "../lib/errors.ts";
 import type { CliIo } from "./_io.ts";
-import { serverAccess } from "./_send_now.ts";
+import { mountIsRunning, runSessionHere } from "./_here.ts";
 import { ExitCode } from "./_exit_codes.ts";
 import { remotePathFromArgument } from "../protocol/mod.ts";
 import {
@@ -123,26 +122,10 @@ export function writebackStatusCommand({ io, exit }: CommandContext) {
  */
 async function followReceiptsHere(io: CliIo, target: WritebackTarget, deadline: number): Promise<void> {
   if (!target.snapshot.queued.some((op) => op.state === "accepted" && op.source === "relayfile")) return;
-  if (isDaemonAlive(await readDaemonMarker(target.mountDir), io.now().getTime())) return;
-  const access = await serverAccess(io, target);
-  if (!access) return;
-  const [{ runPush }, { fixedToken }] = await Promise.all([
-    import("../mount/push.ts"),
-    import("../mount/token_source.ts"),
-  ]);
-  await runPush({
-    mountDir: target.mountDir,
-    server: access.server,
-    workspace: target.snapshot.state?.workspaceId || access.workspace,
-    remoteRoot: target.snapshot.state?.remoteRoot ?? "/",
-    tokens: fixedToken(access.token),
-    log: () => {},
-    relativePaths: [],
-    deadline,
-    awaitReceipts: true,
-  }).catch((error) => {
-    if (!(error instanceof MountBusyError)) throw error; // a mount started meanwhile: it follows them
-  });
+  if (await mountIsRunning(io, target.mountDir)) return;
+  // A mount that starts meanwhile follows them itself.
+  const session = await runSessionHere(io, target, { relativePaths: [], deadline, awaitReceipts: true });
+  await session?.finished;
 }
 
 /** What needs a person, most pressing first, and what to do about it. */
