@@ -5,6 +5,7 @@
  * the mount still tracks or is sending.
  */
 import { join } from "node:path";
+import { MERGE_MAX_BYTES } from "../protocol/merge.ts";
 import { sha256Hex } from "./blobs.ts";
 import { PRIVATE } from "./private.ts";
 import { relayPaths } from "./relay_dir.ts";
@@ -13,19 +14,15 @@ function basesDir(mountDir: string): string {
   return join(relayPaths(mountDir).root, "bases");
 }
 
-/** Bases are kept for what a line merge could take: at most this size, no NUL byte (text, most likely). */
-const BASE_MAX_BYTES = 512 * 1024;
-
 /** Folders known to exist, so that a pull of ten thousand files makes its bases folder once. */
 const madeFolders = new Set<string>();
 
 /**
- * Keeps `bytes` as the base of hash `hash` (once), when they are text a merge could take. One create-only write,
- * synchronous (a pull keeps thousands, and async dispatch costs more than these small writes): a write cut short by
- * a crash is caught by `readBase`, which checks the content against its name.
+ * Writes `bytes` as the base of hash `hash` (once). One create-only write, synchronous (a pull keeps thousands, and
+ * async dispatch costs more than these small writes): a write cut short by a crash is caught by `readBase`, which
+ * checks the content against its name.
  */
-export function putBase(mountDir: string, hash: string, bytes: Uint8Array): void {
-  if (bytes.length > BASE_MAX_BYTES || bytes.includes(0)) return;
+function writeBase(mountDir: string, hash: string, bytes: Uint8Array): void {
   const dir = basesDir(mountDir);
   if (!madeFolders.has(dir)) {
     Deno.mkdirSync(dir, { recursive: true, mode: PRIVATE.dirMode });
@@ -67,8 +64,9 @@ export class BaseStore {
     this.#mountDir = mountDir;
   }
 
+  /** Keeps `bytes` as a base when a line merge could take them: at most its size, no NUL byte (text, most likely). */
   keep(hash: string, bytes: Uint8Array): void {
-    if (bytes.length > BASE_MAX_BYTES || this.#pending.has(hash)) return;
+    if (bytes.length > MERGE_MAX_BYTES || bytes.includes(0) || this.#pending.has(hash)) return;
     this.#pending.set(hash, bytes);
     this.#pendingBytes += bytes.length;
     if (this.#pendingBytes > PENDING_MAX_BYTES) this.flush();
@@ -82,7 +80,7 @@ export class BaseStore {
 
   /** Writes what was kept. */
   flush(): void {
-    for (const [hash, bytes] of this.#pending) putBase(this.#mountDir, hash, bytes);
+    for (const [hash, bytes] of this.#pending) writeBase(this.#mountDir, hash, bytes);
     this.#pending.clear();
     this.#pendingBytes = 0;
   }

@@ -3,7 +3,10 @@
  * here, recognised here, so that such copies are never uploaded. The revision is the one the local bytes were
  * made on; the time is when the conflict was met (UTC).
  */
-const COPY_NAME = /\.conflict-[\w.-]+-\d{8}T\d{6}Z(?:\.[^./]+)?$/;
+/** What a copy's name adds after the file's stem: `.conflict-<rev>-<YYYYMMDDTHHMMSSZ>`. */
+const MARK = String.raw`\.conflict-[\w.-]+-\d{8}T\d{6}Z`;
+const COPY_NAME = new RegExp(`${MARK}(?:\\.[^./]+)?$`);
+const MARK_AT_END = new RegExp(`${MARK}$`);
 
 export function besideCopyName(fileName: string, baseRevision: string | null, at: Date): string {
   const stamp = at.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
@@ -28,5 +31,5 @@ export function isConflictCopyOf(copyName: string, fileName: string): boolean {
   const [stem, ext] = splitExtension(fileName);
   if (!copyName.endsWith(ext)) return false;
   const withoutExt = ext ? copyName.slice(0, -ext.length) : copyName;
-  return withoutExt.replace(/\.conflict-[\w.-]+-\d{8}T\d{6}Z$/, "") === stem;
+  return withoutExt.replace(MARK_AT_END, "") === stem;
 }
