@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { resolve } from "node:path";
 import { parseDuration } from "../lib/duration.ts";
 import {
+  DEFAULT_CONNECTION_LIMITS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_WORKSPACE,
   defaultDataDir,
@@ -31,6 +32,13 @@ export function serveCommand({ io }: CommandContext) {
       "largest request body accepted (413 above)",
       positiveInteger,
       DEFAULT_MAX_BODY_BYTES,
+    )
+    .option(
+      "--max-connections <n>",
+      "connections open at once; past it the longest-idle one makes room, or new ones get 503 " +
+        "(lowered by itself when file descriptors run short)",
+      positiveInteger,
+      DEFAULT_CONNECTION_LIMITS.max,
     )
     .option(
       "--rate-limit <n/window>",
@@ -76,6 +84,7 @@ export function serveCommand({ io }: CommandContext) {
         hostname: options.addr.hostname,
         port: options.addr.port,
         maxBodyBytes: options.maxBodyBytes,
+        connectionLimits: { max: options.maxConnections },
         ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
         ...(options.jwksUrl ? { jwksUrl: options.jwksUrl } : {}),
         ...(tls ? { tls } : {}),

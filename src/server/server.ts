@@ -2,7 +2,8 @@
  * The local relayfile v1 server: the subset of the API a mount uses (spec §1.11), with the reference's shapes,
  * status codes and auth rules. Every error is an envelope answer; nothing a client sends crashes it.
  */
-import { serveResilient } from "./listener.ts";
+import { serveGuarded } from "./listener.ts";
+import type { ConnectionLimits } from "./connection_table.ts";
 import { AUTO_PROVIDER, type ProviderModel } from "./provider.ts";
 import { Authenticator, AuthError, type Principal } from "./auth.ts";
 import type { RequestContext } from "./context.ts";
@@ -38,6 +39,8 @@ export interface ServerOptions {
   provider?: ProviderModel;
   /** Serve HTTPS with this certificate chain and key (PEM text). */
   tls?: { cert: string; key: string };
+  /** Open connections at most, header and idle timeouts (`DEFAULT_CONNECTION_LIMITS` for what is not given). */
+  connectionLimits?: Partial<ConnectionLimits>;
   now?: () => number;
   /** Lines about the server itself (it refuses connections, it accepts them again): shown without --verbose. */
   notice?: (line: string) => void;
@@ -161,9 +164,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   };
 
-  const server = await serveResilient({
+  const server = await serveGuarded({
     hostname: options.hostname ?? "127.0.0.1",
     port: options.port ?? 8080,
+    ...(options.connectionLimits ? { limits: options.connectionLimits } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.notice ? { log: options.notice } : {}),
   }, async (request) => {
@@ -190,7 +194,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     close: () =>
       closed ??= (async () => {
         for (const socket of sockets) socket.close(1001, "server shutting down");
-        if (!(await settlesWithin(server.shutdown(), SHUTDOWN_GRACE_MS))) {
+        if (!(await server.shutdown(SHUTDOWN_GRACE_MS))) {
           options.log?.(`shutdown: connections still open after ${SHUTDOWN_GRACE_MS} ms; not waiting for them`);
         }
         store.close();
@@ -213,16 +217,4 @@ function decodeSegment(segment: string): string {
 
 function logUnexpected(log: ((line: string) => void) | undefined, error: unknown): void {
   log?.(`internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-}
-
-/** True when `promise` settled within `ms` (its outcome is not this function's business). */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const settled = promise.then(() => true, () => true);
-  const timedOut = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms));
-  try {
-    return await Promise.race([settled, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
