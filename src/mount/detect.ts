@@ -5,7 +5,7 @@
 import { contentTypeFor, fromWire, toWire } from "../protocol/content.ts";
 import { relativeToRoot, remotePathFor } from "../protocol/paths.ts";
 import { sha256Hex } from "../relay/blobs.ts";
-import type { LocalChange } from "../writeback/queue.ts";
+import { INLINE_PAYLOAD_MAX_BYTES, type LocalChange } from "../writeback/queue.ts";
 import { factsOf, type SyncContext } from "./context.ts";
 import { decideLocal } from "./decide.ts";
 import { readLocal, statLocal, walkLocal, writeLocal } from "./local_fs.ts";
@@ -116,7 +116,8 @@ async function detectOne(
         bytes: local.bytes,
         contentHash: local.hash,
         contentType,
-        wire: toWire(local.bytes, contentType),
+        // Only a payload kept inline needs its wire text now; a larger one is encoded as it is sent.
+        ...(local.bytes.length <= INLINE_PAYLOAD_MAX_BYTES ? { wire: toWire(local.bytes, contentType) } : {}),
         baseRevision: tracked?.revision ?? null,
       };
     }

@@ -4,6 +4,7 @@
  */
 import { join, sep } from "node:path";
 import { sha256Hex } from "../relay/blobs.ts";
+import { readWholeFile } from "../lib/read_whole.ts";
 import { BUILT_IN_RULES, type IgnoreRules } from "./ignore.ts";
 
 /**
@@ -117,7 +118,7 @@ export async function readLocal(root: string, relativePath: string): Promise<Loc
   if (entry.kind !== "file") return undefined;
   try {
     const file = localPath(root, relativePath);
-    const bytes = entry.size <= SYNC_IO_LIMIT ? Deno.readFileSync(file) : await Deno.readFile(file);
+    const bytes = entry.size <= SYNC_IO_LIMIT ? Deno.readFileSync(file) : await readWholeFile(file);
     return { bytes, hash: await sha256Hex(bytes), size: bytes.length, mtimeMs: entry.mtimeMs };
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;

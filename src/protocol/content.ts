@@ -68,6 +68,23 @@ export function toWire(bytes: Uint8Array, contentType: string): { content: strin
   return { content: encodeBase64(bytes), encoding: "base64" };
 }
 
+/** The encoding `toWire` would choose, found without building the wire text (for bytes sent as a stream). */
+export function wireEncodingOf(bytes: Uint8Array, contentType: string): "" | "base64" {
+  if (!isTextLike(contentType) || hasControlBytes(bytes)) return "base64";
+  const checker = new TextDecoder("utf-8", { fatal: true });
+  try {
+    for (let start = 0; start < bytes.length; start += UTF8_CHECK_PIECE) {
+      checker.decode(bytes.subarray(start, start + UTF8_CHECK_PIECE), { stream: true });
+    }
+    checker.decode();
+    return "";
+  } catch {
+    return "base64";
+  }
+}
+
+const UTF8_CHECK_PIECE = 1 << 16;
+
 /** Wire content → bytes; base64 padded or not. `undefined` when base64 does not decode. */
 export function fromWire(content: string, encoding: string): Uint8Array | undefined {
   if (encoding.trim().toLowerCase() !== "base64") return new TextEncoder().encode(content);

@@ -6,8 +6,8 @@
 import type { z } from "zod";
 import { backoffMs } from "../lib/backoff.ts";
 import { fetchFailureReason, HttpError, NetworkError, parseRetryAfter, ProtocolError } from "./errors.ts";
+import { bulkBodyStream, type OutgoingFile } from "../protocol/bulk_body.ts";
 import {
-  type BulkFile,
   BulkReadSchema,
   type BulkResponse,
   BulkResponseSchema,
@@ -166,9 +166,13 @@ export class RelayfileClient {
     return page.events[0]?.eventId;
   }
 
-  /** `POST fs/bulk`. Not retried here. */
-  bulkWrite(files: BulkFile[]): Promise<BulkResponse> {
-    return this.#send("POST", "/fs/bulk", BulkResponseSchema, { files });
+  /**
+   * `POST fs/bulk`. Not retried here. A file whose content is raw bytes is encoded into the body as it is sent (a
+   * large file is held once, not four times).
+   */
+  bulkWrite(files: OutgoingFile[]): Promise<BulkResponse> {
+    const streamed = files.some((file) => typeof file.content !== "string");
+    return this.#send("POST", "/fs/bulk", BulkResponseSchema, streamed ? bulkBodyStream(files) : { files });
   }
 
   /** `DELETE fs/file` with `If-Match`; the server's op for it, when it names one. Not retried here. */
@@ -263,7 +267,7 @@ export class RelayfileClient {
           ...(body !== undefined ? { "content-type": "application/json" } : {}),
           ...headers,
         },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(body === undefined ? {} : { body: body instanceof ReadableStream ? body : JSON.stringify(body) }),
         signal: this.#signal(),
       });
     } catch (error) {

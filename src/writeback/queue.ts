@@ -24,6 +24,7 @@ import { SendLoop } from "./send_loop.ts";
 
 export type { Delivery } from "./outcomes.ts";
 export type { LocalChange } from "./intake.ts";
+export { INLINE_PAYLOAD_MAX_BYTES } from "./op.ts";
 
 export interface QueueOptions {
   /** The revision the mount has for a path, asked at send time. */

@@ -11,11 +11,11 @@
  */
 import type { RelayfileClient } from "../remote/client.ts";
 import { HttpError, NetworkError } from "../remote/errors.ts";
-import type { BulkFile } from "../protocol/wire.ts";
+import { type OutgoingFile, wireContentLength } from "../protocol/bulk_body.ts";
 import { classifyFailure } from "../relay/classify.ts";
-import { toWire } from "../protocol/content.ts";
+import { wireEncodingOf } from "../protocol/content.ts";
 import { readBlob } from "../relay/blobs.ts";
-import { contentIdentityKey, type InlinePayload, transition, type WritebackOp } from "./op.ts";
+import { contentIdentityKey, transition, type WritebackOp } from "./op.ts";
 import { type BatchLimits, planSends } from "./scheduler.ts";
 import type { ServerReceipt } from "./outcomes.ts";
 import type { Failure } from "./policy.ts";
@@ -37,7 +37,7 @@ export type SendResult =
 
 export interface SendContext {
   transport: Transport;
-  payloadOf(op: WritebackOp): Promise<InlinePayload | undefined>;
+  payloadOf(op: WritebackOp): Promise<OutgoingPayload | undefined>;
   /** The revision the mount has for a path, asked at send time (not at enqueue time). */
   baseRevisionOf(path: string): string | null;
   /** Told of every request: the server answered (whatever it said). */
@@ -48,7 +48,7 @@ export interface SendContext {
 
 interface Entry {
   op: WritebackOp;
-  file: BulkFile;
+  file: OutgoingFile;
 }
 
 /** One bulk batch, split as the module doc says. */
@@ -172,7 +172,7 @@ export async function sendDelete(context: SendContext, op: WritebackOp): Promise
 }
 
 /** What a 413 for one file means and what to change: the server's limit (when it says), the file's size. */
-function tooLargeMessage(file: BulkFile, body: string): string {
+function tooLargeMessage(file: OutgoingFile, body: string): string {
   let limit: number | undefined;
   try {
     const parsed = JSON.parse(body) as { maxBodyBytes?: unknown };
@@ -180,7 +180,7 @@ function tooLargeMessage(file: BulkFile, body: string): string {
   } catch {
     // not JSON: the limit is unknown
   }
-  const size = new TextEncoder().encode(file.content).length;
+  const size = wireContentLength(file);
   return `the server refuses requests over ${limit !== undefined ? `${limit} bytes` : "its body limit"}, and ` +
     `${file.path} is ${size} bytes as sent: raise the server's limit (relayfile serve --max-body-bytes) or make ` +
     "the file smaller, then relayfile writeback retry";
@@ -213,12 +213,21 @@ export function isTransient(failure: Failure): boolean {
   return classifyFailure(failure.status, failure.code) === "transient";
 }
 
-/** The bytes an op carries, in wire form: inline, or from blobs/; `undefined` when they are gone. */
-export async function payloadOf(mountDir: string, op: WritebackOp): Promise<InlinePayload | undefined> {
+/** What an op carries: wire text when inline; raw bytes with their wire encoding from blobs/. */
+export interface OutgoingPayload {
+  content: string | Uint8Array;
+  encoding: "" | "base64";
+}
+
+/** The bytes an op carries: inline, or from blobs/; `undefined` when they are gone. */
+export async function payloadOf(mountDir: string, op: WritebackOp): Promise<OutgoingPayload | undefined> {
   if (op.payload) return op.payload;
   if (op.contentHash === null) return undefined;
   const bytes = await readBlob(mountDir, op.contentHash).catch(() => undefined);
-  return bytes ? toWire(bytes, op.contentType ?? "application/octet-stream") : undefined;
+  // Raw bytes, encoded while the request is sent: a large file is held once.
+  return bytes
+    ? { content: bytes, encoding: wireEncodingOf(bytes, op.contentType ?? "application/octet-stream") }
+    : undefined;
 }
 
 /**

@@ -5,15 +5,16 @@ import { waitFor } from "../support/wait.ts";
 import { usingServer, WORKSPACE } from "../server/_server.ts";
 import { mountReady, startMount } from "./_mount.ts";
 
-async function setup(options: { websocket?: boolean; intervalMs?: number } = {}) {
-  const server = await usingServer();
+async function setup(options: { websocket?: boolean; intervalMs?: number; maxBodyBytes?: number } = {}) {
+  const { maxBodyBytes, ...mountOptions } = options;
+  const server = await usingServer(maxBodyBytes ? { maxBodyBytes } : {});
   const folder = await usingTempDir();
   const mount = startMount({
     url: server.server.url,
     workspace: WORKSPACE,
     token: server.token,
     dir: join(folder.path, "mirror"),
-    ...options,
+    ...mountOptions,
   });
   const remote = server.read;
   return {
@@ -146,6 +147,25 @@ Deno.test("binary files written locally reach the server byte for byte", async (
   const file = (await s.server.api("GET", "fs/file?path=/blob.bin")).json;
   assertEquals(file.encoding, "base64");
   assertEquals(Uint8Array.from(atob(file.content), (c) => c.charCodeAt(0)), bytes);
+});
+
+Deno.test("large files, sent as they are encoded, reach the server byte for byte: binary and escaped text", async () => {
+  await using s = await setup({ maxBodyBytes: 16 << 20 });
+  await mountReady(s.mount);
+  const binary = Uint8Array.from({ length: 3_000_001 }, (_, i) => (i * 7919 + (i >> 9)) % 256);
+  const text = 'a "quoted" line with a \\ backslash, a tab\t, é and 𝄞\n'.repeat(40_000);
+  await Deno.writeFile(join(s.mount.dir, "large.bin"), binary);
+  await Deno.writeTextFile(join(s.mount.dir, "large.md"), text);
+  await waitFor(
+    "both uploads",
+    async () => (await s.remote("/large.bin")) !== undefined && (await s.remote("/large.md")) !== undefined,
+  );
+  const stored = (await s.server.api("GET", "fs/file?path=/large.bin")).json;
+  assertEquals(stored.encoding, "base64");
+  assertEquals(Uint8Array.fromBase64(stored.content), binary);
+  const storedText = (await s.server.api("GET", "fs/file?path=/large.md")).json;
+  assertEquals(storedText.encoding ?? "", "");
+  assertEquals(storedText.content, text);
 });
 
 Deno.test("2,000 files created locally at once all land on the server", async () => {

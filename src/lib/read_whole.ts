@@ -1,0 +1,42 @@
+/**
+ * A whole file read into one buffer of its size, a piece at a time. `Deno.readFile`, or one `read` into the whole
+ * buffer, peaks at twice the file's size (the bytes are read into a buffer of Deno's, then copied): for a large file
+ * that was the mount's peak memory (an 80 MB file: +164 MB, +82 MB this way).
+ */
+
+const SPARE_PIECE = 64 * 1024;
+const PIECE = 1024 * 1024;
+
+export async function readWholeFile(path: string): Promise<Uint8Array> {
+  using file = await Deno.open(path);
+  const { size } = await file.stat();
+  const buffer = new Uint8Array(size);
+  let filled = 0;
+  while (filled < size) {
+    const read = await file.read(buffer.subarray(filled, filled + PIECE));
+    if (read === null) return buffer.slice(0, filled); // it shrank since its size was read
+    filled += read;
+  }
+  const rest = await readRest(file);
+  return rest.length === 0 ? buffer : concat([buffer, ...rest]); // it grew
+}
+
+async function readRest(file: Deno.FsFile): Promise<Uint8Array[]> {
+  const pieces: Uint8Array[] = [];
+  for (;;) {
+    const piece = new Uint8Array(SPARE_PIECE);
+    const read = await file.read(piece);
+    if (read === null) return pieces;
+    pieces.push(piece.subarray(0, read));
+  }
+}
+
+function concat(pieces: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return out;
+}
