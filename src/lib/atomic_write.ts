@@ -1,4 +1,5 @@
 import { basename, dirname, join } from "node:path";
+import { writeAll } from "./whole_files.ts";
 import { mapConcurrent } from "./map_concurrent.ts";
 
 const encoder = new TextEncoder();
@@ -33,9 +34,11 @@ async function replaceFile(path: string, data: Uint8Array | string, mode: number
       ? Deno.openSync(temp, { write: true, createNew: true, mode })
       : await Deno.open(temp, { write: true, createNew: true, mode });
     try {
-      let written = 0;
-      while (written < bytes.length) {
-        written += small ? file.writeSync(bytes.subarray(written)) : await file.write(bytes.subarray(written));
+      if (small) {
+        let written = 0;
+        while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+      } else {
+        await writeAll(file, bytes);
       }
       await file.sync();
     } finally {

@@ -5,7 +5,7 @@
  */
 import { contentTypeFor, fromWire } from "../protocol/content.ts";
 import { isUnderRoot, normalizeRemotePath, relativeToRoot } from "../protocol/paths.ts";
-import type { RemoteFile } from "../protocol/wire.ts";
+import type { RemoteFile, RemoteFileBytes } from "../protocol/wire.ts";
 import { sha256Hex } from "../relay/blobs.ts";
 import { mapConcurrent } from "../lib/map_concurrent.ts";
 import type { WritebackOp } from "../writeback/op.ts";
@@ -28,7 +28,7 @@ const APPLY_CONCURRENCY = 16;
 
 export async function applyRemoteFiles(
   context: SyncContext,
-  files: readonly RemoteFile[],
+  files: readonly (RemoteFile | RemoteFileBytes)[],
   progress?: (done: number, total: number) => void,
 ): Promise<void> {
   let done = 0;
@@ -39,7 +39,11 @@ export async function applyRemoteFiles(
   });
 }
 
-async function applyRemoteFile(context: SyncContext, file: RemoteFile, checkedFolders?: Set<string>): Promise<void> {
+async function applyRemoteFile(
+  context: SyncContext,
+  file: RemoteFile | RemoteFileBytes,
+  checkedFolders?: Set<string>,
+): Promise<void> {
   const relative = localPathOf(context, file.path);
   if (relative === undefined) return;
   const path = normalizeRemotePath(file.path);
@@ -62,12 +66,12 @@ async function applyRemoteFile(context: SyncContext, file: RemoteFile, checkedFo
 /** One remote file into the folder, as `decideRemoteFile` says. */
 async function materialize(
   context: SyncContext,
-  file: RemoteFile,
+  file: RemoteFile | RemoteFileBytes,
   path: string,
   relative: string,
   checkedFolders?: Set<string>,
 ): Promise<void> {
-  const bytes = fromWire(file.content, file.encoding);
+  const bytes = "bytes" in file ? file.bytes : fromWire(file.content, file.encoding);
   if (!bytes) return context.reportOnce(`bad-content:${path}`, `skipped ${path}: its base64 content does not decode`);
   const facts = await factsOf(context, path, relative);
   const remote = { revision: file.revision, hash: await sha256Hex(bytes) };

@@ -11,7 +11,15 @@ import type { PathTable } from "./tracked.ts";
 /** The reads the engine makes (a fake in unit tests). */
 export type SyncClient = Pick<
   RelayfileClient,
-  "readFile" | "readFiles" | "exportFiles" | "listFilePaths" | "listFiles" | "latestEventId" | "events" | "mergeFile"
+  | "readFile"
+  | "readFiles"
+  | "readLargeFile"
+  | "exportFiles"
+  | "listFilePaths"
+  | "listFiles"
+  | "latestEventId"
+  | "events"
+  | "mergeFile"
 >;
 
 /** Where a conflict's local bytes are kept: beside the file (and in `.relay/conflicts/`), or only in `.relay/`. */

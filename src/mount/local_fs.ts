@@ -4,7 +4,7 @@
  */
 import { join, sep } from "node:path";
 import { sha256Hex } from "../relay/blobs.ts";
-import { readWholeFile } from "../lib/read_whole.ts";
+import { readWholeFile, writeAll } from "../lib/whole_files.ts";
 import { BUILT_IN_RULES, type IgnoreRules } from "./ignore.ts";
 
 /**
@@ -188,7 +188,10 @@ async function writeAtomically(
   const temp = `${target.slice(0, target.lastIndexOf(sep) + 1)}.relayfile-tmp-${crypto.randomUUID()}`;
   try {
     if (bytes.length <= SYNC_IO_LIMIT) Deno.writeFileSync(temp, bytes, { mode });
-    else await Deno.writeFile(temp, bytes, { mode });
+    else {
+      using file = await Deno.open(temp, { write: true, create: true, truncate: true, mode });
+      await writeAll(file, bytes);
+    }
     Deno.renameSync(temp, target);
   } catch (error) {
     await Deno.remove(temp).catch(() => {});

@@ -14,6 +14,8 @@ import type { RemoteChange } from "./tracked.ts";
 /** A workspace up to this size comes in one export; a larger one in reads of about `READ_CHUNK_BYTES` each. */
 const EXPORT_MAX_BYTES = 32 * 1024 * 1024;
 const READ_CHUNK_BYTES = 8 * 1024 * 1024;
+/** A file over this size is read on its own and held once (`readLargeFile`), never in an export or a batch. */
+const LARGE_FILE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Everything under the remote root, then forget what is gone. Sets the events cursor from before the listing. The
@@ -32,15 +34,25 @@ export async function fullPull(context: SyncContext, progress?: (done: number, t
   const present = new Set<string>();
   let done = 0;
   const report = progress && (() => progress(++done, listing?.length ?? 0));
-  const exported = total <= EXPORT_MAX_BYTES ? await client.exportFiles(remoteRoot) : undefined;
+  const isLarge = (file: { size?: number }) => (file.size ?? 0) > LARGE_FILE_BYTES;
+  const exported = total <= EXPORT_MAX_BYTES && !listing?.some(isLarge)
+    ? await client.exportFiles(remoteRoot)
+    : undefined;
   if (exported) {
     for (const file of exported) present.add(normalizeRemotePath(file.path));
     await applyRemoteFiles(context, exported, progress);
   } else {
-    for (const chunk of chunksBy(listing ?? [], (file) => file.size ?? 0, READ_CHUNK_BYTES)) {
+    const small = (listing ?? []).filter((file) => !isLarge(file));
+    for (const chunk of chunksBy(small, (file) => file.size ?? 0, READ_CHUNK_BYTES)) {
       const files = await client.readFiles(chunk.map((file) => file.path));
       for (const file of files) present.add(normalizeRemotePath(file.path));
       await applyRemoteFiles(context, files, report);
+    }
+    for (const { path, size } of (listing ?? []).filter(isLarge)) {
+      const file = await client.readLargeFile(path, size ?? 0);
+      if (!file) continue;
+      present.add(normalizeRemotePath(file.path));
+      await applyRemoteFiles(context, [file], report);
     }
   }
   for (const path of paths.paths()) {

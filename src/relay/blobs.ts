@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { writeFileAtomic } from "../lib/atomic_write.ts";
-import { readWholeFile } from "../lib/read_whole.ts";
+import { readWholeFile } from "../lib/whole_files.ts";
 import { InvalidRecordError } from "../lib/errors.ts";
 import { PRIVATE } from "./private.ts";
 import { relayPaths } from "./relay_dir.ts";

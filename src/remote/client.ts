@@ -7,6 +7,8 @@ import type { z } from "zod";
 import { backoffMs } from "../lib/backoff.ts";
 import { fetchFailureReason, HttpError, NetworkError, parseRetryAfter, ProtocolError } from "./errors.ts";
 import { bulkBodyStream, type OutgoingFile } from "../protocol/bulk_body.ts";
+import { MalformedAnswerError, readFileAnswer } from "../protocol/file_answer.ts";
+import { base64Length } from "../protocol/content.ts";
 import {
   BulkReadSchema,
   type BulkResponse,
@@ -21,6 +23,8 @@ import {
   OpsPageSchema,
   type RemoteEvent,
   type RemoteFile,
+  type RemoteFileBytes,
+  RemoteFileFieldsSchema,
   RemoteFileSchema,
   TreeSchema,
   type WriteQueued,
@@ -117,6 +121,35 @@ export class RelayfileClient {
   async readFile(path: string): Promise<RemoteFile | undefined> {
     try {
       return await this.#read("GET", `/fs/file?path=${encodeURIComponent(path)}`, RemoteFileSchema);
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * One file, held once however large (`protocol/file_answer.ts`): for files the listing says are large. `sizeHint`
+   * sizes the buffer. `undefined` when it does not exist.
+   */
+  async readLargeFile(path: string, sizeHint: number): Promise<RemoteFileBytes | undefined> {
+    const what = `/fs/file?path=${encodeURIComponent(path)}`;
+    try {
+      return await this.#retrying(async () => {
+        const response = await this.#respond("GET", what);
+        let answer;
+        try {
+          // The answer's length bounds the content's text; else base64 of the listed size does, whichever
+          // size a server lists (the bytes', or the stored text's).
+          const declared = Number(response.headers.get("content-length") ?? "");
+          const capacity = declared > 0 ? declared : base64Length(sizeHint) + 1024;
+          answer = await readFileAnswer(cappedBody(response, this.#options.maxAnswerBytes), capacity);
+        } catch (error) {
+          throw this.#answerError("GET", what, error);
+        }
+        const fields = RemoteFileFieldsSchema.safeParse(answer.fields);
+        if (!fields.success) throw new ProtocolError("GET /fs/file: unexpected answer");
+        return { ...fields.data, bytes: answer.bytes };
+      });
     } catch (error) {
       if (error instanceof HttpError && error.status === 404) return undefined;
       throw error;
@@ -232,17 +265,22 @@ export class RelayfileClient {
     return `/v1/workspaces/${encodeURIComponent(this.#options.workspace)}`;
   }
 
-  async #read<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
-    for (let attempt = 0;; attempt++) {
+  #read<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+    return this.#retrying(() => this.#send(method, path, schema, body));
+  }
+
+  /** `attempt`, again on a transient failure (a few times, with backoff or the server's Retry-After). */
+  async #retrying<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let tried = 0;; tried++) {
       try {
-        return await this.#send(method, path, schema, body);
+        return await attempt();
       } catch (error) {
         // A request that already waited its whole timeout, or was stopped, is not tried again here.
         const transient = (error instanceof NetworkError && !error.timedOut && !error.stopped) ||
           (error instanceof HttpError && (error.status === 429 || error.status >= 500));
-        if (!transient || attempt >= READ_RETRIES) throw error;
+        if (!transient || tried >= READ_RETRIES) throw error;
         const retryAfter = error instanceof HttpError ? error.retryAfterMs : undefined;
-        const delay = retryAfter ?? backoffMs(READ_BACKOFF, attempt + 1, Math.random());
+        const delay = retryAfter ?? backoffMs(READ_BACKOFF, tried + 1, Math.random());
         await new Promise((resolve) => setTimeout(resolve, Math.min(delay, READ_BACKOFF.capMs)));
       }
     }
@@ -255,6 +293,26 @@ export class RelayfileClient {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<T> {
+    const response = await this.#respond(method, path, body, headers);
+    let text: string;
+    try {
+      text = await readCapped(response, this.#options.maxAnswerBytes);
+    } catch (error) {
+      throw this.#answerError(method, path, error);
+    }
+    if (!schema) return undefined as T;
+    const parsed = safeJson(text, schema);
+    if (parsed === undefined) throw new ProtocolError(`${method} ${path.split("?")[0]}: unexpected answer`);
+    return parsed;
+  }
+
+  /** The server's answer when it is a success; a typed error otherwise (its body read for the reason). */
+  async #respond(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     const correlationId = `mount_${Date.now()}_${crypto.randomUUID().slice(0, 8)}`;
     this.#options.onCorrelationId?.(correlationId);
     let response: Response;
@@ -273,27 +331,29 @@ export class RelayfileClient {
     } catch (error) {
       throw this.#networkError(`${method} ${path.split("?")[0]}`, error);
     }
+    if (response.ok) return response;
     let text: string;
     try {
       text = await readCapped(response, this.#options.maxAnswerBytes);
     } catch (error) {
-      if (error instanceof ProtocolError) throw new ProtocolError(`${method} ${path.split("?")[0]}: ${error.message}`);
-      throw this.#networkError(`${method} ${path.split("?")[0]}: the answer was cut off`, error, true);
+      throw this.#answerError(method, path, error);
     }
-    if (!response.ok) {
-      const parsed = safeJson(text, ErrorBodySchema);
-      throw new HttpError(response.status, {
-        code: parsed?.code ?? "",
-        message: parsed?.message ?? `server answered ${response.status}`,
-        retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), Date.now()),
-        body: text.slice(0, 1024),
-        opId: response.headers.get("x-relayfile-op-id") ?? undefined,
-      });
+    const parsed = safeJson(text, ErrorBodySchema);
+    throw new HttpError(response.status, {
+      code: parsed?.code ?? "",
+      message: parsed?.message ?? `server answered ${response.status}`,
+      retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), Date.now()),
+      body: text.slice(0, 1024),
+      opId: response.headers.get("x-relayfile-op-id") ?? undefined,
+    });
+  }
+
+  #answerError(method: string, path: string, error: unknown): Error {
+    const what = `${method} ${path.split("?")[0]}`;
+    if (error instanceof ProtocolError || error instanceof MalformedAnswerError) {
+      return new ProtocolError(`${what}: ${error.message}`);
     }
-    if (!schema) return undefined as T;
-    const parsed = safeJson(text, schema);
-    if (parsed === undefined) throw new ProtocolError(`${method} ${path.split("?")[0]}: unexpected answer`);
-    return parsed;
+    return this.#networkError(`${what}: the answer was cut off`, error, true);
   }
 }
 
@@ -302,23 +362,32 @@ const MAX_ANSWER_BYTES = 512 * 1024 * 1024;
 
 /** The body as text, refusing one over `cap` bytes (by its declared length, or while it streams in). */
 async function readCapped(response: Response, cap: number): Promise<string> {
-  const declared = Number(response.headers.get("content-length") ?? "");
-  const refuse = (size: string) =>
-    new ProtocolError(`the answer is ${size} bytes, over the ${cap} bytes this client reads; it was refused`);
-  if (declared > cap) {
-    await response.body?.cancel();
-    throw refuse(String(declared));
-  }
-  if (!response.body) return "";
   const decoder = new TextDecoder();
   let text = "";
-  let bytes = 0;
-  for await (const chunk of response.body) {
-    bytes += chunk.length;
-    if (bytes > cap) throw refuse(`over ${cap}`);
-    text += decoder.decode(chunk, { stream: true });
-  }
+  for await (const chunk of cappedBody(response, cap)) text += decoder.decode(chunk, { stream: true });
   return text + decoder.decode();
+}
+
+/** The body as a stream that fails with a `ProtocolError` past `cap` bytes (or at once when it declares more). */
+function cappedBody(response: Response, cap: number): ReadableStream<Uint8Array> {
+  const refuse = (size: string) =>
+    new ProtocolError(`the answer is ${size} bytes, over the ${cap} bytes this client reads; it was refused`);
+  const declared = Number(response.headers.get("content-length") ?? "");
+  if (declared > cap) {
+    response.body?.cancel();
+    return new ReadableStream({ start: (controller) => controller.error(refuse(String(declared))) });
+  }
+  if (!response.body) return new ReadableStream({ start: (controller) => controller.close() });
+  let bytes = 0;
+  return response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        bytes += chunk.length;
+        if (bytes > cap) controller.error(refuse(`over ${cap}`));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
 }
 
 function safeJson<T>(text: string, schema: z.ZodType<T>): T | undefined {

@@ -37,6 +37,15 @@ class FakeRemote implements SyncClient {
   mergeFile(): Promise<MergeResponse> {
     return Promise.reject(new HttpError(404, { code: "not_found", message: "route not found" }));
   }
+  /** Large files, read on their own: counted apart. */
+  largeReads = 0;
+  readLargeFile(path: string) {
+    this.largeReads++;
+    const file = this.files.get(path);
+    if (!file) return Promise.resolve(undefined);
+    const { content, ...fields } = file;
+    return Promise.resolve({ ...fields, bytes: new TextEncoder().encode(content) });
+  }
   readFiles(paths: string[]) {
     this.reads += paths.length;
     this.readCalls++;
@@ -194,7 +203,7 @@ Deno.test("SyncEngine: deleting a file whose only trace is a dead letter discard
   await s.queue.close();
 });
 
-Deno.test("SyncEngine: a large workspace comes in size-bounded chunks, not one export", async () => {
+Deno.test("SyncEngine: a large workspace comes in size-bounded chunks, large files each on their own", async () => {
   await using dir = await usingTempDir();
   const s = setup(dir.path);
   for (const name of ["a", "b", "c"]) {
@@ -204,9 +213,22 @@ Deno.test("SyncEngine: a large workspace comes in size-bounded chunks, not one e
   s.remote.put("/small.md", "small");
   await s.engine.pull({ full: true });
   assertEquals(s.remote.exports, 0);
-  assertEquals(s.remote.readCalls, 4, "one read per 20 MiB file, and the rest together");
+  assertEquals(s.remote.largeReads, 3, "each 20 MiB file read on its own");
+  assertEquals(s.remote.readCalls, 1, "the rest together");
   for (const name of ["a", "b", "c"]) assertEquals(await s.local(`big/${name}.md`), name);
   assertEquals(await s.local("small.md"), "small");
+  await s.queue.close();
+});
+
+Deno.test("SyncEngine: a small workspace with one large file: no export, the file read on its own", async () => {
+  await using dir = await usingTempDir();
+  const s = setup(dir.path);
+  s.remote.put("/a.md", "a");
+  s.remote.put("/large.bin", "large");
+  s.remote.sizes.set("/large.bin", 5 * 1024 * 1024);
+  await s.engine.pull({ full: true });
+  assertEquals([s.remote.exports, s.remote.largeReads, s.remote.readCalls], [0, 1, 1]);
+  assertEquals(await s.local("large.bin"), "large");
   await s.queue.close();
 });
 

@@ -168,6 +168,41 @@ Deno.test("large files, sent as they are encoded, reach the server byte for byte
   assertEquals(storedText.content, text);
 });
 
+Deno.test("large remote files come down byte for byte, each read on its own as it streams in", async () => {
+  const maxBodyBytes = 32 << 20;
+  const requests: string[] = [];
+  await using server = await usingServer({ maxBodyBytes, log: (line) => requests.push(line) });
+  const binary = Uint8Array.from({ length: 5_000_001 }, (_, i) => (i * 7919 + (i >> 9)) % 256);
+  const text = 'a "quoted" line with a \\ backslash, <html> & é 𝄞\n'.repeat(120_000);
+  const written = await server.api("POST", "fs/bulk", {
+    body: {
+      files: [
+        { path: "/big/large.bin", content: binary.toBase64(), encoding: "base64" },
+        { path: "/big/large.md", content: text },
+        { path: "/small.md", content: "small" },
+      ],
+    },
+  });
+  assertEquals(written.status, 202, written.text);
+  await using folder = await usingTempDir();
+  const mount = startMount({
+    url: server.server.url,
+    workspace: WORKSPACE,
+    token: server.token,
+    dir: join(folder.path, "mirror"),
+  });
+  try {
+    await mountReady(mount);
+    assertEquals(await Deno.readFile(join(mount.dir, "big/large.bin")), binary);
+    assertEquals(await Deno.readTextFile(join(mount.dir, "big/large.md")), text);
+    assertEquals(await Deno.readTextFile(join(mount.dir, "small.md")), "small");
+    assertEquals(requests.filter((line) => line.startsWith("GET /v1/workspaces/ws_test/fs/file ")).length, 2);
+    assertEquals(requests.filter((line) => line.includes("fs/export")).length, 0);
+  } finally {
+    await mount.stop();
+  }
+});
+
 Deno.test("2,000 files created locally at once all land on the server", async () => {
   await using s = await setup();
   await mountReady(s.mount);
