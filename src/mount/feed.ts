@@ -1,7 +1,8 @@
 /**
  * When to pull: on every WebSocket event (the events cursor then says exactly what changed, so a missed message or
  * a reconnect loses nothing), or on the poll interval when there is no WebSocket. Pulls never overlap; a trigger
- * during a pull runs one more after it. A message's own path is also handed to `fetchAnnounced` first, so a remote
+ * during a pull runs one more after it; a failed pull is tried again with backoff, WebSocket or not (a pull refused
+ * by a rate limit once left the changes it would have brought until the next message). A message's own path is also handed to `fetchAnnounced` first, so a remote
  * change can reach the folder without waiting for the cursor's round trip; messages that come while one such fetch
  * runs are taken together in the next.
  */
@@ -11,6 +12,8 @@ import { backoffMs } from "../lib/backoff.ts";
 import { WsChangeMessageSchema } from "../protocol/wire.ts";
 
 const RECONNECT_BACKOFF = { baseMs: 500, capMs: 30_000 };
+/** A failed pull is tried again on its own (the WebSocket may say nothing more for hours), sooner than a poll. */
+const FAILED_PULL_BACKOFF = { baseMs: 1_000, capMs: 30_000 };
 
 export interface FeedOptions {
   websocket: boolean;
@@ -42,6 +45,8 @@ export class RemoteFeed {
   #pollTimer: ReturnType<typeof setInterval> | undefined;
   #pulling: Promise<void> | undefined;
   #again = false;
+  #failedPulls = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #announced = new Map<string, AnnouncedChange>();
   #fetching: Promise<void> | undefined;
   #socketClosed: Promise<void> = Promise.resolve();
@@ -70,8 +75,13 @@ export class RemoteFeed {
       this.#again = true;
       return;
     }
-    this.#pulling = this.#options.pull().catch((error) => {
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#pulling = this.#options.pull().then(() => {
+      this.#failedPulls = 0;
+    }, (error) => {
       this.#options.log(`pull failed: ${error instanceof Error ? error.message : error}`, { level: "detail" });
+      this.#retryFailedPull();
     }).finally(() => {
       this.#pulling = undefined;
       if (this.#again) {
@@ -105,6 +115,7 @@ export class RemoteFeed {
     this.#closed = true;
     if (this.#pollTimer !== undefined) clearInterval(this.#pollTimer);
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
     if (this.#socket && this.#socket.readyState < WebSocket.CLOSING) this.#socket.close();
     await this.#socketClosed;
     while (this.#pulling || this.#fetching) await (this.#pulling ?? this.#fetching);
@@ -155,6 +166,19 @@ export class RemoteFeed {
       this.trigger();
     };
     socket.onerror = () => {};
+  }
+
+  #retryFailedPull(): void {
+    if (this.#closed) return;
+    const ceiling = Math.min(FAILED_PULL_BACKOFF.capMs, this.#options.intervalMs);
+    const delay = Math.max(
+      100,
+      backoffMs({ ...FAILED_PULL_BACKOFF, capMs: ceiling }, ++this.#failedPulls, Math.random()),
+    );
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.trigger();
+    }, delay);
   }
 
   #scheduleReconnect(): void {

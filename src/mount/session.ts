@@ -5,6 +5,7 @@
  */
 import type { Log } from "../lib/log.ts";
 import { RelayfileClient } from "../remote/client.ts";
+import { REAL_CLOCK, ServerGate } from "../remote/server_gate.ts";
 import { loadMountState } from "../relay/mount_state.ts";
 import type { MountLock } from "../relay/mount_lock.ts";
 import { securePrivateTree } from "../relay/private.ts";
@@ -72,12 +73,21 @@ export async function openSession(
 ): Promise<MountSession> {
   const { mountDir, log } = options;
   const stopWrites = new AbortController();
+  // Reads and writes wait together when the server asks them to (429): one gate for both clients.
+  const gate = new ServerGate(
+    REAL_CLOCK,
+    (ms) =>
+      log(`the server asks to wait ${Math.ceil(ms / 1000)}s (rate limited): reads and writes hold until then`, {
+        event: "rate-limited",
+      }),
+  );
   const clientFor = (signal: AbortSignal) =>
     new RelayfileClient({
       baseUrl: options.server,
       workspace: options.workspace,
       token: () => options.tokens.current(),
       signal,
+      gate,
       ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
     });
   const client = clientFor(readSignal);

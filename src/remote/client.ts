@@ -9,6 +9,7 @@ import { fetchFailureReason, HttpError, NetworkError, parseRetryAfter, ProtocolE
 import { bulkBodyStream, type OutgoingFile } from "../protocol/bulk_body.ts";
 import { MalformedAnswerError, readFileAnswer } from "../protocol/file_answer.ts";
 import { base64Length } from "../protocol/content.ts";
+import { ServerGate } from "./server_gate.ts";
 import {
   BulkReadSchema,
   type BulkResponse,
@@ -43,6 +44,8 @@ export interface ClientOptions {
   maxAnswerBytes?: number;
   /** Called with every correlation id this client sends (the mount recognises its own events by them). */
   onCorrelationId?: (id: string) => void;
+  /** Where the server's "wait" (429, 503 with Retry-After) is kept; share one between a mount's clients. */
+  gate?: ServerGate;
 }
 
 /** Reads retry a few times on a transient failure, with the project's backoff (writes: the queue's policy). */
@@ -60,6 +63,7 @@ export class RelayfileClient {
     this.#options = {
       timeoutMs: 30_000,
       maxAnswerBytes: MAX_ANSWER_BYTES,
+      gate: new ServerGate(),
       ...options,
       baseUrl: options.baseUrl.trim().replace(/\/+$/, ""),
     };
@@ -279,9 +283,10 @@ export class RelayfileClient {
         const transient = (error instanceof NetworkError && !error.timedOut && !error.stopped) ||
           (error instanceof HttpError && (error.status === 429 || error.status >= 500));
         if (!transient || tried >= READ_RETRIES) throw error;
-        const retryAfter = error instanceof HttpError ? error.retryAfterMs : undefined;
-        const delay = retryAfter ?? backoffMs(READ_BACKOFF, tried + 1, Math.random());
-        await new Promise((resolve) => setTimeout(resolve, Math.min(delay, READ_BACKOFF.capMs)));
+        // A server that said how long to wait closed the gate for that long: the next attempt waits there.
+        if (this.#options.gate.isHolding) continue;
+        const delay = backoffMs(READ_BACKOFF, tried + 1, Math.random());
+        await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
   }
@@ -313,6 +318,11 @@ export class RelayfileClient {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<Response> {
+    try {
+      await this.#options.gate.pass(this.#options.signal);
+    } catch (error) {
+      throw this.#networkError(`${method} ${path.split("?")[0]}`, error);
+    }
     const correlationId = `mount_${Date.now()}_${crypto.randomUUID().slice(0, 8)}`;
     this.#options.onCorrelationId?.(correlationId);
     let response: Response;
@@ -339,10 +349,12 @@ export class RelayfileClient {
       throw this.#answerError(method, path, error);
     }
     const parsed = safeJson(text, ErrorBodySchema);
+    const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), Date.now());
+    this.#options.gate.answered(response.status, retryAfterMs);
     throw new HttpError(response.status, {
       code: parsed?.code ?? "",
       message: parsed?.message ?? `server answered ${response.status}`,
-      retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), Date.now()),
+      retryAfterMs,
       body: text.slice(0, 1024),
       opId: response.headers.get("x-relayfile-op-id") ?? undefined,
     });

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { assertEquals, assertOk } from "../support/assert.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
 import { waitFor } from "../support/wait.ts";
+import { startFaultProxy } from "../support/fault_proxy.ts";
 import { usingServer, WORKSPACE } from "../server/_server.ts";
 import { mountReady, startMount } from "./_mount.ts";
 
@@ -111,6 +112,27 @@ Deno.test("a change announced over the WebSocket is read at once, before the eve
   await waitFor("the events pull", () => Promise.resolve(requests.some((line) => line.includes("/fs/events "))));
   const reads = requests.filter((line) => /\/fs\/(events|bulk-read) /.test(line)).map((line) => line.split(" ")[1]);
   assertEquals(reads[0]?.endsWith("/fs/bulk-read"), true, `the first read was ${reads[0]}`);
+});
+
+Deno.test("a pull that fails while the WebSocket is up is tried again on its own: the change arrives", async () => {
+  await using server = await usingServer();
+  await using proxy = startFaultProxy(server.server.url, { websocket: true });
+  await using folder = await usingTempDir();
+  const dir = join(folder.path, "mirror");
+  await using mount = startMount({ url: proxy.url, workspace: WORKSPACE, token: server.token, dir });
+  await mountReady(mount);
+  const listening = async () =>
+    JSON.parse(await Deno.readTextFile(join(dir, ".relay/state.json"))).eventListener.status === "listening";
+  await waitFor("the WebSocket", listening);
+  // The announced read fails, and the events pull fails more times than the client retries a read.
+  proxy.rules.push({ route: "/fs/bulk-read", times: 4, fault: { status: 503 } });
+  proxy.rules.push({ route: "GET /v1/workspaces/ws_test/fs/events", times: 4, fault: { status: 503 } });
+  await server.write("/docs/late.md", "late\n");
+  await waitFor("the change in the folder", async () => (await mount.local("docs/late.md")) === "late\n");
+  assertEquals(
+    proxy.log.filter((line) => / \/v1\/workspaces\/ws_test\/fs\/(events|bulk-read) -> 503/.test(line)).length,
+    8,
+  );
 });
 
 Deno.test("remote changes reach the folder by polling when the WebSocket is off", async () => {

@@ -26,7 +26,9 @@ export interface FaultProxy extends AsyncDisposable {
   log: string[];
 }
 
-export function startFaultProxy(target: string): FaultProxy {
+/** `websocket`: pass WebSocket upgrades through (messages relayed as they are, never faulted); else 501, and a mount
+ * behind the proxy polls. */
+export function startFaultProxy(target: string, options: { websocket?: boolean } = {}): FaultProxy {
   const rules: FaultRule[] = [];
   const log: string[] = [];
   // `onError` also keeps a dropped connection's stream error off the test output: a drop is the point, not a fault.
@@ -65,9 +67,12 @@ export function startFaultProxy(target: string): FaultProxy {
     const headers = new Headers(request.headers);
     headers.delete("host");
     if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
-      // This proxy forwards plain HTTP only: a mount behind it polls.
-      log.push(`${route} -> 501 (no websocket through the proxy)`);
-      return new Response("the fault proxy forwards no WebSocket", { status: 501 });
+      if (!options.websocket) {
+        log.push(`${route} -> 501 (no websocket through the proxy)`);
+        return new Response("the fault proxy forwards no WebSocket", { status: 501 });
+      }
+      log.push(`${route} -> 101`);
+      return relayWebSocket(request, `${target.replace(/^http/, "ws")}${url.pathname}${url.search}`);
     }
     const response = await fetch(`${target}${url.pathname}${url.search}`, {
       method: request.method,
@@ -86,4 +91,23 @@ export function startFaultProxy(target: string): FaultProxy {
     log,
     [Symbol.asyncDispose]: () => server.shutdown(),
   };
+}
+
+/** The client's WebSocket joined to one opened to the server, message for message, closed together. */
+function relayWebSocket(request: Request, targetUrl: string): Response {
+  const { socket: client, response } = Deno.upgradeWebSocket(request);
+  const server = new WebSocket(targetUrl);
+  const early: string[] = [];
+  server.onmessage = (message) => client.readyState === WebSocket.OPEN && client.send(message.data);
+  server.onopen = () => early.splice(0).forEach((data) => server.send(data));
+  client.onmessage = (message) =>
+    server.readyState === WebSocket.OPEN ? server.send(message.data) : early.push(message.data);
+  const closeBoth = () => {
+    for (const socket of [client, server]) if (socket.readyState < WebSocket.CLOSING) socket.close();
+  };
+  server.onclose = closeBoth;
+  client.onclose = closeBoth;
+  server.onerror = closeBoth;
+  client.onerror = closeBoth;
+  return response;
 }
