@@ -8,6 +8,7 @@ import type { Serve } from "../relayfile_process.ts";
 import type { Daemon, Implementation, MountOptions } from "./processes.ts";
 import { RemoteWorkspace, type SeedFile, sleep } from "./remote.ts";
 import { compare, type Measured, type ScenarioResult } from "./report.ts";
+import { startReadsProxy } from "./reads_proxy.ts";
 
 export interface MountSizes {
   /** Samples per implementation of each WebSocket latency scenario. */
@@ -26,6 +27,8 @@ export interface MountSizes {
   exportFileKb: number;
   /** How long a pull or a burst may take before it counts as stalled. */
   bulkTimeoutMs: number;
+  /** Files of the burst whose reads back are counted. */
+  readsBurst: number;
 }
 
 export const FULL_SIZES: MountSizes = {
@@ -41,6 +44,7 @@ export const FULL_SIZES: MountSizes = {
   exportsMb: [40, 400],
   exportFileKb: 256,
   bulkTimeoutMs: 60_000,
+  readsBurst: 100,
 };
 
 export const SMOKE_SIZES: MountSizes = {
@@ -56,6 +60,7 @@ export const SMOKE_SIZES: MountSizes = {
   exportsMb: [1, 4],
   exportFileKb: 64,
   bulkTimeoutMs: 20_000,
+  readsBurst: 10,
 };
 
 export interface MountBench {
@@ -126,6 +131,11 @@ export async function mountScenarios(bench: MountBench): Promise<ScenarioResult[
       "≤ 2 s",
       () => burst(bench, sizes.burst, sizes.burstRuns),
     ],
+    [
+      `GET fs/file after ${sizes.readsBurst} files written locally, server without fs/bulk-read`,
+      "0 reads",
+      () => readsOfOwnWrites(bench, sizes.readsBurst),
+    ],
   ];
   const results: ScenarioResult[] = [];
   for (const [name, target, run] of scenarios) {
@@ -142,7 +152,10 @@ function assertOursThenGo(bench: MountBench): void {
 }
 
 /** The flags a scenario sets on both mounts (each implementation's defaults otherwise). */
-type MountFlags = Pick<MountOptions, "websocket" | "intervalMs">;
+type MountFlags = Pick<MountOptions, "websocket" | "intervalMs"> & {
+  /** The server the mount is pointed at, when not `relayfile serve` itself (a proxy in front of it). */
+  server?: string;
+};
 
 interface Mounted {
   workspace: RemoteWorkspace;
@@ -169,13 +182,14 @@ function startMount(
 ): { dir: string; daemon: Daemon } {
   const dir = join(root, "mirror");
   Deno.mkdirSync(dir, { recursive: true });
+  const { server, ...mountFlags } = flags;
   const daemon = implementation.start({
-    server: bench.serve.url,
+    server: server ?? bench.serve.url,
     workspace: workspace.id,
     token: workspace.token,
     dir,
     scratch: root,
-    ...flags,
+    ...mountFlags,
   });
   return { dir, daemon };
 }
@@ -349,6 +363,44 @@ async function burst(bench: MountBench, count: number, runs: number): Promise<Me
   }
   return results;
 }
+
+/**
+ * A burst of local writes against a server without `fs/bulk-read`, then a pause: how many `GET fs/file` the mount
+ * made meanwhile — reads of its own writes (nothing else changes in its workspace). A count, reported as `count`.
+ */
+async function readsOfOwnWrites(bench: MountBench, count: number): Promise<Measured[]> {
+  const files = [...generatedFiles("reads", count)];
+  await using proxy = startReadsProxy(bench.serve.url);
+  const results: Measured[] = [];
+  for (const implementation of bench.implementations) {
+    const mounted = await mountSeeded(bench, implementation, "reads", { server: proxy.url });
+    try {
+      const before = proxy.fileReads(mounted.workspace.id);
+      const cursor = await mounted.workspace.latestCursor();
+      await writeLocally(mounted.dir, files);
+      const commits = await mounted.workspace.waitForCommits(
+        cursor,
+        files.map((file) => file.path),
+        bench.sizes.bulkTimeoutMs,
+      );
+      await sleep(READS_SETTLE_MS);
+      const reads = proxy.fileReads(mounted.workspace.id) - before;
+      results.push({
+        samplesMs: [],
+        missed: commits.size === count ? 0 : 1,
+        peakRssKb: await mounted.daemon.peakRssKb(),
+        count: reads,
+        ...(commits.size === count ? {} : { note: `${commits.size} of ${count} committed` }),
+      });
+    } finally {
+      await unmount(mounted);
+    }
+  }
+  return results;
+}
+
+/** After the last commit, time for the reads a mount makes of its own writes to happen. */
+const READS_SETTLE_MS = 3_000;
 
 /** Writes the files as a tool would (`mkdir -p`, then write), each folder in parallel. */
 async function writeLocally(dir: string, files: SeedFile[]): Promise<void> {

@@ -11,6 +11,8 @@ export interface Measured {
   peakRssKb: number;
   /** Why samples are missing, when that needs more than a count ("stalled at 4,000 of 10,000 files"). */
   note?: string;
+  /** What a counting scenario counted (requests), shown in place of times. */
+  count?: number;
 }
 
 export interface Side {
@@ -20,6 +22,7 @@ export interface Side {
   p95Ms: number | null;
   peakRssMb: number | null;
   note?: string;
+  count?: number;
 }
 
 export interface ScenarioResult {
@@ -42,6 +45,7 @@ export function side(measured: Measured): Side {
     p95Ms: samplesMs.length > 0 ? round(percentile(samplesMs, 95), 1) : null,
     peakRssMb: measured.peakRssKb > 0 ? round(measured.peakRssKb / 1024, 1) : null,
     ...(measured.note ? { note: measured.note } : {}),
+    ...(measured.count !== undefined ? { count: measured.count } : {}),
   };
 }
 
@@ -90,6 +94,7 @@ function formatTimes(side: Side): string {
   const missed = side.missed > 0
     ? `${side.missed} of ${side.runs} did not finish${side.note ? `: ${side.note}` : ""}`
     : "";
+  if (side.count !== undefined) return missed ? `${side.count}; ${missed}` : String(side.count);
   if (side.medianMs === null) return missed || "no runs";
   const times = `${formatMs(side.medianMs)} (${formatMs(side.p95Ms!)})`;
   return missed ? `${times}; ${missed}` : times;

@@ -1,3 +1,5 @@
+import { relayWebSocket } from "../../scripts/ws_relay.ts";
+
 /**
  * A reverse proxy in front of a real server that injects faults: a status (with `Retry-After`), a delay, a hold
  * until the test lets the request go, or a dropped connection, for requests a rule matches, a given number of times. Real HTTP on a free port.
@@ -91,23 +93,4 @@ export function startFaultProxy(target: string, options: { websocket?: boolean }
     log,
     [Symbol.asyncDispose]: () => server.shutdown(),
   };
-}
-
-/** The client's WebSocket joined to one opened to the server, message for message, closed together. */
-function relayWebSocket(request: Request, targetUrl: string): Response {
-  const { socket: client, response } = Deno.upgradeWebSocket(request);
-  const server = new WebSocket(targetUrl);
-  const early: string[] = [];
-  server.onmessage = (message) => client.readyState === WebSocket.OPEN && client.send(message.data);
-  server.onopen = () => early.splice(0).forEach((data) => server.send(data));
-  client.onmessage = (message) =>
-    server.readyState === WebSocket.OPEN ? server.send(message.data) : early.push(message.data);
-  const closeBoth = () => {
-    for (const socket of [client, server]) if (socket.readyState < WebSocket.CLOSING) socket.close();
-  };
-  server.onclose = closeBoth;
-  client.onclose = closeBoth;
-  server.onerror = closeBoth;
-  client.onerror = closeBoth;
-  return response;
 }
