@@ -119,6 +119,7 @@ export const BulkReadSchema = z.object({
     z.object({ path: z.string(), error: z.object({ status: z.number(), code: z.string().optional() }) }),
   ])),
 });
+export type BulkRead = z.infer<typeof BulkReadSchema>;
 
 export const ErrorBodySchema = z.object({ code: z.string().optional(), message: z.string().optional() });
 

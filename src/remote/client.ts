@@ -11,6 +11,7 @@ import { MalformedAnswerError, readFileAnswer } from "../protocol/file_answer.ts
 import { base64Length } from "../protocol/content.ts";
 import { ServerGate } from "./server_gate.ts";
 import {
+  type BulkRead,
   BulkReadSchema,
   type BulkResponse,
   BulkResponseSchema,
@@ -52,6 +53,11 @@ export interface ClientOptions {
 const READ_RETRIES = 3;
 const READ_BACKOFF = { baseMs: 200, capMs: 5_000 };
 const BULK_READ_BATCH = 32;
+/**
+ * A `fs/bulk-read` answer declared larger than this is not read: its files are read one at a time instead. The pull's
+ * own chunks stay under it (8 MiB of content); an event-driven batch holding a big file does not.
+ */
+const LARGE_BATCH_ANSWER_BYTES = 16 * 1024 * 1024;
 
 export class RelayfileClient {
   readonly #options:
@@ -160,25 +166,44 @@ export class RelayfileClient {
     }
   }
 
-  /** Many files: `fs/bulk-read` in batches when the server has it, else one read each. Missing files are left out. */
-  async readFiles(paths: string[]): Promise<RemoteFile[]> {
-    const files: RemoteFile[] = [];
-    for (let start = 0; start < paths.length; start += BULK_READ_BATCH) {
-      const batch = paths.slice(start, start + BULK_READ_BATCH);
-      if (this.#bulkReadSupported) {
-        try {
-          const response = await this.#read("POST", "/fs/bulk-read", BulkReadSchema, { paths: batch });
-          for (const entry of response.files) if (!("error" in entry)) files.push(entry);
-          continue;
-        } catch (error) {
-          if (!(error instanceof HttpError && (error.status === 404 || error.status === 501))) throw error;
-          this.#bulkReadSupported = false;
-        }
-      }
+  /**
+   * Many files: `fs/bulk-read` in batches when the server has it, else one read each. Missing files are left out.
+   * A batch whose answer is large (a big file changed) is read again one file at a time, each held once; so are the
+   * single reads.
+   */
+  async readFiles(paths: string[]): Promise<(RemoteFile | RemoteFileBytes)[]> {
+    const files: (RemoteFile | RemoteFileBytes)[] = [];
+    const oneByOne = async (batch: string[]) => {
       for (const path of batch) {
-        const file = await this.readFile(path);
+        const file = await this.readLargeFile(path, 0);
         if (file) files.push(file);
       }
+    };
+    for (let start = 0; start < paths.length; start += BULK_READ_BATCH) {
+      const batch = paths.slice(start, start + BULK_READ_BATCH);
+      if (!this.#bulkReadSupported) {
+        await oneByOne(batch);
+        continue;
+      }
+      let answer: BulkRead | undefined;
+      try {
+        answer = await this.#retrying(async () => {
+          const response = await this.#respond("POST", "/fs/bulk-read", { paths: batch });
+          if (Number(response.headers.get("content-length") ?? "") > LARGE_BATCH_ANSWER_BYTES) {
+            await response.body?.cancel();
+            return undefined;
+          }
+          return await this.#parse("POST", "/fs/bulk-read", response, BulkReadSchema);
+        });
+      } catch (error) {
+        if (!(error instanceof HttpError && (error.status === 404 || error.status === 501))) throw error;
+        this.#bulkReadSupported = false;
+      }
+      if (answer === undefined) {
+        await oneByOne(batch);
+        continue;
+      }
+      for (const entry of answer.files) if (!("error" in entry)) files.push(entry);
     }
     return files;
   }
@@ -299,13 +324,21 @@ export class RelayfileClient {
     headers: Record<string, string> = {},
   ): Promise<T> {
     const response = await this.#respond(method, path, body, headers);
+    if (!schema) {
+      await response.body?.cancel();
+      return undefined as T;
+    }
+    return await this.#parse(method, path, response, schema);
+  }
+
+  /** A success's body, checked against `schema`. */
+  async #parse<T>(method: string, path: string, response: Response, schema: z.ZodType<T>): Promise<T> {
     let text: string;
     try {
       text = await readCapped(response, this.#options.maxAnswerBytes);
     } catch (error) {
       throw this.#answerError(method, path, error);
     }
-    if (!schema) return undefined as T;
     const parsed = safeJson(text, schema);
     if (parsed === undefined) throw new ProtocolError(`${method} ${path.split("?")[0]}: unexpected answer`);
     return parsed;

@@ -225,6 +225,29 @@ Deno.test("large remote files come down byte for byte, each read on its own as i
   }
 });
 
+Deno.test("a large file changed on the server while mounted is read again on its own, not in a batch", async () => {
+  const requests: string[] = [];
+  await using server = await usingServer({ maxBodyBytes: 64 << 20, log: (line) => requests.push(line) });
+  await using folder = await usingTempDir();
+  await using mount = startMount({
+    url: server.server.url,
+    workspace: WORKSPACE,
+    token: server.token,
+    dir: join(folder.path, "mirror"),
+  });
+  await mountReady(mount);
+  const binary = Uint8Array.from({ length: 20_000_000 }, (_, i) => (i * 131 + (i >> 11)) % 256);
+  requests.length = 0;
+  const written = await server.api("POST", "fs/bulk", {
+    body: { files: [{ path: "/later/large.bin", content: binary.toBase64(), encoding: "base64" }] },
+  });
+  assertEquals(written.status, 202, written.text);
+  const path = join(mount.dir, "later/large.bin");
+  await waitFor("the large file", async () => (await Deno.stat(path).catch(() => undefined))?.size === binary.length);
+  assertEquals(await Deno.readFile(path), binary);
+  assertOk(requests.some((line) => line.startsWith("GET /v1/workspaces/ws_test/fs/file ")), requests.join("\n"));
+});
+
 Deno.test("2,000 files created locally at once all land on the server", async () => {
   await using s = await setup();
   await mountReady(s.mount);
