@@ -83,9 +83,9 @@ export function guardConnections(options: GuardOptions): ConnectionGuard {
   }, SWEEP_EVERY_MS);
 
   const relay = async (id: number, client: Deno.TcpConn, upstream: Deno.TcpConn) => {
+    const port = upstream.localAddr.port;
+    upstreamPorts.add(port);
     try {
-      const port = upstream.localAddr.port;
-      upstreamPorts.add(port);
       const head = new HeadEndScanner();
       const fromClient = new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {
@@ -106,8 +106,8 @@ export function guardConnections(options: GuardOptions): ConnectionGuard {
         .then(() => upstream.closeWrite()).catch(() => {});
       await upstream.readable.pipeThrough(fromServer).pipeTo(client.writable, { preventClose: true })
         .catch(() => {});
-      upstreamPorts.delete(port);
     } finally {
+      upstreamPorts.delete(port);
       table.remove(id);
       proxied.delete(id);
       closeQuietly(client);

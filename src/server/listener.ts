@@ -31,7 +31,12 @@ export async function serveGuarded(
     const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
     let isUpstreamPort = (_port: number) => false;
     const inner = await serveResilient(
-      { hostname: "127.0.0.1", port: 0, ...(options.tls ? { tls: options.tls } : {}), ...log(options) },
+      {
+        hostname: "127.0.0.1",
+        port: 0,
+        ...(options.tls ? { tls: options.tls } : {}),
+        ...(options.log ? { log: options.log } : {}),
+      },
       (request, info) =>
         isUpstreamPort(info.remoteAddr.port)
           ? handler(request)
@@ -77,10 +82,6 @@ function descriptorsFree(count: number): boolean {
   } finally {
     for (const file of opened) file.close();
   }
-}
-
-function log(options: ListenOptions): { log?: (line: string) => void } {
-  return options.log ? { log: options.log } : {};
 }
 
 /** True when `promise` settled within `ms` (its outcome is not this function's business). */
