@@ -133,7 +133,7 @@ export async function resolveConflict(context: SyncContext, op: WritebackOp): Pr
     if (local) await detect(context, [relative], { trustStat: false });
     return;
   }
-  const bytes = fromWire(remote.content, remote.encoding);
+  const bytes = remote.bytes;
   if (!bytes) return;
   const hash = await sha256Hex(bytes);
   const tracked = context.paths.get(op.path);

@@ -13,7 +13,6 @@ export type SyncClient = Pick<
   RelayfileClient,
   | "readFile"
   | "readFiles"
-  | "readLargeFile"
   | "exportFiles"
   | "listFilePaths"
   | "listFiles"

@@ -2,7 +2,7 @@
  * Local → remote: turns local paths into writeback ops through the pure `decideLocal`. Files are read and hashed a
  * few at a time; a tracked file whose size and mtime did not change is not re-read when the stat can be trusted.
  */
-import { contentTypeFor, fromWire, toWire } from "../protocol/content.ts";
+import { contentTypeFor, toWire } from "../protocol/content.ts";
 import { relativeToRoot, remotePathFor } from "../protocol/paths.ts";
 import { sha256Hex } from "../relay/blobs.ts";
 import { INLINE_PAYLOAD_MAX_BYTES, type LocalChange } from "../writeback/queue.ts";
@@ -133,7 +133,7 @@ async function restore(context: SyncContext, path: string, relative: string): Pr
     context.paths.forget(path);
     return;
   }
-  const bytes = fromWire(file.content, file.encoding);
+  const bytes = file.bytes;
   if (!bytes) return;
   const written = await writeLocal(context.mountDir, relative, bytes, 0o444);
   const contentType = file.contentType || contentTypeFor(relative);

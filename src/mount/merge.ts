@@ -5,7 +5,7 @@
  * bytes go out as a new op through the queue, conditional on the revision merged against. Only edits of the same
  * lines — or binary, oversized or baseless files — are left to a conflict copy.
  */
-import { contentTypeFor, fromWire } from "../protocol/content.ts";
+import { contentTypeFor } from "../protocol/content.ts";
 import { MERGE_STRATEGY, mergeableText, mergeLines } from "../protocol/merge.ts";
 import { noteMerge } from "../relay/merge_notes.ts";
 import { sha256Hex } from "../relay/blobs.ts";
@@ -92,7 +92,7 @@ export async function mergeOnServer(
     return false;
   }
   const file = await context.client.readFile(op.path);
-  const bytes = file && fromWire(file.content, file.encoding);
+  const bytes = file?.bytes;
   if (!file || !bytes) return false;
   const hash = await sha256Hex(bytes);
   const written = await writeLocal(context.mountDir, relative, bytes, context.writable(op.path) ? 0o644 : 0o444);

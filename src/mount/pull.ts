@@ -49,7 +49,7 @@ export async function fullPull(context: SyncContext, progress?: (done: number, t
       await applyRemoteFiles(context, files, report);
     }
     for (const { path, size } of (listing ?? []).filter(isLarge)) {
-      const file = await client.readLargeFile(path, size ?? 0);
+      const file = await client.readFile(path, size ?? 0);
       if (!file) continue;
       present.add(normalizeRemotePath(file.path));
       await applyRemoteFiles(context, [file], report);

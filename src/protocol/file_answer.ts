@@ -10,8 +10,11 @@ export class MalformedAnswerError extends Error {}
 export interface FileAnswer {
   /** Every field but `content`, as JSON.parse gives them. */
   fields: Record<string, unknown>;
-  /** `content`'s string as bytes (UTF-8), or the bytes it decodes to when the answer says `encoding: base64`. */
-  bytes: Uint8Array;
+  /**
+   * `content`'s string as bytes (UTF-8), or the bytes it decodes to when the answer says `encoding: base64`;
+   * `undefined` when that base64 does not decode (one bad file is the caller's to skip, not a broken answer).
+   */
+  bytes: Uint8Array | undefined;
 }
 
 /** Fields other than the content are small; a larger one is refused rather than buffered. */
@@ -68,7 +71,7 @@ function expect(byte: number, wanted: number): void {
 }
 
 /** Base64 text decoded over itself (the bytes are shorter than their text); whitespace and padding as loose. */
-function decodeBase64InPlace(text: Uint8Array): Uint8Array {
+function decodeBase64InPlace(text: Uint8Array): Uint8Array | undefined {
   const latin1 = new TextDecoder("latin1");
   let written = 0;
   let carried = "";
@@ -81,12 +84,12 @@ function decodeBase64InPlace(text: Uint8Array): Uint8Array {
         lastChunkHandling: last ? "loose" : "stop-before-partial",
       });
     } catch {
-      throw new MalformedAnswerError("the content is not base64");
+      return undefined;
     }
     written += result.written;
     carried = piece.slice(result.read);
   }
-  if (carried.trim() !== "") throw new MalformedAnswerError("the content is not base64");
+  if (carried.trim() !== "") return undefined;
   return text.subarray(0, written);
 }
 

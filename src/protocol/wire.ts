@@ -14,7 +14,7 @@ export type RemoteFile = z.infer<typeof RemoteFileSchema>;
 
 /** A file read with its content already decoded to bytes (a large file, read as it streams in). */
 export const RemoteFileFieldsSchema = RemoteFileSchema.omit({ content: true });
-export type RemoteFileBytes = z.infer<typeof RemoteFileFieldsSchema> & { bytes: Uint8Array };
+export type RemoteFileBytes = z.infer<typeof RemoteFileFieldsSchema> & { bytes: Uint8Array | undefined };
 
 export const ExportSchema = z.array(RemoteFileSchema);
 

@@ -27,7 +27,6 @@ import {
   type RemoteFile,
   type RemoteFileBytes,
   RemoteFileFieldsSchema,
-  RemoteFileSchema,
   TreeSchema,
   type WriteQueued,
   WriteQueuedSchema,
@@ -127,21 +126,12 @@ export class RelayfileClient {
     throw new ProtocolError("fs/tree paging did not end");
   }
 
-  /** One file, or `undefined` when it does not exist. */
-  async readFile(path: string): Promise<RemoteFile | undefined> {
-    try {
-      return await this.#read("GET", `/fs/file?path=${encodeURIComponent(path)}`, RemoteFileSchema);
-    } catch (error) {
-      if (error instanceof HttpError && error.status === 404) return undefined;
-      throw error;
-    }
-  }
-
   /**
-   * One file, held once however large (`protocol/file_answer.ts`): for files the listing says are large. `sizeHint`
-   * sizes the buffer. `undefined` when it does not exist.
+   * One file, held once however large (`protocol/file_answer.ts`); `sizeHint` (the size a listing gave) sizes its
+   * buffer when the answer does not say its length. `undefined` when it does not exist; `bytes` undefined when its
+   * base64 does not decode.
    */
-  async readLargeFile(path: string, sizeHint: number): Promise<RemoteFileBytes | undefined> {
+  async readFile(path: string, sizeHint = 0): Promise<RemoteFileBytes | undefined> {
     const what = `/fs/file?path=${encodeURIComponent(path)}`;
     try {
       return await this.#retrying(async () => {
@@ -175,7 +165,7 @@ export class RelayfileClient {
     const files: (RemoteFile | RemoteFileBytes)[] = [];
     const oneByOne = async (batch: string[]) => {
       for (const path of batch) {
-        const file = await this.readLargeFile(path, 0);
+        const file = await this.readFile(path);
         if (file) files.push(file);
       }
     };

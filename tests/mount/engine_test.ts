@@ -29,22 +29,19 @@ class FakeRemote implements SyncClient {
     return revision;
   }
 
+  /** Files read one at a time (large ones, restores, conflicts): counted apart too. */
+  singleReads = 0;
   readFile(path: string) {
     this.reads++;
-    return Promise.resolve(this.files.get(path));
-  }
-  /** A server without `fs/merge`: the mount merges by itself. */
-  mergeFile(): Promise<MergeResponse> {
-    return Promise.reject(new HttpError(404, { code: "not_found", message: "route not found" }));
-  }
-  /** Large files, read on their own: counted apart. */
-  largeReads = 0;
-  readLargeFile(path: string) {
-    this.largeReads++;
+    this.singleReads++;
     const file = this.files.get(path);
     if (!file) return Promise.resolve(undefined);
     const { content, ...fields } = file;
     return Promise.resolve({ ...fields, bytes: new TextEncoder().encode(content) });
+  }
+  /** A server without `fs/merge`: the mount merges by itself. */
+  mergeFile(): Promise<MergeResponse> {
+    return Promise.reject(new HttpError(404, { code: "not_found", message: "route not found" }));
   }
   readFiles(paths: string[]) {
     this.reads += paths.length;
@@ -213,7 +210,7 @@ Deno.test("SyncEngine: a large workspace comes in size-bounded chunks, large fil
   s.remote.put("/small.md", "small");
   await s.engine.pull({ full: true });
   assertEquals(s.remote.exports, 0);
-  assertEquals(s.remote.largeReads, 3, "each 20 MiB file read on its own");
+  assertEquals(s.remote.singleReads, 3, "each 20 MiB file read on its own");
   assertEquals(s.remote.readCalls, 1, "the rest together");
   for (const name of ["a", "b", "c"]) assertEquals(await s.local(`big/${name}.md`), name);
   assertEquals(await s.local("small.md"), "small");
@@ -227,7 +224,7 @@ Deno.test("SyncEngine: a small workspace with one large file: no export, the fil
   s.remote.put("/large.bin", "large");
   s.remote.sizes.set("/large.bin", 5 * 1024 * 1024);
   await s.engine.pull({ full: true });
-  assertEquals([s.remote.exports, s.remote.largeReads, s.remote.readCalls], [0, 1, 1]);
+  assertEquals([s.remote.exports, s.remote.singleReads, s.remote.readCalls], [0, 1, 1]);
   assertEquals(await s.local("large.bin"), "large");
   await s.queue.close();
 });
