@@ -2,9 +2,9 @@
  * When to pull: on every WebSocket event (the events cursor then says exactly what changed, so a missed message or
  * a reconnect loses nothing), or on the poll interval when there is no WebSocket. Pulls never overlap; a trigger
  * during a pull runs one more after it; a failed pull is tried again with backoff, WebSocket or not (a pull refused
- * by a rate limit once left the changes it would have brought until the next message). A message's own path is also handed to `fetchAnnounced` first, so a remote
- * change can reach the folder without waiting for the cursor's round trip; messages that come while one such fetch
- * runs are taken together in the next.
+ * by a rate limit once left the changes it would have brought until the next message). A message's own path is also
+ * handed to `fetchAnnounced` first, so a remote change can reach the folder without waiting for the cursor's round
+ * trip; messages that come while one such fetch runs are taken together in the next.
  */
 import type { Log } from "../lib/log.ts";
 import type { RelayfileClient } from "../remote/client.ts";

@@ -14,7 +14,7 @@ import type { RemoteChange } from "./tracked.ts";
 /** A workspace up to this size comes in one export; a larger one in reads of about `READ_CHUNK_BYTES` each. */
 const EXPORT_MAX_BYTES = 32 * 1024 * 1024;
 const READ_CHUNK_BYTES = 8 * 1024 * 1024;
-/** A file over this size is read on its own and held once (`readLargeFile`), never in an export or a batch. */
+/** A file over this size is read on its own and held once (`readFile`), never in an export or a batch. */
 const LARGE_FILE_BYTES = 4 * 1024 * 1024;
 
 /**
