@@ -58,7 +58,7 @@ export function base64Length(byteLength: number): number {
 
 /** UTF-8 text when the bytes are valid UTF-8 of a text-like type without control bytes; base64 otherwise. */
 export function toWire(bytes: Uint8Array, contentType: string): { content: string; encoding: "" | "base64" } {
-  if (isTextLike(contentType) && !hasControlBytes(bytes)) {
+  if (mayBeText(bytes, contentType)) {
     try {
       return { content: utf8.decode(bytes), encoding: "" };
     } catch {
@@ -70,7 +70,7 @@ export function toWire(bytes: Uint8Array, contentType: string): { content: strin
 
 /** The encoding `toWire` would choose, found without building the wire text (for bytes sent as a stream). */
 export function wireEncodingOf(bytes: Uint8Array, contentType: string): "" | "base64" {
-  if (!isTextLike(contentType) || hasControlBytes(bytes)) return "base64";
+  if (!mayBeText(bytes, contentType)) return "base64";
   const checker = new TextDecoder("utf-8", { fatal: true });
   try {
     for (let start = 0; start < bytes.length; start += UTF8_CHECK_PIECE) {
@@ -102,6 +102,11 @@ export function decodeBase64(text: string): Uint8Array | undefined {
 
 export function encodeBase64(bytes: Uint8Array): string {
   return bytes.toBase64();
+}
+
+/** Text-like by type and free of control bytes: sent as text if it is also valid UTF-8. */
+function mayBeText(bytes: Uint8Array, contentType: string): boolean {
+  return isTextLike(contentType) && !hasControlBytes(bytes);
 }
 
 function hasControlBytes(bytes: Uint8Array): boolean {

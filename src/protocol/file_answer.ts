@@ -17,6 +17,8 @@ export interface FileAnswer {
   bytes: Uint8Array | undefined;
 }
 
+const utf8 = new TextDecoder();
+
 /** Fields other than the content are small; a larger one is refused rather than buffered. */
 const FIELD_MAX_BYTES = 1 << 20;
 const BASE64_PIECE = 64 * 1024;
@@ -34,13 +36,13 @@ export async function readFileAnswer(body: ReadableStream<Uint8Array>, capacity 
   if (next !== 0x7d) {
     for (;;) {
       expect(next, 0x22);
-      const key = parseJson(`"${new TextDecoder().decode(await input.rawStringBody())}"`) as string;
+      const key = parseJson(`"${utf8.decode(await input.rawStringBody())}"`) as string;
       expect(await input.nextSignificant(), 0x3a);
       const first = await input.nextSignificant();
       if (key === "content" && first === 0x22) {
         content = await input.unescapedString(capacity);
       } else {
-        fields[key] = parseJson(new TextDecoder().decode(await input.rawValue(first)));
+        fields[key] = parseJson(utf8.decode(await input.rawValue(first)));
       }
       next = await input.nextSignificant();
       if (next === 0x7d) break;

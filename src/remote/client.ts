@@ -323,13 +323,7 @@ export class RelayfileClient {
 
   /** A success's body, checked against `schema`. */
   async #parse<T>(method: string, path: string, response: Response, schema: z.ZodType<T>): Promise<T> {
-    let text: string;
-    try {
-      text = await readCapped(response, this.#options.maxAnswerBytes);
-    } catch (error) {
-      throw this.#answerError(method, path, error);
-    }
-    const parsed = safeJson(text, schema);
+    const parsed = safeJson(await this.#text(method, path, response), schema);
     if (parsed === undefined) throw new ProtocolError(`${method} ${path.split("?")[0]}: unexpected answer`);
     return parsed;
   }
@@ -365,12 +359,7 @@ export class RelayfileClient {
       throw this.#networkError(`${method} ${path.split("?")[0]}`, error);
     }
     if (response.ok) return response;
-    let text: string;
-    try {
-      text = await readCapped(response, this.#options.maxAnswerBytes);
-    } catch (error) {
-      throw this.#answerError(method, path, error);
-    }
+    const text = await this.#text(method, path, response);
     const parsed = safeJson(text, ErrorBodySchema);
     const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), Date.now());
     this.#options.gate.answered(response.status, retryAfterMs);
@@ -381,6 +370,15 @@ export class RelayfileClient {
       body: text.slice(0, 1024),
       opId: response.headers.get("x-relayfile-op-id") ?? undefined,
     });
+  }
+
+  /** The answer's body as text, within the size cap; a cut or oversized answer as a typed error. */
+  async #text(method: string, path: string, response: Response): Promise<string> {
+    try {
+      return await readCapped(response, this.#options.maxAnswerBytes);
+    } catch (error) {
+      throw this.#answerError(method, path, error);
+    }
   }
 
   #answerError(method: string, path: string, error: unknown): Error {

@@ -3,6 +3,7 @@
  * or 503 with `Retry-After` — no request of either kind goes until then, so a rate limit is met by waiting once
  * instead of by every request finding it again. Time is injected; the wait ends early when the signal aborts.
  */
+import { setTimeout as delay } from "node:timers/promises";
 
 /** How long to hold when the server says 429 without saying how long. */
 const HOLD_WITHOUT_RETRY_AFTER_MS = 1_000;
@@ -16,19 +17,7 @@ export interface GateClock {
 
 export const REAL_CLOCK: GateClock = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const timer = setTimeout(() => {
-        signal?.removeEventListener("abort", stop);
-        resolve();
-      }, ms);
-      const stop = () => {
-        clearTimeout(timer);
-        reject(signal!.reason);
-      };
-      signal?.addEventListener("abort", stop, { once: true });
-    }),
+  sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : {}),
 };
 
 export class ServerGate {

@@ -13,7 +13,7 @@ import type { QueueParts } from "./outcomes.ts";
 export interface LocalChange extends NewOp {
   /** The bytes to upload (create/update), already hashed. */
   bytes?: Uint8Array;
-  /** Wire form of `bytes`. */
+  /** Wire form of `bytes`, when they are small enough to be kept inline (a larger payload is encoded as it is sent). */
   wire?: InlinePayload;
 }
 
@@ -41,7 +41,7 @@ export async function persistChanges(
     if (change.wire && change.bytes && change.bytes.length <= INLINE_PAYLOAD_MAX_BYTES) op.payload = change.wire;
     else if (change.bytes) {
       blobs.push(change.bytes);
-      op.payloadBytes = change.wire?.content.length ?? base64Length(change.bytes.length);
+      op.payloadBytes = base64Length(change.bytes.length);
     }
     toWrite.push(op);
   }
