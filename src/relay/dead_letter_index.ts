@@ -1,10 +1,11 @@
 /**
  * `<mount>/.relay/dead-letter.index`: the dead-letter folder as last read, so that `writeback status` over
  * thousands of records reads one file instead of thousands. A cache, checked against the folder before each use: the
- * same mount, the same folder mtime, the same file names. It is built only from a folder that had been still for a
- * second (so a change within the mtime's resolution cannot hide), by whoever reads the folder and may write there.
- * Records are written by rename (ours) or created (the Go tools'), both of which move the folder's mtime; a record
- * edited in place by hand is not seen until the folder changes.
+ * same mount and the same folder stamp — its inode, mtime and ctime. Adding, removing or renaming a record moves both
+ * times; a tool that puts the mtime back (`cp -a`, `rsync -a`, `tar x`) moves the ctime, which nothing but the kernel
+ * sets. Where the system has no ctime or inode (Windows), the stamp also holds every file name, read each time. The
+ * index is built only from a folder whose last change is over a second old, so that a change within a timestamp's
+ * resolution cannot hide. A record edited in place by hand is not seen until the folder changes.
  */
 import { writeFileAtomic } from "../lib/atomic_write.ts";
 import { type DeadLetters, readDeadLetters } from "./dead_letter.ts";
@@ -13,44 +14,54 @@ import { relayPaths } from "./relay_dir.ts";
 import { join } from "node:path";
 
 interface Index {
-  version: 1;
+  version: 2;
   mountDir: string;
-  folderMtimeMs: number;
-  names: string;
+  stamp: string;
   letters: DeadLetters;
 }
 
 /** A folder changed this recently is read, never cached. */
 const SETTLE_MS = 1_000;
+/** Deno reports ctime in whole seconds: the last change may be up to a second after it. */
+const CTIME_RESOLUTION_MS = 1_000;
 
 export async function readDeadLettersCached(mountDir: string, now = Date.now()): Promise<DeadLetters> {
   const folder = relayPaths(mountDir).deadLetter;
   const indexFile = join(relayPaths(mountDir).root, "dead-letter.index");
-  let folderMtimeMs: number;
-  let names: string;
+  let stamp: { text: string; lastChangeMs: number };
   try {
-    // Synchronous: ten thousand async directory steps cost more in dispatch than the listing itself.
-    folderMtimeMs = Deno.statSync(folder).mtime?.getTime() ?? NaN;
-    names = Array.from(Deno.readDirSync(folder), (entry) => entry.name).sort().join("\n");
+    stamp = folderStamp(folder);
   } catch {
     return await readDeadLetters(mountDir);
   }
   const index = readIndex(indexFile);
-  if (
-    index?.mountDir === mountDir && index.folderMtimeMs === folderMtimeMs && index.names === names
-  ) return index.letters;
+  if (index?.mountDir === mountDir && index.stamp === stamp.text) return index.letters;
   const letters = await readDeadLetters(mountDir);
-  if (!Number.isNaN(folderMtimeMs) && now - folderMtimeMs > SETTLE_MS && mayWrite(indexFile)) {
-    const fresh: Index = { version: 1, mountDir, folderMtimeMs, names, letters };
+  if (now - stamp.lastChangeMs > SETTLE_MS && mayWrite(indexFile)) {
+    const fresh: Index = { version: 2, mountDir, stamp: stamp.text, letters };
     await writeFileAtomic(indexFile, JSON.stringify(fresh), PRIVATE).catch(() => {});
   }
   return letters;
 }
 
+/** What changes whenever the folder's list of records does; and when it last changed (NaN: unknown, never cache). */
+function folderStamp(folder: string): { text: string; lastChangeMs: number } {
+  const info = Deno.statSync(folder);
+  const mtimeMs = info.mtime?.getTime() ?? NaN;
+  const ctimeMs = info.ctime?.getTime() ?? NaN;
+  const stamp = `${info.dev}:${info.ino}:${mtimeMs}:${ctimeMs}`;
+  if (info.ino !== null && !Number.isNaN(ctimeMs)) {
+    return { text: stamp, lastChangeMs: Math.max(mtimeMs, ctimeMs + CTIME_RESOLUTION_MS) };
+  }
+  // Synchronous: ten thousand async directory steps cost more in dispatch than the listing itself.
+  const names = Array.from(Deno.readDirSync(folder), (entry) => entry.name).sort().join("\n");
+  return { text: `${stamp}\n${names}`, lastChangeMs: mtimeMs };
+}
+
 function readIndex(file: string): Index | undefined {
   try {
     const value = JSON.parse(Deno.readTextFileSync(file)) as Index;
-    return value?.version === 1 ? value : undefined;
+    return value?.version === 2 ? value : undefined;
   } catch {
     return undefined;
   }

@@ -9,25 +9,39 @@ async function writeGoRecord(mountDir: string, opId: string, path: string): Prom
   await Deno.writeTextFile(join(mountDir, ".relay", "dead-letter", `${opId}.json`), JSON.stringify(record));
 }
 
-/** Makes the folder look as if it was last changed a minute ago (long enough to be cached). */
-async function settle(mountDir: string): Promise<void> {
-  const folder = join(mountDir, ".relay", "dead-letter");
-  const past = new Date(Date.now() - 60_000);
-  await Deno.utime(folder, past, past);
-}
+/** A minute from now: long enough after any change for the folder to be cached. */
+const later = () => Date.now() + 60_000;
 
 Deno.test("the dead-letter index answers like the folder, and is rebuilt as soon as the folder changes", async () => {
   await using mount = await usingTempDir();
   await Deno.mkdir(join(mount.path, ".relay", "dead-letter"), { recursive: true });
   await writeGoRecord(mount.path, "op_1", "/a.md");
-  await settle(mount.path);
-  const first = await readDeadLettersCached(mount.path);
+  const first = await readDeadLettersCached(mount.path, later());
   assertEquals(first, await readDeadLetters(mount.path));
   assertEquals((await Deno.stat(join(mount.path, ".relay", "dead-letter.index"))).isFile, true);
-  assertEquals(await readDeadLettersCached(mount.path), first, "answered from the index");
+  assertEquals(await readDeadLettersCached(mount.path, later()), first, "answered from the index");
 
   await writeGoRecord(mount.path, "op_2", "/b.md");
-  const after = await readDeadLettersCached(mount.path);
+  const after = await readDeadLettersCached(mount.path, later());
+  assertEquals(after.entries.map((entry) => entry.opId), ["op_1", "op_2"]);
+});
+
+Deno.test("a record copied in by a tool that puts the folder's mtime back is seen", async () => {
+  await using mount = await usingTempDir();
+  const folder = join(mount.path, ".relay", "dead-letter");
+  await Deno.mkdir(folder, { recursive: true });
+  await writeGoRecord(mount.path, "op_1", "/a.md");
+  const past = new Date(Date.now() - 60_000);
+  await Deno.utime(folder, past, past);
+  await readDeadLettersCached(mount.path, later());
+  const indexFile = join(mount.path, ".relay", "dead-letter.index");
+  assertEquals((await Deno.stat(indexFile)).isFile, true);
+
+  // A copy made later than the index (the ctime counts whole seconds; the index waits for them to pass).
+  await new Promise((resolve) => setTimeout(resolve, 1_010 - Date.now() % 1_000));
+  await writeGoRecord(mount.path, "op_2", "/b.md");
+  await Deno.utime(folder, past, past);
+  const after = await readDeadLettersCached(mount.path, later());
   assertEquals(after.entries.map((entry) => entry.opId), ["op_1", "op_2"]);
 });
 
