@@ -59,7 +59,7 @@ export const PURE_MODULES: readonly string[] = [
   "remote/errors.ts",
   "lib/duration.ts",
   "lib/glob.ts",
-  "lib/zod_issues.ts",
+  "lib/schema_issues.ts",
   "lib/map_concurrent.ts",
   "lib/backoff.ts",
   "lib/chunks.ts",

@@ -1,9 +1,9 @@
-import type { z } from "zod";
+import { type GenericSchema, safeParse } from "valibot";
 import { errorMessage, InvalidRecordError } from "../lib/errors.ts";
-import { describeIssues } from "../lib/zod_issues.ts";
+import { describeIssues } from "../lib/schema_issues.ts";
 
 /** Reads and validates a JSON config file; `undefined` when it does not exist. */
-export async function readJsonFile<T>(path: string, schema: z.ZodType<T>): Promise<T | undefined> {
+export async function readJsonFile<T>(path: string, schema: GenericSchema<unknown, T>): Promise<T | undefined> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -17,9 +17,9 @@ export async function readJsonFile<T>(path: string, schema: z.ZodType<T>): Promi
   } catch (error) {
     throw new InvalidRecordError(path, `parse ${path}: ${errorMessage(error)}`, { cause: error });
   }
-  const parsed = schema.safeParse(value);
+  const parsed = safeParse(schema, value);
   if (!parsed.success) {
-    throw new InvalidRecordError(path, `parse ${path}: ${describeIssues(parsed.error)}`);
+    throw new InvalidRecordError(path, `parse ${path}: ${describeIssues(parsed.issues)}`);
   }
-  return parsed.data;
+  return parsed.output;
 }

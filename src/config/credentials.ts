@@ -1,18 +1,18 @@
 /** `~/.relayfile/credentials.json` (mode 0600), the Go CLI's format: the only file a token may be written to. */
 import { join } from "node:path";
-import { z } from "zod";
+import * as v from "valibot";
 import { writeJsonAtomic } from "../lib/atomic_write.ts";
 import { readJsonFile } from "./_read_json.ts";
 
 export const CREDENTIALS_FILE = "credentials.json";
 
-const CredentialsSchema = z.looseObject({
-  server: z.string().default(""),
-  token: z.string().default(""),
-  updatedAt: z.string().optional(),
+const CredentialsSchema = v.looseObject({
+  server: v.optional(v.string(), ""),
+  token: v.optional(v.string(), ""),
+  updatedAt: v.optional(v.string()),
 });
 
-export type Credentials = z.infer<typeof CredentialsSchema>;
+export type Credentials = v.InferOutput<typeof CredentialsSchema>;
 
 export function credentialsPath(configDir: string): string {
   return join(configDir, CREDENTIALS_FILE);

@@ -1,33 +1,33 @@
 /** `~/.relayfile/workspaces.json`, the Go CLI's workspace catalog (spec §4.2). */
 import { join } from "node:path";
-import { z } from "zod";
+import * as v from "valibot";
 import { writeJsonAtomic } from "../lib/atomic_write.ts";
 import { readJsonFile } from "./_read_json.ts";
 
 export const WORKSPACES_FILE = "workspaces.json";
 export const DEFAULT_SCOPES = ["fs:read", "fs:write"];
 
-const WorkspaceRecordSchema = z.looseObject({
-  name: z.string(),
-  id: z.string().optional(),
-  createdAt: z.string().default(""),
-  lastUsedAt: z.string().optional(),
-  localDir: z.string().optional(),
+const WorkspaceRecordSchema = v.looseObject({
+  name: v.string(),
+  id: v.optional(v.string()),
+  createdAt: v.optional(v.string(), ""),
+  lastUsedAt: v.optional(v.string()),
+  localDir: v.optional(v.string()),
   /** Ours: every folder this workspace was mounted into (the Go CLI keeps only `localDir`, the newest). */
-  localDirs: z.array(z.string()).optional(),
-  server: z.string().optional(),
-  cloudApiUrl: z.string().optional(),
-  agentName: z.string().optional(),
-  scopes: z.array(z.string()).optional(),
+  localDirs: v.optional(v.array(v.string())),
+  server: v.optional(v.string()),
+  cloudApiUrl: v.optional(v.string()),
+  agentName: v.optional(v.string()),
+  scopes: v.optional(v.array(v.string())),
 });
 
-const CatalogSchema = z.looseObject({
-  default: z.string().optional(),
-  workspaces: z.array(WorkspaceRecordSchema).nullable().default([]).transform((list) => list ?? []),
+const CatalogSchema = v.looseObject({
+  default: v.optional(v.string()),
+  workspaces: v.nullish(v.array(WorkspaceRecordSchema), () => []),
 });
 
-export type WorkspaceRecord = z.infer<typeof WorkspaceRecordSchema>;
-export type WorkspaceCatalog = z.infer<typeof CatalogSchema>;
+export type WorkspaceRecord = v.InferOutput<typeof WorkspaceRecordSchema>;
+export type WorkspaceCatalog = v.InferOutput<typeof CatalogSchema>;
 
 export function workspacesPath(configDir: string): string {
   return join(configDir, WORKSPACES_FILE);

@@ -9,6 +9,7 @@
 import type { Log } from "../lib/log.ts";
 import type { RelayfileClient } from "../remote/client.ts";
 import { backoffMs } from "../lib/backoff.ts";
+import { safeParse } from "valibot";
 import { WsChangeMessageSchema } from "../protocol/wire.ts";
 
 const RECONNECT_BACKOFF = { baseMs: 500, capMs: 30_000 };
@@ -159,9 +160,9 @@ export class RemoteFeed {
       } catch {
         return; // not JSON: not an event
       }
-      const parsed = WsChangeMessageSchema.safeParse(json);
+      const parsed = safeParse(WsChangeMessageSchema, json);
       if (!parsed.success) return;
-      const { type, path, revision } = parsed.data;
+      const { type, path, revision } = parsed.output;
       if (path !== undefined) this.#announce({ type, path, ...(revision !== undefined ? { revision } : {}) });
       this.trigger();
     };

@@ -1,88 +1,96 @@
-/** The relayfile v1 documents a mount reads, as zod schemas: nothing from the wire is used unchecked. */
-import { z } from "zod";
+/** The relayfile v1 documents a mount reads, as valibot schemas: nothing from the wire is used unchecked. */
+import * as v from "valibot";
 
-const encoding = z.string().optional().transform((value) => value?.trim().toLowerCase() === "base64" ? "base64" : "");
+const encoding = v.pipe(
+  v.optional(v.string(), ""),
+  v.transform((value): "" | "base64" => value?.trim().toLowerCase() === "base64" ? "base64" : ""),
+);
 
-export const RemoteFileSchema = z.object({
-  path: z.string(),
-  revision: z.string(),
-  contentType: z.string().optional().default(""),
-  content: z.string().default(""),
+/** A list the server may send as `null` or leave out: always a list here. */
+function listOf<T extends v.GenericSchema>(item: T) {
+  return v.nullish(v.array(item), () => []);
+}
+
+export const RemoteFileSchema = v.object({
+  path: v.string(),
+  revision: v.string(),
+  contentType: v.optional(v.string(), ""),
+  content: v.optional(v.string(), ""),
   encoding,
 });
-export type RemoteFile = z.infer<typeof RemoteFileSchema>;
+export type RemoteFile = v.InferOutput<typeof RemoteFileSchema>;
 
 /** A file read with its content already decoded to bytes (a large file, read as it streams in). */
-export const RemoteFileFieldsSchema = RemoteFileSchema.omit({ content: true });
-export type RemoteFileBytes = z.infer<typeof RemoteFileFieldsSchema> & { bytes: Uint8Array | undefined };
+export const RemoteFileFieldsSchema = v.omit(RemoteFileSchema, ["content"]);
+export type RemoteFileBytes = v.InferOutput<typeof RemoteFileFieldsSchema> & { bytes: Uint8Array | undefined };
 
-export const ExportSchema = z.array(RemoteFileSchema);
+export const ExportSchema = v.array(RemoteFileSchema);
 
-export const TreeSchema = z.object({
-  path: z.string().optional(),
-  entries: z.array(z.object({
-    path: z.string(),
-    type: z.string(),
-    revision: z.string().optional(),
-    size: z.number().optional(),
+export const TreeSchema = v.object({
+  path: v.optional(v.string()),
+  entries: v.array(v.object({
+    path: v.string(),
+    type: v.string(),
+    revision: v.optional(v.string()),
+    size: v.optional(v.number()),
   })),
-  nextCursor: z.string().nullable().optional(),
+  nextCursor: v.nullish(v.string()),
 });
 
-export const EventSchema = z.object({
-  eventId: z.string().optional(),
-  type: z.string(),
-  path: z.string().default(""),
-  revision: z.string().optional(),
-  correlationId: z.string().optional(),
-  timestamp: z.string().optional(),
+export const EventSchema = v.object({
+  eventId: v.optional(v.string()),
+  type: v.string(),
+  path: v.optional(v.string(), ""),
+  revision: v.optional(v.string()),
+  correlationId: v.optional(v.string()),
+  timestamp: v.optional(v.string()),
 });
-export type RemoteEvent = z.infer<typeof EventSchema>;
+export type RemoteEvent = v.InferOutput<typeof EventSchema>;
 
-export const EventsPageSchema = z.object({
-  events: z.array(EventSchema),
-  nextCursor: z.string().nullable().optional(),
+export const EventsPageSchema = v.object({
+  events: v.array(EventSchema),
+  nextCursor: v.nullish(v.string()),
 });
 
 /** What the server says of the provider's side of a write it accepted. */
-export const WritebackStateSchema = z.looseObject({ provider: z.string().optional(), state: z.string().optional() });
+export const WritebackStateSchema = v.looseObject({ provider: v.optional(v.string()), state: v.optional(v.string()) });
 
-export const BulkResponseSchema = z.object({
-  written: z.number().optional(),
-  errorCount: z.number().optional(),
-  errors: z.array(z.object({
-    path: z.string(),
-    code: z.string(),
-    message: z.string().optional().default(""),
-    currentRevision: z.string().optional(),
-  })).nullable().optional().transform((errors) => errors ?? []),
-  results: z.array(z.object({
-    path: z.string(),
-    revision: z.string(),
-    contentType: z.string().optional(),
-    opId: z.string().optional(),
-    writeback: WritebackStateSchema.optional(),
-  })).nullable().optional().transform((results) => results ?? []),
+export const BulkResponseSchema = v.object({
+  written: v.optional(v.number()),
+  errorCount: v.optional(v.number()),
+  errors: listOf(v.object({
+    path: v.string(),
+    code: v.string(),
+    message: v.optional(v.string(), ""),
+    currentRevision: v.optional(v.string()),
+  })),
+  results: listOf(v.object({
+    path: v.string(),
+    revision: v.string(),
+    contentType: v.optional(v.string()),
+    opId: v.optional(v.string()),
+    writeback: v.optional(WritebackStateSchema),
+  })),
 });
-export type BulkResponse = z.infer<typeof BulkResponseSchema>;
+export type BulkResponse = v.InferOutput<typeof BulkResponseSchema>;
 
 /** The 202 of a single write or delete (`WriteQueuedResponse`). */
-export const WriteQueuedSchema = z.looseObject({
-  opId: z.string().optional(),
-  status: z.string().optional(),
-  targetRevision: z.string().optional(),
-  writeback: WritebackStateSchema.optional(),
+export const WriteQueuedSchema = v.looseObject({
+  opId: v.optional(v.string()),
+  status: v.optional(v.string()),
+  targetRevision: v.optional(v.string()),
+  writeback: v.optional(WritebackStateSchema),
 });
-export type WriteQueued = z.infer<typeof WriteQueuedSchema>;
+export type WriteQueued = v.InferOutput<typeof WriteQueuedSchema>;
 
 /** The 200 of `POST fs/merge`: the revision the merged content got. */
-export const MergeResponseSchema = z.looseObject({
-  targetRevision: z.string(),
-  strategy: z.string().optional(),
-  baseRevision: z.string().optional(),
-  mergedAgainstRevision: z.string().optional(),
+export const MergeResponseSchema = v.looseObject({
+  targetRevision: v.string(),
+  strategy: v.optional(v.string()),
+  baseRevision: v.optional(v.string()),
+  mergedAgainstRevision: v.optional(v.string()),
 });
-export type MergeResponse = z.infer<typeof MergeResponseSchema>;
+export type MergeResponse = v.InferOutput<typeof MergeResponseSchema>;
 
 /** The body of `POST fs/merge`. */
 export interface MergeRequest {
@@ -95,33 +103,33 @@ export interface MergeRequest {
 }
 
 /** An op's status on the server (`GET ops/{opId}`, the items of `GET ops`); the provider's word on a write. */
-export const OperationSchema = z.looseObject({
-  opId: z.string(),
-  path: z.string().optional(),
-  revision: z.string().optional(),
-  provider: z.string().optional(),
-  status: z.string(),
-  lastError: z.string().optional(),
-  providerResult: z.record(z.string(), z.unknown()).optional(),
-  updatedAt: z.string().optional(),
-  completedAt: z.string().optional(),
+export const OperationSchema = v.looseObject({
+  opId: v.string(),
+  path: v.optional(v.string()),
+  revision: v.optional(v.string()),
+  provider: v.optional(v.string()),
+  status: v.string(),
+  lastError: v.optional(v.string()),
+  providerResult: v.optional(v.record(v.string(), v.unknown())),
+  updatedAt: v.optional(v.string()),
+  completedAt: v.optional(v.string()),
 });
-export type Operation = z.infer<typeof OperationSchema>;
+export type Operation = v.InferOutput<typeof OperationSchema>;
 
-export const OpsPageSchema = z.object({
-  items: z.array(OperationSchema).nullable().transform((items) => items ?? []),
-  nextCursor: z.string().nullable().optional(),
+export const OpsPageSchema = v.object({
+  items: v.nullable(v.array(OperationSchema), () => []),
+  nextCursor: v.nullish(v.string()),
 });
 
-export const BulkReadSchema = z.object({
-  files: z.array(z.union([
+export const BulkReadSchema = v.object({
+  files: v.array(v.union([
     RemoteFileSchema,
-    z.object({ path: z.string(), error: z.object({ status: z.number(), code: z.string().optional() }) }),
+    v.object({ path: v.string(), error: v.object({ status: v.number(), code: v.optional(v.string()) }) }),
   ])),
 });
-export type BulkRead = z.infer<typeof BulkReadSchema>;
+export type BulkRead = v.InferOutput<typeof BulkReadSchema>;
 
-export const ErrorBodySchema = z.object({ code: z.string().optional(), message: z.string().optional() });
+export const ErrorBodySchema = v.object({ code: v.optional(v.string()), message: v.optional(v.string()) });
 
 export interface BulkFile {
   path: string;
@@ -134,8 +142,8 @@ export interface BulkFile {
 }
 
 /** A `fs/ws` message that announces a change (others, such as `pong`, fail to parse and are ignored). */
-export const WsChangeMessageSchema = z.object({
-  type: z.string().startsWith("file."),
-  path: z.string().optional(),
-  revision: z.string().optional(),
+export const WsChangeMessageSchema = v.object({
+  type: v.pipe(v.string(), v.startsWith("file.")),
+  path: v.optional(v.string()),
+  revision: v.optional(v.string()),
 });

@@ -1,30 +1,35 @@
-/** zod pieces shared by the writeback record formats (outbox ops and dead letters). */
-import { z } from "zod";
+/** valibot pieces shared by the writeback record formats (outbox ops and dead letters). */
+import * as v from "valibot";
 import { CLASSIFICATIONS, NEXT_ACTIONS } from "./classify.ts";
 import { OP_KINDS } from "./records.ts";
 
-export const AttemptSchema = z.object({
-  at: z.string(),
-  status: z.number().int(),
-  code: z.string().optional(),
-  error: z.string(),
+export const AttemptSchema = v.object({
+  at: v.string(),
+  status: v.pipe(v.number(), v.integer()),
+  code: v.optional(v.string()),
+  error: v.string(),
 });
 
-export const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/);
-export const OpKindSchema = z.enum(OP_KINDS);
-export const ClassificationSchema = z.enum(CLASSIFICATIONS);
-export const NextActionSchema = z.enum(NEXT_ACTIONS);
+export const Sha256Schema = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/));
+export const OpKindSchema = v.picklist(OP_KINDS);
+export const ClassificationSchema = v.picklist(CLASSIFICATIONS);
+export const NextActionSchema = v.picklist(NEXT_ACTIONS);
 
-export const ReceiptSchema = z.object({
-  serverOpId: z.string().min(1),
-  acceptedAt: z.string(),
-  revision: z.string().nullable(),
+export const ReceiptSchema = v.object({
+  serverOpId: v.pipe(v.string(), v.minLength(1)),
+  acceptedAt: v.string(),
+  revision: v.nullable(v.string()),
 });
 
-export const ProviderRefusalSchema = z.object({
-  serverOpId: z.string(),
-  name: z.string(),
-  status: z.string(),
-  error: z.string(),
-  result: z.record(z.string(), z.unknown()).optional(),
+export const ProviderRefusalSchema = v.object({
+  serverOpId: v.string(),
+  name: v.string(),
+  status: v.string(),
+  error: v.string(),
+  result: v.optional(v.record(v.string(), v.unknown())),
 });
+
+/** An integer ≥ 0. */
+export const CountSchema = v.pipe(v.number(), v.integer(), v.minValue(0));
+export const IntegerSchema = v.pipe(v.number(), v.integer());
+export const NonEmptySchema = v.pipe(v.string(), v.minLength(1));

@@ -5,9 +5,9 @@
  * their `<opId>.error.json` sidecars (spec §3.5, §5.1).
  */
 import { join } from "node:path";
-import { z } from "zod";
+import * as v from "valibot";
 import { writeJsonAtomic } from "../lib/atomic_write.ts";
-import { describeIssues } from "../lib/zod_issues.ts";
+import { describeIssues } from "../lib/schema_issues.ts";
 import { normalizeRemotePath } from "../protocol/paths.ts";
 import { classifyFailure, nextActionFor } from "./classify.ts";
 import { type DeadLetterEntry, describeFailure } from "./entries.ts";
@@ -17,7 +17,10 @@ import { isSafeOpId, relayPaths } from "./relay_dir.ts";
 import {
   AttemptSchema,
   ClassificationSchema,
+  CountSchema,
+  IntegerSchema,
   NextActionSchema,
+  NonEmptySchema,
   OpKindSchema,
   ProviderRefusalSchema,
   Sha256Schema,
@@ -26,51 +29,51 @@ import { NOT_FOUND, type Problem, type RawRecord, readJsonRecord, readJsonRecord
 
 const SIDECAR_SUFFIX = ".error.json";
 
-const OwnRecordSchema = z.object({
-  opId: z.string().min(1),
-  path: z.string().min(1),
-  attempts: z.number().int().nonnegative(),
-  lastStatus: z.number().int(),
-  lastBody: z.string(),
-  ts: z.string(),
-  schemaVersion: z.literal(1),
+const OwnRecordSchema = v.object({
+  opId: NonEmptySchema,
+  path: NonEmptySchema,
+  attempts: CountSchema,
+  lastStatus: IntegerSchema,
+  lastBody: v.string(),
+  ts: v.string(),
+  schemaVersion: v.literal(1),
   kind: OpKindSchema,
-  baseRevision: z.string().nullable(),
-  contentHash: Sha256Schema.nullable(),
-  contentType: z.string().optional(),
+  baseRevision: v.nullable(v.string()),
+  contentHash: v.nullable(Sha256Schema),
+  contentType: v.optional(v.string()),
   classification: ClassificationSchema,
   nextAction: NextActionSchema,
-  createdAt: z.string(),
-  history: z.array(AttemptSchema),
-  provider: ProviderRefusalSchema.optional(),
+  createdAt: v.string(),
+  history: v.array(AttemptSchema),
+  provider: v.optional(ProviderRefusalSchema),
 });
 
 /** The union of what the Go tools write; every field optional, a missing `opId` falls back to the file stem. */
-const GoRecordSchema = z.looseObject({
-  opId: z.string().optional(),
-  path: z.string().optional(),
-  code: z.string().optional(),
-  message: z.string().optional(),
-  createdAt: z.string().optional(),
-  lastAttemptedAt: z.string().optional(),
-  attempts: z.number().int().optional(),
-  lastStatus: z.number().int().optional(),
-  lastBody: z.string().optional(),
-  ts: z.string().optional(),
-  replayUrl: z.string().optional(),
+const GoRecordSchema = v.looseObject({
+  opId: v.optional(v.string()),
+  path: v.optional(v.string()),
+  code: v.optional(v.string()),
+  message: v.optional(v.string()),
+  createdAt: v.optional(v.string()),
+  lastAttemptedAt: v.optional(v.string()),
+  attempts: v.optional(IntegerSchema),
+  lastStatus: v.optional(IntegerSchema),
+  lastBody: v.optional(v.string()),
+  ts: v.optional(v.string()),
+  replayUrl: v.optional(v.string()),
 });
 
-const SidecarSchema = z.looseObject({
-  code: z.string().optional(),
-  message: z.string().optional(),
-  providerStatus: z.number().int().optional(),
-  attempts: z.number().int().optional(),
-  firstAttemptAt: z.string().optional(),
-  lastAttemptAt: z.string().optional(),
+const SidecarSchema = v.looseObject({
+  code: v.optional(v.string()),
+  message: v.optional(v.string()),
+  providerStatus: v.optional(IntegerSchema),
+  attempts: v.optional(IntegerSchema),
+  firstAttemptAt: v.optional(v.string()),
+  lastAttemptAt: v.optional(v.string()),
 });
 
-type GoRecord = z.infer<typeof GoRecordSchema>;
-type Sidecar = z.infer<typeof SidecarSchema>;
+type GoRecord = v.InferOutput<typeof GoRecordSchema>;
+type Sidecar = v.InferOutput<typeof SidecarSchema>;
 
 export interface DeadLetters {
   entries: DeadLetterEntry[];
@@ -83,7 +86,7 @@ export function deadLetterFile(mountDir: string, opId: string): string {
 
 export async function writeDeadLetter(mountDir: string, record: DeadLetterRecord): Promise<void> {
   if (!isSafeOpId(record.opId)) throw new TypeError(`Cannot write dead-letter record: unsafe opId "${record.opId}"`);
-  await writeJsonAtomic(deadLetterFile(mountDir, record.opId), OwnRecordSchema.parse(record), PRIVATE);
+  await writeJsonAtomic(deadLetterFile(mountDir, record.opId), v.parse(OwnRecordSchema, record), PRIVATE);
 }
 
 /** Every dead-letter record of the mount, sorted by opId; unreadable ones become problems. */
@@ -130,18 +133,18 @@ function toEntry(
   if (value === null || typeof value !== "object" || Array.isArray(value)) return invalid("not a JSON object");
   const stem = stemOf(payload.name);
   if ("schemaVersion" in value) {
-    const parsed = OwnRecordSchema.safeParse(value);
-    if (!parsed.success) return invalid(describeIssues(parsed.error));
-    if (parsed.data.opId !== stem) return invalid(`contains opId "${parsed.data.opId}", expected "${stem}"`);
-    return { entry: ownEntry(parsed.data as DeadLetterRecord, payload.file) };
+    const parsed = v.safeParse(OwnRecordSchema, value);
+    if (!parsed.success) return invalid(describeIssues(parsed.issues));
+    if (parsed.output.opId !== stem) return invalid(`contains opId "${parsed.output.opId}", expected "${stem}"`);
+    return { entry: ownEntry(parsed.output as DeadLetterRecord, payload.file) };
   }
-  const parsed = GoRecordSchema.safeParse(value);
-  if (!parsed.success) return invalid(describeIssues(parsed.error));
-  const opId = parsed.data.opId?.trim() || stem;
+  const parsed = v.safeParse(GoRecordSchema, value);
+  if (!parsed.success) return invalid(describeIssues(parsed.issues));
+  const opId = parsed.output.opId?.trim() || stem;
   if (opId !== stem) return invalid(`contains opId "${opId}", expected "${stem}"`);
-  const sidecar = sidecarRaw?.value !== undefined ? SidecarSchema.safeParse(sidecarRaw.value) : undefined;
+  const sidecar = sidecarRaw?.value !== undefined ? v.safeParse(SidecarSchema, sidecarRaw.value) : undefined;
   const files = sidecarRaw ? [payload.file, sidecarRaw.file] : [payload.file];
-  return { entry: goEntry(opId, parsed.data, sidecar?.success ? sidecar.data : undefined, files) };
+  return { entry: goEntry(opId, parsed.output, sidecar?.success ? sidecar.output : undefined, files) };
 }
 
 function ownEntry(record: DeadLetterRecord, file: string): DeadLetterEntry {

@@ -4,8 +4,8 @@
  * Read-only: the Go mount owns these files.
  */
 import { join } from "node:path";
-import { z } from "zod";
-import { describeIssues } from "../lib/zod_issues.ts";
+import * as v from "valibot";
+import { describeIssues } from "../lib/schema_issues.ts";
 import { normalizeRemotePath } from "../protocol/paths.ts";
 import { classifyFailure, nextActionFor } from "./classify.ts";
 import { type DeadLetterEntry, describeFailure, type QueuedEntry } from "./entries.ts";
@@ -14,22 +14,22 @@ import { listFiles, type Problem, type RawRecord, readJsonRecords, stemOf } from
 
 const MARKER_SUFFIX = ".marker";
 
-const GoOutboxRecordSchema = z.looseObject({
-  commandId: z.string().optional(),
-  remotePath: z.string(),
-  status: z.string().optional(),
-  firstSeenAt: z.string().optional(),
-  lastAttemptAt: z.string().optional(),
-  nextAttemptAt: z.string().optional(),
-  attemptCount: z.number().int().optional(),
-  lastError: z.string().optional(),
-  needsAttention: z.boolean().optional(),
-  opId: z.string().optional(),
-  dispatchStatus: z.string().optional(),
-  exists: z.boolean().optional(),
+const GoOutboxRecordSchema = v.looseObject({
+  commandId: v.optional(v.string()),
+  remotePath: v.string(),
+  status: v.optional(v.string()),
+  firstSeenAt: v.optional(v.string()),
+  lastAttemptAt: v.optional(v.string()),
+  nextAttemptAt: v.optional(v.string()),
+  attemptCount: v.optional(v.pipe(v.number(), v.integer())),
+  lastError: v.optional(v.string()),
+  needsAttention: v.optional(v.boolean()),
+  opId: v.optional(v.string()),
+  dispatchStatus: v.optional(v.string()),
+  exists: v.optional(v.boolean()),
 });
 
-type GoOutboxRecord = z.infer<typeof GoOutboxRecordSchema>;
+type GoOutboxRecord = v.InferOutput<typeof GoOutboxRecordSchema>;
 
 export interface GoOutbox {
   queued: QueuedEntry[];
@@ -57,12 +57,12 @@ export async function readGoOutbox(mountDir: string): Promise<GoOutbox> {
       result.problems.push({ file: raw.file, message: raw.error });
       return;
     }
-    const parsed = GoOutboxRecordSchema.safeParse(raw.value);
+    const parsed = v.safeParse(GoOutboxRecordSchema, raw.value);
     if (!parsed.success) {
-      result.problems.push({ file: raw.file, message: describeIssues(parsed.error) });
+      result.problems.push({ file: raw.file, message: describeIssues(parsed.issues) });
       return;
     }
-    const record = parsed.data;
+    const record = parsed.output;
     const files = marker ? [raw.file, marker] : [raw.file];
     if (record.needsAttention || marker) result.needsAttention.push(attentionEntry(stem, record, files));
     else if (folder === "pending") result.queued.push(queuedEntry(stem, record, files));

@@ -5,17 +5,17 @@
  * heartbeat to know whether to hand an op to the running mount or send it itself.
  */
 import { join } from "node:path";
-import { z } from "zod";
+import * as v from "valibot";
 import { MountBusyError } from "../lib/errors.ts";
 import { relayPaths } from "./relay_dir.ts";
 
-const LockSchema = z.looseObject({
-  pid: z.number(),
-  startedAt: z.string(),
-  heartbeatAt: z.string().optional(),
+const LockSchema = v.looseObject({
+  pid: v.number(),
+  startedAt: v.string(),
+  heartbeatAt: v.optional(v.string()),
 });
 
-export type DaemonMarker = z.infer<typeof LockSchema>;
+export type DaemonMarker = v.InferOutput<typeof LockSchema>;
 
 /** A heartbeat older than this means the mount is gone (it beats every second). */
 export const HEARTBEAT_STALE_MS = 6_000;
@@ -67,8 +67,8 @@ export async function acquireMountLock(mountDir: string, marker: DaemonMarker): 
 
 export async function readDaemonMarker(mountDir: string): Promise<DaemonMarker | undefined> {
   try {
-    const parsed = LockSchema.safeParse(JSON.parse(await Deno.readTextFile(lockFile(mountDir))));
-    return parsed.success ? parsed.data : undefined;
+    const parsed = v.safeParse(LockSchema, JSON.parse(await Deno.readTextFile(lockFile(mountDir))));
+    return parsed.success ? parsed.output : undefined;
   } catch {
     return undefined;
   }

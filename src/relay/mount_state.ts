@@ -2,30 +2,30 @@
  * `<mount>/.relay/mount-state.json`, private to the mount: what each path was at the last sync (revision and hash,
  * plus size and mtime so an unchanged file is not re-hashed) and the events cursor. The one owner of that format.
  */
-import { z } from "zod";
+import * as v from "valibot";
 import { writeFileAtomic } from "../lib/atomic_write.ts";
 import { PRIVATE } from "./private.ts";
 import { relayPaths } from "./relay_dir.ts";
 
-const TrackedSchema = z.object({
-  revision: z.string(),
-  hash: z.string(),
-  contentType: z.string(),
-  size: z.number(),
-  mtimeMs: z.number(),
+const TrackedSchema = v.object({
+  revision: v.string(),
+  hash: v.string(),
+  contentType: v.string(),
+  size: v.number(),
+  mtimeMs: v.number(),
 });
 
-const MountStateSchema = z.object({
-  schemaVersion: z.literal(1),
-  workspaceId: z.string(),
-  remoteRoot: z.string(),
-  eventsCursor: z.string().nullable(),
-  lastEventAt: z.string().nullable().default(null),
-  files: z.record(z.string(), TrackedSchema),
+const MountStateSchema = v.object({
+  schemaVersion: v.literal(1),
+  workspaceId: v.string(),
+  remoteRoot: v.string(),
+  eventsCursor: v.nullable(v.string()),
+  lastEventAt: v.optional(v.nullable(v.string()), null),
+  files: v.record(v.string(), TrackedSchema),
 });
 
-export type Tracked = z.infer<typeof TrackedSchema>;
-export type MountStateDocument = z.infer<typeof MountStateSchema>;
+export type Tracked = v.InferOutput<typeof TrackedSchema>;
+export type MountStateDocument = v.InferOutput<typeof MountStateSchema>;
 
 export interface LoadedMountState {
   state: MountStateDocument;
@@ -53,24 +53,24 @@ export async function loadMountState(
     if (error instanceof Deno.errors.NotFound) return { state: fresh };
     throw error;
   }
-  let parsed: z.ZodSafeParseResult<MountStateDocument>;
+  let parsed: v.SafeParseResult<typeof MountStateSchema>;
   try {
-    parsed = MountStateSchema.safeParse(JSON.parse(text));
+    parsed = v.safeParse(MountStateSchema, JSON.parse(text));
   } catch {
     return { state: fresh, reset: "mount-state.json is not JSON" };
   }
   if (!parsed.success) return { state: fresh, reset: "mount-state.json does not match its format" };
-  if (parsed.data.workspaceId !== workspaceId || parsed.data.remoteRoot !== remoteRoot) {
+  if (parsed.output.workspaceId !== workspaceId || parsed.output.remoteRoot !== remoteRoot) {
     return { state: fresh, reset: "the folder was mounted for another workspace or remote path" };
   }
-  return { state: parsed.data };
+  return { state: parsed.output };
 }
 
 /** The stored state as it is, whatever workspace it is of; `undefined` when absent or unreadable. */
 export async function readMountState(mountDir: string): Promise<MountStateDocument | undefined> {
   try {
-    const parsed = MountStateSchema.safeParse(JSON.parse(await Deno.readTextFile(relayPaths(mountDir).mountState)));
-    return parsed.success ? parsed.data : undefined;
+    const parsed = v.safeParse(MountStateSchema, JSON.parse(await Deno.readTextFile(relayPaths(mountDir).mountState)));
+    return parsed.success ? parsed.output : undefined;
   } catch {
     return undefined;
   }

@@ -3,36 +3,36 @@
  * outbox shares the folder through its `pending/ failed/ acked/ attention/` subfolders: see `go_outbox.ts`.)
  */
 import { join } from "node:path";
-import { z } from "zod";
+import * as v from "valibot";
 import { writeFilesAtomic } from "../lib/atomic_write.ts";
-import { describeIssues } from "../lib/zod_issues.ts";
+import { describeIssues } from "../lib/schema_issues.ts";
 import type { QueuedEntry } from "./entries.ts";
 import type { WritebackOp } from "./records.ts";
 import { PRIVATE } from "./private.ts";
 import { isSafeOpId, relayPaths } from "./relay_dir.ts";
-import { AttemptSchema, OpKindSchema, ReceiptSchema, Sha256Schema } from "./_schemas.ts";
+import { AttemptSchema, CountSchema, NonEmptySchema, OpKindSchema, ReceiptSchema, Sha256Schema } from "./_schemas.ts";
 import { type Problem, readJsonRecords, stemOf } from "./_records.ts";
 
 /** Written by the Go mount into the same folder; not an op. */
 const GO_CAPABILITIES_FILE = "capabilities.json";
 
-export const WritebackOpSchema = z.object({
-  schemaVersion: z.literal(1),
-  opId: z.string().min(1),
-  path: z.string().min(1),
+export const WritebackOpSchema = v.object({
+  schemaVersion: v.literal(1),
+  opId: NonEmptySchema,
+  path: NonEmptySchema,
   kind: OpKindSchema,
-  state: z.enum(["pending", "in_flight", "retry_wait", "accepted"]),
-  contentHash: Sha256Schema.nullable(),
-  contentType: z.string().optional(),
-  baseRevision: z.string().nullable(),
-  attempts: z.number().int().nonnegative(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  notBefore: z.string().optional(),
-  payload: z.object({ content: z.string(), encoding: z.enum(["", "base64"]) }).optional(),
-  payloadBytes: z.number().int().nonnegative().optional(),
-  history: z.array(AttemptSchema),
-  receipt: ReceiptSchema.optional(),
+  state: v.picklist(["pending", "in_flight", "retry_wait", "accepted"]),
+  contentHash: v.nullable(Sha256Schema),
+  contentType: v.optional(v.string()),
+  baseRevision: v.nullable(v.string()),
+  attempts: CountSchema,
+  createdAt: v.string(),
+  updatedAt: v.string(),
+  notBefore: v.optional(v.string()),
+  payload: v.optional(v.object({ content: v.string(), encoding: v.picklist(["", "base64"]) })),
+  payloadBytes: v.optional(CountSchema),
+  history: v.array(AttemptSchema),
+  receipt: v.optional(ReceiptSchema),
 });
 
 export interface Outbox {
@@ -57,7 +57,7 @@ export async function writeOps(mountDir: string, ops: readonly WritebackOp[]): P
   await writeFilesAtomic(
     ops.map((op) => ({
       path: outboxFile(mountDir, op.opId),
-      data: JSON.stringify(WritebackOpSchema.parse(op)) + "\n",
+      data: JSON.stringify(v.parse(WritebackOpSchema, op)) + "\n",
     })),
     PRIVATE,
   );
@@ -82,14 +82,14 @@ export async function readOutbox(mountDir: string, wanted: (opId: string) => boo
       problems.push({ file: record.file, message: record.error });
       continue;
     }
-    const parsed = WritebackOpSchema.safeParse(record.value);
-    if (!parsed.success) problems.push({ file: record.file, message: describeIssues(parsed.error) });
-    else if (parsed.data.opId !== stemOf(record.name)) {
+    const parsed = v.safeParse(WritebackOpSchema, record.value);
+    if (!parsed.success) problems.push({ file: record.file, message: describeIssues(parsed.issues) });
+    else if (parsed.output.opId !== stemOf(record.name)) {
       problems.push({
         file: record.file,
-        message: `contains opId "${parsed.data.opId}", expected "${stemOf(record.name)}"`,
+        message: `contains opId "${parsed.output.opId}", expected "${stemOf(record.name)}"`,
       });
-    } else ops.push(parsed.data as WritebackOp);
+    } else ops.push(parsed.output as WritebackOp);
   }
   return { ops, problems };
 }

@@ -5,13 +5,13 @@
  * themselves are in the folder and the next scan finds them.
  */
 import { join } from "node:path";
-import { z } from "zod";
+import * as v from "valibot";
 import { writeFileAtomic } from "../lib/atomic_write.ts";
 import { relativeToRoot } from "../protocol/paths.ts";
 import { PRIVATE } from "./private.ts";
 import { relayPaths } from "./relay_dir.ts";
 
-const RequestSchema = z.object({ paths: z.array(z.string()) });
+const RequestSchema = v.object({ paths: v.array(v.string()) });
 
 function requestsDir(mountDir: string): string {
   return join(relayPaths(mountDir).root, "requests");
@@ -47,8 +47,8 @@ export async function takeScanRequests(mountDir: string): Promise<string[]> {
   for (const name of names) {
     const file = join(dir, name);
     try {
-      const parsed = RequestSchema.safeParse(JSON.parse(await Deno.readTextFile(file)));
-      if (parsed.success) parsed.data.paths.filter(isPlainRelative).forEach((path) => paths.add(path));
+      const parsed = v.safeParse(RequestSchema, JSON.parse(await Deno.readTextFile(file)));
+      if (parsed.success) parsed.output.paths.filter(isPlainRelative).forEach((path) => paths.add(path));
     } catch {
       // a request half-written by a crashed process: the file itself is still in the folder for the next scan
     }

@@ -3,7 +3,7 @@
  * `X-Correlation-Id` per attempt, a timeout per request, typed errors. Reads retry briefly on transient failures;
  * writes never retry here — the writeback queue owns their retries.
  */
-import type { z } from "zod";
+import { type GenericSchema, safeParse } from "valibot";
 import { backoffMs } from "../lib/backoff.ts";
 import { fetchFailureReason, HttpError, NetworkError, parseRetryAfter, ProtocolError } from "./errors.ts";
 import { bulkBodyStream, type OutgoingFile } from "../protocol/bulk_body.ts";
@@ -146,9 +146,9 @@ export class RelayfileClient {
         } catch (error) {
           throw this.#answerError("GET", what, error);
         }
-        const fields = RemoteFileFieldsSchema.safeParse(answer.fields);
+        const fields = safeParse(RemoteFileFieldsSchema, answer.fields);
         if (!fields.success) throw new ProtocolError("GET /fs/file: unexpected answer");
-        return { ...fields.data, bytes: answer.bytes };
+        return { ...fields.output, bytes: answer.bytes };
       });
     } catch (error) {
       if (error instanceof HttpError && error.status === 404) return undefined;
@@ -284,7 +284,7 @@ export class RelayfileClient {
     return `/v1/workspaces/${encodeURIComponent(this.#options.workspace)}`;
   }
 
-  #read<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+  #read<T>(method: string, path: string, schema: GenericSchema<unknown, T>, body?: unknown): Promise<T> {
     return this.#retrying(() => this.#send(method, path, schema, body));
   }
 
@@ -309,7 +309,7 @@ export class RelayfileClient {
   async #send<T>(
     method: string,
     path: string,
-    schema: z.ZodType<T> | undefined,
+    schema: GenericSchema<unknown, T> | undefined,
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<T> {
@@ -322,7 +322,7 @@ export class RelayfileClient {
   }
 
   /** A success's body, checked against `schema`. */
-  async #parse<T>(method: string, path: string, response: Response, schema: z.ZodType<T>): Promise<T> {
+  async #parse<T>(method: string, path: string, response: Response, schema: GenericSchema<unknown, T>): Promise<T> {
     const parsed = safeJson(await this.#text(method, path, response), schema);
     if (parsed === undefined) throw new ProtocolError(`${method} ${path.split("?")[0]}: unexpected answer`);
     return parsed;
@@ -423,10 +423,10 @@ function cappedBody(response: Response, cap: number): ReadableStream<Uint8Array>
   );
 }
 
-function safeJson<T>(text: string, schema: z.ZodType<T>): T | undefined {
+function safeJson<T>(text: string, schema: GenericSchema<unknown, T>): T | undefined {
   try {
-    const result = schema.safeParse(JSON.parse(text));
-    return result.success ? result.data : undefined;
+    const result = safeParse(schema, JSON.parse(text));
+    return result.success ? result.output : undefined;
   } catch {
     return undefined;
   }

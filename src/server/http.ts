@@ -1,5 +1,5 @@
 /** Responses in the reference's shapes: JSON with a trailing newline, errors as `{code, message, correlationId}`. */
-import type { z } from "zod";
+import { type GenericSchema, safeParse } from "valibot";
 
 export type ErrorCode =
   | "bad_request"
@@ -103,7 +103,7 @@ export async function readBody(request: Request, maxBytes: number): Promise<Uint
 export async function readJsonBody<T>(
   request: Request,
   maxBytes: number,
-  schema: z.ZodType<T>,
+  schema: GenericSchema<unknown, T>,
   invalidMessage: string,
 ): Promise<T> {
   const bytes = await readBody(request, maxBytes);
@@ -116,9 +116,9 @@ export async function readJsonBody<T>(
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new HttpProblem("bad_request", "invalid json body");
   }
-  const parsed = schema.safeParse(value);
+  const parsed = safeParse(schema, value);
   if (!parsed.success) throw new HttpProblem("bad_request", invalidMessage);
-  return parsed.data;
+  return parsed.output;
 }
 
 /** `If-Match` as the reference reads it: trimmed, without a `W/` prefix or one pair of quotes. */

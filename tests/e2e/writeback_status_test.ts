@@ -105,8 +105,8 @@ Deno.test("status reports malformed records by file and reason, exits 1, and del
   assertEquals(result.code, 1);
   assertIncludes(result.stdout, "Unreadable records (kept as they are):\n");
   assertIncludes(result.stdout, "op_truncated.json: Unterminated string in JSON");
-  assertIncludes(result.stdout, "op_wrong_types.json: attempts: Invalid input");
-  assertIncludes(result.stdout, "op_unknown_state.json: state: Invalid option");
+  assertIncludes(result.stdout, 'op_wrong_types.json: attempts: Invalid type: Expected number but received "three"');
+  assertIncludes(result.stdout, 'op_unknown_state.json: state: Invalid type: Expected ("pending" | "in_flight"');
   assertOk(await exists(join(m.mount, ".relay/dead-letter/op_truncated.json")));
   assertOk(await exists(join(m.mount, ".relay/outbox/op_unknown_state.json")));
 });

@@ -5,6 +5,7 @@
  */
 import { decodeWireContent, DEFAULT_CONTENT_TYPE, fileContent } from "../content.ts";
 import type { RequestContext } from "../context.ts";
+import * as v from "valibot";
 import { bulkFileErrorCode, BulkFileSchema, BulkReadBodySchema, BulkWriteBodySchema } from "../bodies.ts";
 import { HttpProblem, jsonResponse, normalizeIfMatch, readJsonBody } from "../http.ts";
 import { invalidPathReason, normalizeStorePath } from "../paths.ts";
@@ -58,12 +59,12 @@ function writeOne(context: RequestContext, raw: unknown): Outcome {
   const fail = (code: string, message: string, extra: Partial<BulkError> = {}): Outcome => ({
     error: { path: rawPath, code, message, ...extra },
   });
-  const parsed = BulkFileSchema.safeParse(raw);
+  const parsed = v.safeParse(BulkFileSchema, raw);
   if (!parsed.success) {
-    const { code, message } = bulkFileErrorCode(parsed.error);
+    const { code, message } = bulkFileErrorCode(parsed.issues);
     return fail(code, message);
   }
-  const file = parsed.data;
+  const file = parsed.output;
   const path = normalizeStorePath(rawPath);
   const invalid = invalidPathReason(path);
   if (invalid) return fail("invalid_path", invalid);

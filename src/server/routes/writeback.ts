@@ -3,17 +3,17 @@
  * provider, `POST writeback/{opId}/ack` records its answer, and `POST ops/{opId}/replay` sends a dead-lettered op to
  * the provider again.
  */
-import { z } from "zod";
+import * as v from "valibot";
 import type { RequestContext } from "../context.ts";
 import { HttpProblem, jsonResponse, readJsonBody } from "../http.ts";
 import { providerOutcome } from "../provider.ts";
 
-const AckBodySchema = z.object({
-  success: z.boolean(),
-  error: z.string().optional(),
-  externalId: z.string().optional(),
-  canonicalPath: z.string().optional(),
-  providerResult: z.record(z.string(), z.unknown()).optional(),
+const AckBodySchema = v.object({
+  success: v.boolean(),
+  error: v.optional(v.string()),
+  externalId: v.optional(v.string()),
+  canonicalPath: v.optional(v.string()),
+  providerResult: v.optional(v.record(v.string(), v.unknown())),
 });
 
 export function pendingWritebacks(context: RequestContext): Response {
