@@ -18,7 +18,7 @@ import { startServe } from "./relayfile_process.ts";
 import { formatTable, type ScenarioResult } from "./bench/report.ts";
 import { serveScenarios } from "./bench/serve_scenarios.ts";
 import { ensureGoCli, ensureGoMount, GO_REFERENCE_VERSION } from "./go_mount.ts";
-import { readPermissionFlags } from "./permission_flags.ts";
+import { readRunFlags } from "./permission_flags.ts";
 
 export interface BenchOptions {
   smoke: boolean;
@@ -76,7 +76,7 @@ export async function runContext(): Promise<Record<string, unknown>> {
   return {
     date: new Date().toISOString(),
     machine: { os: kernel, cpu, cores: navigator.hardwareConcurrency },
-    ours: { deno: Deno.version.deno, flags: (await readPermissionFlags()).join(" ") },
+    ours: { deno: Deno.version.deno, flags: (await readRunFlags()).join(" ") },
     go: { version: GO_REFERENCE_VERSION, mount: "relayfile-mount (default flags)", cli: "relayfile" },
   };
 }

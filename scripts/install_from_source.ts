@@ -5,10 +5,10 @@
  * in `$RELAYFILE_INSTALL` (default `~/.local/bin`); `git pull` updates what it runs. Windows gets a `.cmd` beside it.
  */
 import { join } from "node:path";
-import { readPermissionFlags } from "./permission_flags.ts";
+import { readRunFlags } from "./permission_flags.ts";
 
 export async function launcherScript(root: string, windows: boolean): Promise<string> {
-  const flags = (await readPermissionFlags(new URL(`file://${join(root, "deno.json")}`))).join(" ");
+  const flags = (await readRunFlags(new URL(`file://${join(root, "deno.json")}`))).join(" ");
   const config = join(root, "deno.json");
   const main = join(root, "src", "main.ts");
   return windows

@@ -3,11 +3,11 @@
  * flags): for the demo and the benchmark. (The tests have their own, with a cleared environment.)
  */
 import { denoRuntimeEnv } from "./deno_runtime_env.ts";
-import { readPermissionFlags } from "./permission_flags.ts";
+import { readRunFlags } from "./permission_flags.ts";
 import { readServeBanner } from "./serve_banner.ts";
 
 const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
-const compileFlags = await readPermissionFlags();
+const runFlags = await readRunFlags();
 const runtimeEnv = await denoRuntimeEnv();
 
 /**
@@ -17,7 +17,7 @@ const runtimeEnv = await denoRuntimeEnv();
 export function relayfileInvocation(args: string[]): { program: string; args: string[]; env: Record<string, string> } {
   return {
     program: Deno.execPath(),
-    args: ["run", "--quiet", "--no-prompt", ...compileFlags, MAIN, ...args],
+    args: ["run", "--quiet", "--no-prompt", ...runFlags, MAIN, ...args],
     env: runtimeEnv,
   };
 }

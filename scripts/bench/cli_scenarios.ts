@@ -3,7 +3,7 @@
  * `writeback status WORKSPACE --json` over a mount with many dead-letter records, and cold start (`--version`).
  */
 import { join } from "node:path";
-import { readPermissionFlags } from "../permission_flags.ts";
+import { readRunFlags } from "../permission_flags.ts";
 import { measureCommand, type Sample } from "./measure.ts";
 import { relayfileInvocation } from "../relayfile_process.ts";
 import { compare, type Measured, type ScenarioResult } from "./report.ts";
@@ -122,7 +122,7 @@ async function writeDeadLetters(mount: string, count: number): Promise<void> {
 async function floor(bench: CliBench): Promise<Measured> {
   const empty = join(bench.scratch, "empty.ts");
   await Deno.writeTextFile(empty, "");
-  const flags = await readPermissionFlags();
+  const flags = await readRunFlags();
   const run = () => measureCommand(Deno.execPath(), ["run", "--quiet", "--no-prompt", ...flags, empty], {});
   await run();
   const measured: Measured = { samplesMs: [], missed: 0, peakRssKb: 0 };

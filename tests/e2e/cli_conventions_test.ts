@@ -1,4 +1,4 @@
-import { permissionFlags, readPermissionFlags } from "../../scripts/permission_flags.ts";
+import { permissionFlags, readPermissionFlags, RUN_FROM_SOURCE_FLAGS } from "../../scripts/permission_flags.ts";
 import { ENVIRONMENT_VARIABLES } from "../../src/lib/environment.ts";
 import { VERSION } from "../../src/lib/version.ts";
 import { assertEquals, assertIncludes, assertNotIncludes, assertOk, assertThrows } from "../support/assert.ts";
@@ -23,6 +23,12 @@ Deno.test("permissionFlags() refuses a compile task with a forbidden permission"
   for (const flag of ["--allow-all", "-A", "--allow-run", "--allow-ffi", "--allow-sys", "--allow-run=git"]) {
     assertThrows(() => permissionFlags({ tasks: { compile: `deno compile ${flag} src/main.ts` } }), Error, "forbidden");
   }
+});
+
+Deno.test("lazy dynamic imports are for deno run only: deno compile would leave the commands out of the binary", () => {
+  assertNotIncludes(denoJson.tasks.compile, "lazy-dynamic-imports");
+  assertEquals((denoJson.unstable ?? []).includes("lazy-dynamic-imports"), false);
+  assertEquals(permissionFlags(denoJson).some((flag) => RUN_FROM_SOURCE_FLAGS.includes(flag)), false);
 });
 
 Deno.test("the release workflow builds with the flags from deno.json", async () => {

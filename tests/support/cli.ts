@@ -1,14 +1,15 @@
 /**
- * Runs the real CLI as a subprocess: `deno run` on src/main.ts with exactly the compile task's permission flags and
- * a cleared environment — what proves the shipped binary's permission scoping.
+ * Runs the real CLI as a subprocess: `deno run` on src/main.ts with exactly the compile task's permission flags (and
+ * `RUN_FROM_SOURCE_FLAGS`, which change only when modules load) and a cleared environment — what proves the shipped
+ * binary's permission scoping.
  */
 import { denoRuntimeEnv } from "../../scripts/deno_runtime_env.ts";
-import { readPermissionFlags } from "../../scripts/permission_flags.ts";
+import { readRunFlags } from "../../scripts/permission_flags.ts";
 
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
 /** A compiled `relayfile` to test instead of `deno run src/main.ts` (the release workflow and ci.yml set it). */
 const COMPILED = Deno.env.get("RELAYFILE_BIN") || undefined;
-const compileFlags = await readPermissionFlags();
+const runFlags = await readRunFlags();
 /**
  * HOME for a child that is given none: without one the CLI uses `./.relayfile` (as the Go CLI does), which would be
  * this repository. `.cache/` is ignored by git.
@@ -39,7 +40,7 @@ export function relayfileCommand(
   // RELAYFILE_BIN=dist/relayfile runs the compiled binary instead (its permissions are the ones compiled in).
   const argv = COMPILED && !options.flags
     ? args
-    : ["run", "--quiet", "--no-prompt", "--cached-only", ...(options.flags ?? compileFlags), MAIN, ...args];
+    : ["run", "--quiet", "--no-prompt", "--cached-only", ...(options.flags ?? runFlags), MAIN, ...args];
   const executable = COMPILED && !options.flags ? COMPILED : Deno.execPath();
   // With `fdLimit`, a shell lowers the open-files limit (`ulimit -n`) and then becomes the CLI.
   const [program, programArgs] = options.fdLimit === undefined
