@@ -4,7 +4,7 @@ import { formatDuration, parseDuration } from "../lib/duration.ts";
 import { errorMessage, RelayfileError } from "../lib/errors.ts";
 import { ExitCode, exitCodeOf } from "./_exit_codes.ts";
 import { NetworkError } from "../remote/errors.ts";
-import { VERSION } from "../lib/version.ts";
+import { isVersionRequest, VERSION } from "../lib/version.ts";
 import type { CommandContext } from "./_context.ts";
 import { type CliIo, useColor } from "./_io.ts";
 import { printError } from "./_output.ts";
@@ -50,10 +50,6 @@ const WRITEBACK_COMMANDS: Record<string, (context: CommandContext) => Promise<An
   delete: async (context) =>
     (await import("./writeback_push.ts")).writebackFileCommand("delete", context) as AnyCommand,
 };
-
-function isVersionRequest(argv: readonly string[]): boolean {
-  return argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V");
-}
 
 /** The commands `argv` needs: the one it names, or all of them (for help, or a command line in error). */
 function commandsFor(argv: readonly string[]): string[] {
