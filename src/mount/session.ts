@@ -151,6 +151,7 @@ export async function openSession(
       stopWrites.abort();
       await closing;
       await delivering;
+      await engine.context.bases.settled();
     },
   };
 }

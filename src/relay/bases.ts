@@ -18,18 +18,19 @@ function basesDir(mountDir: string): string {
 const madeFolders = new Set<string>();
 
 /**
- * Writes `bytes` as the base of hash `hash` (once). One create-only write, synchronous (a pull keeps thousands, and
- * async dispatch costs more than these small writes): a write cut short by a crash is caught by `readBase`, which
- * checks the content against its name.
+ * Writes `bytes` as the base of hash `hash` (once), create-only: a write cut short by a crash is caught by
+ * `readBase`, which checks the content against its name.
  */
-function writeBase(mountDir: string, hash: string, bytes: Uint8Array): void {
+async function writeBase(mountDir: string, hash: string, bytes: Uint8Array, sync: boolean): Promise<void> {
   const dir = basesDir(mountDir);
   if (!madeFolders.has(dir)) {
     Deno.mkdirSync(dir, { recursive: true, mode: PRIVATE.dirMode });
     madeFolders.add(dir);
   }
+  const options = { createNew: true, mode: PRIVATE.mode };
   try {
-    Deno.writeFileSync(join(dir, hash), bytes, { createNew: true, mode: PRIVATE.mode });
+    if (sync) Deno.writeFileSync(join(dir, hash), bytes, options);
+    else await Deno.writeFile(join(dir, hash), bytes, options);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) madeFolders.delete(dir); // the folder went away: made again next time
     else if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
@@ -48,17 +49,19 @@ export async function readBase(mountDir: string, hash: string): Promise<Uint8Arr
   return await sha256Hex(bytes) === hash ? bytes : undefined;
 }
 
-/** Bases kept but not yet written are written once they hold this much (a pull of large text files stays bounded). */
-const PENDING_MAX_BYTES = 2 * 1024 * 1024;
+/** Past this many bytes kept and not yet written, `keep` writes at once (a pull of large text files stays bounded). */
+const UNWRITTEN_MAX_BYTES = 2 * 1024 * 1024;
 
 /**
- * The bases of one mount, kept as the mount meets their content and written at the end of the step that met them
- * (`flush`): the files a pull writes become visible without waiting for a second write each.
+ * The bases of one mount, kept as the mount meets their content and written after the step that met them (`flush`),
+ * in the background: creating a file can cost more than a millisecond on a busy disk, and a burst of a thousand
+ * uploads must not wait for a thousand bases. Until written, a base is read from memory.
  */
 export class BaseStore {
   readonly #mountDir: string;
-  readonly #pending = new Map<string, Uint8Array>();
-  #pendingBytes = 0;
+  readonly #unwritten = new Map<string, Uint8Array>();
+  #unwrittenBytes = 0;
+  #writing: Promise<void> | undefined;
 
   constructor(mountDir: string) {
     this.#mountDir = mountDir;
@@ -66,26 +69,43 @@ export class BaseStore {
 
   /** Keeps `bytes` as a base when a line merge could take them: at most its size, no NUL byte (text, most likely). */
   keep(hash: string, bytes: Uint8Array): void {
-    if (bytes.length > MERGE_MAX_BYTES || bytes.includes(0) || this.#pending.has(hash)) return;
-    this.#pending.set(hash, bytes);
-    this.#pendingBytes += bytes.length;
-    if (this.#pendingBytes > PENDING_MAX_BYTES) this.flush();
+    if (bytes.length > MERGE_MAX_BYTES || bytes.includes(0) || this.#unwritten.has(hash)) return;
+    if (this.#unwrittenBytes + bytes.length > UNWRITTEN_MAX_BYTES) {
+      writeBase(this.#mountDir, hash, bytes, true).catch(() => {});
+      return;
+    }
+    this.#unwritten.set(hash, bytes);
+    this.#unwrittenBytes += bytes.length;
   }
 
   /** The base of hash `hash`, kept or written. */
   read(hash: string): Promise<Uint8Array | undefined> {
-    const pending = this.#pending.get(hash);
-    return pending ? Promise.resolve(pending) : readBase(this.#mountDir, hash);
+    const unwritten = this.#unwritten.get(hash);
+    return unwritten ? Promise.resolve(unwritten) : readBase(this.#mountDir, hash);
   }
 
-  /** Writes what was kept. */
+  /** Starts writing what was kept, one file at a time, without waiting for it. */
   flush(): void {
-    for (const [hash, bytes] of this.#pending) writeBase(this.#mountDir, hash, bytes);
-    this.#pending.clear();
-    this.#pendingBytes = 0;
+    this.#writing ??= this.#writeUnwritten().finally(() => this.#writing = undefined);
+  }
+
+  /** Everything kept so far, written (when the mount stops). */
+  async settled(): Promise<void> {
+    while (this.#writing || this.#unwritten.size > 0) {
+      this.flush();
+      await this.#writing;
+    }
+  }
+
+  async #writeUnwritten(): Promise<void> {
+    // A Map's iterator also visits what is kept while it runs.
+    for (const [hash, bytes] of this.#unwritten) {
+      await writeBase(this.#mountDir, hash, bytes, false).catch(() => {}); // a cache: a base not written is a miss
+      this.#unwritten.delete(hash);
+      this.#unwrittenBytes -= bytes.length;
+    }
   }
 }
-
 /** Removes every base whose hash is not in `keep`; returns how many. */
 export async function pruneBases(mountDir: string, keep: ReadonlySet<string>): Promise<number> {
   let removed = 0;
