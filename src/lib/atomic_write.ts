@@ -27,12 +27,11 @@ async function replaceFile(path: string, data: Uint8Array | string, mode: number
   const temp = join(dirname(path), `.${basename(path)}.tmp-${crypto.randomUUID()}`);
   const bytes = typeof data === "string" ? encoder.encode(data) : data;
   try {
-    // Open, write and rename synchronously for small records: the async calls cost more in dispatch than the
-    // syscalls themselves here. Only the fsync, the slow part, goes to the thread pool, so a burst's fsyncs overlap.
+    // Creating the file goes to the thread pool: on a busy disk it costs more than a millisecond, and the main
+    // thread has a burst's other files to read and send meanwhile. Small records are written and renamed
+    // synchronously (there the async calls cost more in dispatch than the syscalls); the fsync goes async too.
     const small = bytes.length <= SYNC_WRITE_LIMIT;
-    const file = small
-      ? Deno.openSync(temp, { write: true, createNew: true, mode })
-      : await Deno.open(temp, { write: true, createNew: true, mode });
+    const file = await Deno.open(temp, { write: true, createNew: true, mode });
     try {
       if (small) {
         let written = 0;
