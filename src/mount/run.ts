@@ -11,7 +11,7 @@ import { every } from "./every.ts";
 import { RemoteFeed } from "./feed.ts";
 import type { ConflictCopies } from "./context.ts";
 import { openSession } from "./session.ts";
-import { errorState, initialStatus, pullFailed, pullStarted, pullSucceeded } from "./status.ts";
+import { errorState, initialStatus, pullFailed, pullStarted, pullSucceeded, stoppedOnPurpose } from "./status.ts";
 import type { TokenSource } from "./token_source.ts";
 import { type MountSummary, summary } from "./save_state.ts";
 import { LocalWatcher } from "./watch.ts";
@@ -115,6 +115,7 @@ async function mountLocked(
         await options.onFirstSync?.();
       }
     } catch (error) {
+      if (stoppedOnPurpose(error)) throw error;
       if (error instanceof HttpError && error.status === 401) {
         if (await options.tokens.reload()) return await pull(full);
         // Two pulls (the feed's and a full reconcile) may meet the same 401: say it once.

@@ -32,8 +32,14 @@ export function pullSucceeded(status: MountStatus): MountStatus {
   return { ...status, lastSuccessfulReconcileAt: status.lastReconcileAt, lastError: null };
 }
 
+/** A failed pull's mark on the status; one cut short because the mount is stopping leaves none. */
 export function pullFailed(status: MountStatus, error: unknown, now: number): MountStatus {
-  return { ...status, lastError: errorState(error, now) };
+  return stoppedOnPurpose(error) ? status : { ...status, lastError: errorState(error, now) };
+}
+
+/** The request was stopped because the mount is stopping: neither the server's doing nor a reason to say offline. */
+export function stoppedOnPurpose(error: unknown): boolean {
+  return error instanceof NetworkError && error.stopped;
 }
 
 /** What an error means for `state.json`: offline (no answer, 429, 5xx), an HTTP refusal, or something else. */
