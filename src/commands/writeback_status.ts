@@ -1,4 +1,3 @@
-import { listIgnored, loadIgnoreRules } from "../mount/ignore_file.ts";
 import { Command } from "@commander-js/extra-typings";
 import { formatAge } from "../lib/duration.ts";
 import { WaitTimeoutError } from "../lib/errors.ts";
@@ -89,9 +88,7 @@ export function writebackStatusCommand({ io, exit }: CommandContext) {
         return;
       }
 
-      const ignored = options.ignored
-        ? await listIgnored(target.mountDir, await loadIgnoreRules(target.mountDir))
-        : undefined;
+      const ignored = options.ignored ? await ignoredPaths(target.mountDir) : undefined;
       if (options.json) printJson(io, { ...statusDocument(report), ...(ignored ? { ignored } : {}) });
       else {
         io.stdout(formatStatus(report, await tableFor(io)));
@@ -113,6 +110,12 @@ export function writebackStatusCommand({ io, exit }: CommandContext) {
         exit(ExitCode.actionable);
       }
     });
+}
+
+/** What the folder's ignore rules leave out of sync; the rules' matcher is loaded only when asked (`--ignored`). */
+async function ignoredPaths(mountDir: string): Promise<string[]> {
+  const { listIgnored, loadIgnoreRules } = await import("../mount/ignore_file.ts");
+  return await listIgnored(mountDir, await loadIgnoreRules(mountDir));
 }
 
 /**
