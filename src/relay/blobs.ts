@@ -12,9 +12,12 @@ import { relayPaths } from "./relay_dir.ts";
  * every process ~5 ms at start.
  */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const { createHash } = await import("node:crypto");
-  return createHash("sha256").update(bytes).digest("hex");
+  nodeCrypto ??= await import("node:crypto");
+  return nodeCrypto.createHash("sha256").update(bytes).digest("hex");
 }
+
+/** Held once loaded: an `import()` per hash costs a few microseconds each, measurable over a 10,000-file pull. */
+let nodeCrypto: typeof import("node:crypto") | undefined;
 
 export function blobFile(mountDir: string, hash: string): string {
   return join(relayPaths(mountDir).blobs, hash);
