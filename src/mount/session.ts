@@ -16,6 +16,7 @@ import type { RetryPolicy } from "../writeback/policy.ts";
 import { WritebackQueue } from "../writeback/queue.ts";
 import { type ConflictCopies, onceReporter } from "./context.ts";
 import { BaseStore, pruneBases } from "../relay/bases.ts";
+import { keepDeadLetterIndexFresh } from "../relay/dead_letter_index.ts";
 import { pruneMergeNotes } from "../relay/merge_notes.ts";
 import { SyncEngine } from "./engine.ts";
 import { every, type Periodic } from "./every.ts";
@@ -126,6 +127,7 @@ export async function openSession(
   await pruneBases(mountDir, inUse);
   await pruneMergeNotes(mountDir, inUse);
   const delivering = engine.follow(queue);
+  let deadLettersIndexed: string | undefined;
 
   return {
     client,
@@ -140,6 +142,7 @@ export async function openSession(
         await engine.loadConflicts(); // `writeback resolve` clears conflicts by removing their copies
         const requested = await takeScanRequests(mountDir);
         if (requested.length > 0) await engine.handleHints(requested);
+        deadLettersIndexed = await keepDeadLetterIndexFresh(mountDir, deadLettersIndexed);
         await extra?.();
       }, log);
       heartbeat.now();

@@ -28,7 +28,7 @@ const CTIME_RESOLUTION_MS = 1_000;
 export async function readDeadLettersCached(mountDir: string, now = Date.now()): Promise<DeadLetters> {
   const folder = relayPaths(mountDir).deadLetter;
   const indexFile = join(relayPaths(mountDir).root, "dead-letter.index");
-  let stamp: { text: string; lastChangeMs: number };
+  let stamp: Stamp;
   try {
     stamp = folderStamp(folder);
   } catch {
@@ -44,18 +44,49 @@ export async function readDeadLettersCached(mountDir: string, now = Date.now()):
   return letters;
 }
 
+/**
+ * For the running mount, once a second: when the folder changed since `indexed` (the stamp this returned last time)
+ * and has been still long enough, reads it once so that the index is ready before anyone asks — `writeback status`
+ * right after the mount dead-lettered something then reads one file. One `stat` when nothing changed. Returns the
+ * stamp now indexed. Where the stamp needs every name (no ctime), it does nothing: listing the folder each second
+ * would cost more than it saves.
+ */
+export async function keepDeadLetterIndexFresh(
+  mountDir: string,
+  indexed: string | undefined,
+  now = Date.now(),
+): Promise<string | undefined> {
+  let stamp: Stamp;
+  try {
+    stamp = folderStamp(relayPaths(mountDir).deadLetter, { cheapOnly: true });
+  } catch {
+    return indexed;
+  }
+  if (!stamp.cheap || stamp.text === indexed || now - stamp.lastChangeMs <= SETTLE_MS) return indexed;
+  await readDeadLettersCached(mountDir, now);
+  return stamp.text;
+}
+
+interface Stamp {
+  text: string;
+  lastChangeMs: number;
+  /** Made of the folder's own metadata alone (not of its names). */
+  cheap: boolean;
+}
+
 /** What changes whenever the folder's list of records does; and when it last changed (NaN: unknown, never cache). */
-function folderStamp(folder: string): { text: string; lastChangeMs: number } {
+function folderStamp(folder: string, options: { cheapOnly?: boolean } = {}): Stamp {
   const info = Deno.statSync(folder);
   const mtimeMs = info.mtime?.getTime() ?? NaN;
   const ctimeMs = info.ctime?.getTime() ?? NaN;
   const stamp = `${info.dev}:${info.ino}:${mtimeMs}:${ctimeMs}`;
   if (info.ino !== null && !Number.isNaN(ctimeMs)) {
-    return { text: stamp, lastChangeMs: Math.max(mtimeMs, ctimeMs + CTIME_RESOLUTION_MS) };
+    return { text: stamp, lastChangeMs: Math.max(mtimeMs, ctimeMs + CTIME_RESOLUTION_MS), cheap: true };
   }
+  if (options.cheapOnly) return { text: stamp, lastChangeMs: mtimeMs, cheap: false };
   // Synchronous: ten thousand async directory steps cost more in dispatch than the listing itself.
   const names = Array.from(Deno.readDirSync(folder), (entry) => entry.name).sort().join("\n");
-  return { text: `${stamp}\n${names}`, lastChangeMs: mtimeMs };
+  return { text: `${stamp}\n${names}`, lastChangeMs: mtimeMs, cheap: false };
 }
 
 function readIndex(file: string): Index | undefined {

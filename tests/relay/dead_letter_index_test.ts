@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { readDeadLetters } from "../../src/relay/dead_letter.ts";
-import { readDeadLettersCached } from "../../src/relay/dead_letter_index.ts";
-import { assertEquals } from "../support/assert.ts";
+import { keepDeadLetterIndexFresh, readDeadLettersCached } from "../../src/relay/dead_letter_index.ts";
+import { assertEquals, assertNotEquals } from "../support/assert.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
 
 async function writeGoRecord(mountDir: string, opId: string, path: string): Promise<void> {
@@ -52,4 +52,26 @@ Deno.test("a folder changed within the last second is read, not cached", async (
   await readDeadLettersCached(mount.path);
   const cached = await Deno.stat(join(mount.path, ".relay", "dead-letter.index")).then(() => true, () => false);
   assertEquals(cached, false);
+});
+
+Deno.test("the running mount leaves the index ready once the folder is still, and then only stats it", async () => {
+  await using mount = await usingTempDir();
+  await Deno.mkdir(join(mount.path, ".relay", "dead-letter"), { recursive: true });
+  await writeGoRecord(mount.path, "op_1", "/a.md");
+  const indexFile = join(mount.path, ".relay", "dead-letter.index");
+  assertEquals(await keepDeadLetterIndexFresh(mount.path, undefined), undefined, "just changed: not yet");
+  assertEquals(await Deno.stat(indexFile).then(() => true, () => false), false);
+
+  const stamp = await keepDeadLetterIndexFresh(mount.path, undefined, later());
+  const built = (await Deno.stat(indexFile)).mtime;
+  assertEquals(typeof stamp, "string");
+  assertEquals(await keepDeadLetterIndexFresh(mount.path, stamp, later()), stamp);
+  assertEquals((await Deno.stat(indexFile)).mtime, built, "unchanged folder: the index is not rewritten");
+
+  await new Promise((resolve) => setTimeout(resolve, 1_010 - Date.now() % 1_000));
+  await writeGoRecord(mount.path, "op_2", "/b.md");
+  const next = await keepDeadLetterIndexFresh(mount.path, stamp, later());
+  assertNotEquals(next, stamp);
+  const index = JSON.parse(await Deno.readTextFile(indexFile)) as { letters: { entries: { opId: string }[] } };
+  assertEquals(index.letters.entries.map((entry) => entry.opId), ["op_1", "op_2"]);
 });
