@@ -38,7 +38,9 @@ export function pathStatuses(snapshot: WritebackSnapshot, remotePaths: string[])
     if (accepted) {
       return { path, state: "awaiting_provider", opId: accepted.opId, detail: `since ${accepted.receipt?.acceptedAt}` };
     }
-    if (file?.status === "writeback-pending") return { path, state: "pending" };
+    // Our mounts keep their queue in the outbox, which is current; state.json is saved a moment later and may still
+    // say pending for an op that has just left it. Only a mount without an outbox (the Go mount's) is asked there.
+    if (!snapshot.hasOutbox && file?.status === "writeback-pending") return { path, state: "pending" };
     if (file?.status === "write-denied" || file?.status === "read-denied") return { path, state: "write_denied" };
     if (file?.revision) return { path, state: "synced", revision: file.revision };
     return { path, state: "unknown" };

@@ -156,6 +156,14 @@ Deno.test("pathStatuses() ranks dead-lettered over conflict over pending over sy
   assertEquals(statuses.map(formatPathStatus).slice(0, 2), ["/a\tsynced (rev_1)", "/b\tdead-lettered (op_b)"]);
 });
 
+Deno.test("pathStatuses() trusts the outbox over a state.json saved a moment before the op left it", () => {
+  const state = toPublicState({ files: { "/f": { revision: "rev_1", status: "writeback-pending" } } });
+  assertEquals(pathStatuses(snapshot({ state, hasOutbox: true }), ["/f"]), [
+    { path: "/f", state: "synced", revision: "rev_1" },
+  ]);
+  assertEquals(pathStatuses(snapshot({ state, hasOutbox: false }), ["/f"]), [{ path: "/f", state: "pending" }]);
+});
+
 Deno.test("summarize() makes a mirror that lacks remote content, cannot pull, or needs a token actionable", async (t) => {
   const cases: [string, Record<string, unknown>, string | null][] = [
     ["ready", { status: "ready", eventListener: { status: "listening" } }, null],
