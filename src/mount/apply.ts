@@ -33,10 +33,21 @@ export async function applyRemoteFiles(
 ): Promise<void> {
   let done = 0;
   const checkedFolders = new Set<string>();
-  await mapConcurrent(files, APPLY_CONCURRENCY, async (file) => {
+  await mapConcurrent(acrossFolders(files), APPLY_CONCURRENCY, async (file) => {
     await applyRemoteFile(context, file, checkedFolders);
     progress?.(++done, files.length);
   });
+}
+
+/** The files in turn from each folder: creates in one folder wait for each other, in different folders they overlap. */
+function acrossFolders<T extends { path: string }>(files: readonly T[]): T[] {
+  const byFolder = Map.groupBy(files, (file) => file.path.slice(0, file.path.lastIndexOf("/")));
+  const queues = [...byFolder.values()];
+  const order: T[] = [];
+  for (let index = 0; order.length < files.length; index++) {
+    for (const queue of queues) if (index < queue.length) order.push(queue[index]!);
+  }
+  return order;
 }
 
 async function applyRemoteFile(

@@ -125,6 +125,11 @@ function setup(dir: string) {
     logs,
     takeIn,
     local: (p: string) => Deno.readTextFile(join(dir, p)),
+    /** As a session closes: the queue, then the bases still being written. */
+    close: async () => {
+      await queue.close();
+      await engine.context.bases.settled();
+    },
   };
 }
 
@@ -137,7 +142,7 @@ Deno.test("SyncEngine: a local file becomes tracked at the revision the server g
   await s.takeIn();
   assertEquals(s.paths.baseRevision("/a.md"), "rev_1");
   assertEquals(s.transport.requests.length, 1);
-  await s.queue.close();
+  await s.close();
 });
 
 Deno.test("SyncEngine: a remote change of a path whose upload is in flight waits for it, then wins without loss", async () => {
@@ -161,7 +166,7 @@ Deno.test("SyncEngine: a remote change of a path whose upload is in flight waits
   assertEquals(copy, "mine\n");
   assertOk(s.paths.conflicts.has("/a.md"));
   assertEquals(s.transport.requests.length, 1, "the conflicted write is not sent again");
-  await s.queue.close();
+  await s.close();
 });
 
 Deno.test("SyncEngine: the event of our own upload is not fetched back once its delivery is taken in", async () => {
@@ -177,7 +182,7 @@ Deno.test("SyncEngine: the event of our own upload is not fetched back once its 
   const readsBefore = s.remote.reads;
   await s.engine.pull({ full: false });
   assertEquals(s.remote.reads, readsBefore);
-  await s.queue.close();
+  await s.close();
 });
 
 Deno.test("SyncEngine: deleting a file whose only trace is a dead letter discards the letter and sends nothing", async () => {
@@ -197,7 +202,7 @@ Deno.test("SyncEngine: deleting a file whose only trace is a dead letter discard
   const log = await Deno.readTextFile(join(dir.path, ".relay/discarded.log"));
   assertOk(log.includes('"why":"the local file was deleted before it reached the server"'), log);
   assertEquals([...Deno.readDirSync(join(dir.path, ".relay/dead-letter"))], []);
-  await s.queue.close();
+  await s.close();
 });
 
 Deno.test("SyncEngine: a large workspace comes in size-bounded chunks, large files each on their own", async () => {
@@ -214,7 +219,7 @@ Deno.test("SyncEngine: a large workspace comes in size-bounded chunks, large fil
   assertEquals(s.remote.readCalls, 1, "the rest together");
   for (const name of ["a", "b", "c"]) assertEquals(await s.local(`big/${name}.md`), name);
   assertEquals(await s.local("small.md"), "small");
-  await s.queue.close();
+  await s.close();
 });
 
 Deno.test("SyncEngine: a small workspace with one large file: no export, the file read on its own", async () => {
@@ -226,7 +231,7 @@ Deno.test("SyncEngine: a small workspace with one large file: no export, the fil
   await s.engine.pull({ full: true });
   assertEquals([s.remote.exports, s.remote.singleReads, s.remote.readCalls], [0, 1, 1]);
   assertEquals(await s.local("large.bin"), "large");
-  await s.queue.close();
+  await s.close();
 });
 
 Deno.test("SyncEngine: a small workspace still comes in one export", async () => {
@@ -235,5 +240,5 @@ Deno.test("SyncEngine: a small workspace still comes in one export", async () =>
   s.remote.put("/a.md", "a");
   await s.engine.pull({ full: true });
   assertEquals([s.remote.exports, s.remote.readCalls], [1, 0]);
-  await s.queue.close();
+  await s.close();
 });
