@@ -143,7 +143,7 @@ async function mountLocked(
     awaitingCredentials = false;
     queue.credentialsRenewed();
     log("credentials renewed: syncing again");
-    pull(false).catch(() => {});
+    track(pull(false).catch(() => {}));
   };
   const save = () => {
     const authError = queue.awaitingCredentials && status.lastError?.kind !== "reauth"
@@ -227,7 +227,9 @@ async function mountLocked(
   const heartbeat = session.startHeartbeat(checkCredentials);
   let scans = 0;
   const scan = every(options.scanIntervalMs ?? options.intervalMs, "scan", async () => {
-    if (++scans % FULL_RECONCILE_EVERY === 0) pull(true).catch((error) => log(`full reconcile failed: ${error}`));
+    if (++scans % FULL_RECONCILE_EVERY === 0) {
+      track(pull(true).catch((error) => log(`full reconcile failed: ${error}`)));
+    }
     await engine.scanAll();
   }, log);
   const stats = every(STATS_EVERY_MS, "stats", () => {

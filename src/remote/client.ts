@@ -3,6 +3,7 @@
  * `X-Correlation-Id` per attempt, a timeout per request, typed errors. Reads retry briefly on transient failures;
  * writes never retry here — the writeback queue owns their retries.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { type GenericSchema, safeParse } from "valibot";
 import { backoffMs } from "../lib/backoff.ts";
 import { fetchFailureReason, HttpError, NetworkError, parseRetryAfter, ProtocolError } from "./errors.ts";
@@ -300,8 +301,14 @@ export class RelayfileClient {
         if (!transient || tried >= READ_RETRIES) throw error;
         // A server that said how long to wait closed the gate for that long: the next attempt waits there.
         if (this.#options.gate.isHolding) continue;
-        const delay = backoffMs(READ_BACKOFF, tried + 1, Math.random());
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        // The wait ends when the client is stopped: a mount that stops leaves no retry timer behind.
+        await sleep(backoffMs(READ_BACKOFF, tried + 1, Math.random()), undefined, { signal: this.#options.signal })
+          .catch(() => {
+            throw new NetworkError(`${error.message} (stopped while waiting to retry)`, {
+              cause: error,
+              stopped: true,
+            });
+          });
       }
     }
   }
