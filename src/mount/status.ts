@@ -32,12 +32,14 @@ export function pullSucceeded(status: MountStatus): MountStatus {
   return { ...status, lastSuccessfulReconcileAt: status.lastReconcileAt, lastError: null };
 }
 
-/** A failed pull's mark on the status; one cut short because the mount is stopping leaves none. */
 export function pullFailed(status: MountStatus, error: unknown, now: number): MountStatus {
-  return stoppedOnPurpose(error) ? status : { ...status, lastError: errorState(error, now) };
+  return { ...status, lastError: errorState(error, now) };
 }
 
-/** The request was stopped because the mount is stopping: neither the server's doing nor a reason to say offline. */
+/**
+ * The request was stopped because the mount is stopping: neither the server's doing nor a reason to say offline, so
+ * a pull that fails this way leaves no mark on the status.
+ */
 export function stoppedOnPurpose(error: unknown): boolean {
   return error instanceof NetworkError && error.stopped;
 }

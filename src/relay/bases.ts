@@ -106,6 +106,7 @@ export class BaseStore {
     }
   }
 }
+
 /** Removes every base whose hash is not in `keep`; returns how many. */
 export async function pruneBases(mountDir: string, keep: ReadonlySet<string>): Promise<number> {
   let removed = 0;

@@ -4,8 +4,10 @@
  * same mount and the same folder stamp — its inode, mtime and ctime. Adding, removing or renaming a record moves both
  * times; a tool that puts the mtime back (`cp -a`, `rsync -a`, `tar x`) moves the ctime, which nothing but the kernel
  * sets. Where the system has no ctime or inode (Windows), the stamp also holds every file name, read each time. The
- * index is built only from a folder whose last change is over a second old, so that a change within a timestamp's
- * resolution cannot hide. A record edited in place by hand is not seen until the folder changes.
+ * index is built only from a folder whose last change is over a second old (two, as the ctime counts whole seconds),
+ * so that a change within a timestamp's resolution cannot hide — by whoever reads the folder and may write there, and
+ * by a running mount as soon as the folder is still. A record edited in place by hand is not seen until the folder
+ * changes.
  */
 import { writeFileAtomic } from "../lib/atomic_write.ts";
 import { type DeadLetters, readDeadLetters } from "./dead_letter.ts";
