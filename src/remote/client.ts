@@ -3,14 +3,13 @@
  * `X-Correlation-Id` per attempt, a timeout per request, typed errors. Reads retry briefly on transient failures;
  * writes never retry here — the writeback queue owns their retries.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { type GenericSchema, safeParse } from "valibot";
 import { backoffMs } from "../lib/backoff.ts";
 import { fetchFailureReason, HttpError, NetworkError, parseRetryAfter, ProtocolError } from "./errors.ts";
 import { bulkBodyStream, type OutgoingFile } from "../protocol/bulk_body.ts";
 import { MalformedAnswerError, readFileAnswer } from "../protocol/file_answer.ts";
 import { base64Length } from "../protocol/content.ts";
-import { ServerGate } from "./server_gate.ts";
+import { REAL_CLOCK, ServerGate } from "./server_gate.ts";
 import {
   type BulkRead,
   BulkReadSchema,
@@ -141,7 +140,7 @@ export class RelayfileClient {
         try {
           // The answer's length bounds the content's text; else base64 of the listed size does, whichever
           // size a server lists (the bytes', or the stored text's).
-          const declared = Number(response.headers.get("content-length") ?? "");
+          const declared = declaredLength(response);
           const capacity = declared > 0 ? declared : base64Length(sizeHint) + 1024;
           answer = await readFileAnswer(cappedBody(response, this.#options.maxAnswerBytes), capacity);
         } catch (error) {
@@ -180,7 +179,7 @@ export class RelayfileClient {
       try {
         answer = await this.#retrying(async () => {
           const response = await this.#respond("POST", "/fs/bulk-read", { paths: batch });
-          if (Number(response.headers.get("content-length") ?? "") > LARGE_BATCH_ANSWER_BYTES) {
+          if (declaredLength(response) > LARGE_BATCH_ANSWER_BYTES) {
             await response.body?.cancel();
             return undefined;
           }
@@ -302,7 +301,7 @@ export class RelayfileClient {
         // A server that said how long to wait closed the gate for that long: the next attempt waits there.
         if (this.#options.gate.isHolding) continue;
         // The wait ends when the client is stopped: a mount that stops leaves no retry timer behind.
-        await sleep(backoffMs(READ_BACKOFF, tried + 1, Math.random()), undefined, { signal: this.#options.signal })
+        await REAL_CLOCK.sleep(backoffMs(READ_BACKOFF, tried + 1, Math.random()), this.#options.signal)
           .catch(() => {
             throw new NetworkError(`${error.message} (stopped while waiting to retry)`, {
               cause: error,
@@ -400,6 +399,11 @@ export class RelayfileClient {
 /** The largest answer read (a bigger one is refused, not buffered): far above any page or chunk the mount asks for. */
 const MAX_ANSWER_BYTES = 512 * 1024 * 1024;
 
+/** The length the answer declares (`Content-Length`); NaN or 0 when it says none. */
+function declaredLength(response: Response): number {
+  return Number(response.headers.get("content-length") ?? "");
+}
+
 /** The body as text, refusing one over `cap` bytes (by its declared length, or while it streams in). */
 async function readCapped(response: Response, cap: number): Promise<string> {
   const decoder = new TextDecoder();
@@ -412,7 +416,7 @@ async function readCapped(response: Response, cap: number): Promise<string> {
 function cappedBody(response: Response, cap: number): ReadableStream<Uint8Array> {
   const refuse = (size: string) =>
     new ProtocolError(`the answer is ${size} bytes, over the ${cap} bytes this client reads; it was refused`);
-  const declared = Number(response.headers.get("content-length") ?? "");
+  const declared = declaredLength(response);
   if (declared > cap) {
     response.body?.cancel();
     return new ReadableStream({ start: (controller) => controller.error(refuse(String(declared))) });
