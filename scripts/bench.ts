@@ -7,6 +7,7 @@
  *   deno task bench            full size (about ten minutes)
  *   deno task bench --smoke    every scenario at tiny size, nothing written: keeps the script working (the test
  *                              suite runs it)
+ *   deno task bench --only pull   only the mount scenarios whose name holds "pull", full size, nothing written
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
@@ -26,6 +27,8 @@ export interface BenchOptions {
   runs: number;
   /** Progress, a line at a time (the script prints it to stderr). */
   log?: (line: string) => void;
+  /** Only the mount scenarios whose name holds this (and none of the CLI or server ones). */
+  only?: string;
 }
 
 export async function runBenchmarks(options: BenchOptions): Promise<ScenarioResult[]> {
@@ -42,10 +45,12 @@ export async function runBenchmarks(options: BenchOptions): Promise<ScenarioResu
         scratch,
         sizes: options.smoke ? SMOKE_SIZES : FULL_SIZES,
         log,
+        only: options.only,
       });
     } finally {
       await serve.stop();
     }
+    if (options.only !== undefined) return mount;
     log("▸ writeback status and cold start, against the Go CLI");
     const cli = await cliScenarios({
       goCli,
@@ -84,14 +89,19 @@ export async function runContext(): Promise<Record<string, unknown>> {
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { smoke: { type: "boolean", default: false }, runs: { type: "string" }, out: { type: "string" } },
+    options: {
+      smoke: { type: "boolean", default: false },
+      runs: { type: "string" },
+      out: { type: "string" },
+      only: { type: "string" },
+    },
   });
   const smoke = values.smoke ?? false;
   const runs = values.runs ? Number(values.runs) : smoke ? 1 : 7;
-  const results = await runBenchmarks({ smoke, runs, log: (line) => console.error(line) });
+  const results = await runBenchmarks({ smoke, runs, only: values.only, log: (line) => console.error(line) });
   const table = formatTable(results);
   console.log(table);
-  if (!smoke) {
+  if (!smoke && values.only === undefined) {
     const out = values.out ?? "bench";
     const context = await runContext();
     await Deno.mkdir(out, { recursive: true });

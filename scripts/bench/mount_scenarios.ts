@@ -72,6 +72,8 @@ export interface MountBench {
   sizes: MountSizes;
   /** Progress, a line at a time. */
   log: (line: string) => void;
+  /** Only the scenarios whose name holds this. */
+  only?: string;
 }
 
 /** How long a single change may take before it counts as not delivered. */
@@ -139,6 +141,7 @@ export async function mountScenarios(bench: MountBench): Promise<ScenarioResult[
   ];
   const results: ScenarioResult[] = [];
   for (const [name, target, run] of scenarios) {
+    if (bench.only !== undefined && !name.includes(bench.only)) continue;
     bench.log(`▸ ${name}`);
     const [ours, go] = await run();
     results.push(compare(name, target, ours!, go!));

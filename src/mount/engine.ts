@@ -32,8 +32,8 @@ export class SyncEngine {
   }
 
   /**
-   * Runs `work` after everything queued before it; one state change at a time. The bases the work met start being
-   * written at its end (in the background), after the files it wrote.
+   * Runs `work` after everything queued before it; one state change at a time. The bases the work met are written at
+   * its end (one transaction), after the files it wrote.
    */
   serialize<T>(work: () => Promise<T>): Promise<T> {
     const step = () => work().finally(() => this.context.bases.flush());

@@ -1,9 +1,9 @@
 /**
- * Both sides changed a text file: merge them against the last synced content (its base, kept in `.relay/bases/`)
- * before anyone is asked. A push that met a newer revision asks the server's `fs/merge` first (one request, merged
- * where the live file is); otherwise, and on a pull that meets a local edit, the merge is made here and the merged
- * bytes go out as a new op through the queue, conditional on the revision merged against. Only edits of the same
- * lines — or binary, oversized or baseless files — are left to a conflict copy.
+ * Both sides changed a text file: merge them against the last synced content (its base, kept in
+ * `.relay/bases.sqlite`) before anyone is asked. A push that met a newer revision asks the server's `fs/merge` first
+ * (one request, merged where the live file is); otherwise, and on a pull that meets a local edit, the merge is made
+ * here and the merged bytes go out as a new op through the queue, conditional on the revision merged against. Only
+ * edits of the same lines — or binary, oversized or baseless files — are left to a conflict copy.
  */
 import { contentTypeFor } from "../protocol/content.ts";
 import { MERGE_STRATEGY, mergeableText, mergeLines } from "../protocol/merge.ts";

@@ -15,7 +15,7 @@ import { readPublicState } from "../relay/state_file.ts";
 import type { RetryPolicy } from "../writeback/policy.ts";
 import { WritebackQueue } from "../writeback/queue.ts";
 import { type ConflictCopies, onceReporter } from "./context.ts";
-import { BaseStore, pruneBases } from "../relay/bases.ts";
+import { BaseStore } from "../relay/bases.ts";
 import { keepDeadLetterIndexFresh } from "../relay/dead_letter_index.ts";
 import { pruneMergeNotes } from "../relay/merge_notes.ts";
 import { SyncEngine } from "./engine.ts";
@@ -107,6 +107,7 @@ export async function openSession(
     ...(options.receiptPollCapMs ? { receiptPollCapMs: options.receiptPollCapMs } : {}),
   });
   const rules = await loadIgnoreRules(mountDir, options.excludes);
+  const bases = new BaseStore(mountDir);
   const engine = new SyncEngine({
     mountDir,
     remoteRoot: options.remoteRoot,
@@ -115,7 +116,7 @@ export async function openSession(
     queue,
     rules,
     writable: writableBy(options.tokens),
-    bases: new BaseStore(mountDir),
+    bases,
     conflictCopies: options.conflictCopies ?? "beside",
     serverMerge: { available: true },
     log,
@@ -124,7 +125,7 @@ export async function openSession(
   await queue.load();
   await engine.loadConflicts();
   const inUse = basesInUse(paths, queue);
-  await pruneBases(mountDir, inUse);
+  await bases.prune(inUse);
   await pruneMergeNotes(mountDir, inUse);
   const delivering = engine.follow(queue);
   let deadLettersIndexed: string | undefined;
@@ -154,7 +155,7 @@ export async function openSession(
       stopWrites.abort();
       await closing;
       await delivering;
-      await engine.context.bases.settled();
+      engine.context.bases.close();
     },
   };
 }

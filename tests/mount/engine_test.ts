@@ -125,10 +125,10 @@ function setup(dir: string) {
     logs,
     takeIn,
     local: (p: string) => Deno.readTextFile(join(dir, p)),
-    /** As a session closes: the queue, then the bases still being written. */
+    /** As a session closes: the queue, then the bases. */
     close: async () => {
       await queue.close();
-      await engine.context.bases.settled();
+      engine.context.bases.close();
     },
   };
 }

@@ -1,12 +1,14 @@
+import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { BaseStore, pruneBases, readBase } from "../../src/relay/bases.ts";
+import { BaseStore, readBase } from "../../src/relay/bases.ts";
 import { sha256Hex } from "../../src/relay/blobs.ts";
 import { assertEquals } from "../support/assert.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
 
 const text = (value: string) => new TextEncoder().encode(value);
+const databaseOf = (mountDir: string) => join(mountDir, ".relay", "bases.sqlite");
 
-Deno.test("a kept base is read from memory until written, and from disk once the store has settled", async () => {
+Deno.test("a kept base is read from memory until flushed, and from the database after a restart", async () => {
   await using mount = await usingTempDir();
   const store = new BaseStore(mount.path);
   const bytes = text("line one\nline two\n");
@@ -15,31 +17,101 @@ Deno.test("a kept base is read from memory until written, and from disk once the
   assertEquals(await readBase(mount.path, hash), undefined, "not written before flush");
   assertEquals(await store.read(hash), bytes);
   store.flush();
-  await store.settled();
+  assertEquals(await readBase(mount.path, hash), bytes, "a command beside the running mount reads it");
+  store.close();
   assertEquals(await readBase(mount.path, hash), bytes);
-  assertEquals(await new BaseStore(mount.path).read(hash), bytes, "a new store (a restart) reads it from disk");
+  const restarted = new BaseStore(mount.path);
+  assertEquals(await restarted.read(hash), bytes, "a new store (a restart) reads it");
+  restarted.close();
 });
 
-Deno.test("bases kept while others are being written are written too", async () => {
+Deno.test("the bases of a thousand-file pull are one file, and prune keeps only what is in use", async () => {
   await using mount = await usingTempDir();
   const store = new BaseStore(mount.path);
   const hashes: string[] = [];
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 1_000; i++) {
     const bytes = text(`file ${i}\n`);
     hashes.push(await sha256Hex(bytes));
     store.keep(hashes.at(-1)!, bytes);
-    if (i % 10 === 0) store.flush();
   }
-  await store.settled();
-  const onDisk = await Array.fromAsync(Deno.readDir(join(mount.path, ".relay", "bases")), (entry) => entry.name);
-  assertEquals(onDisk.sort(), [...hashes].sort());
-  assertEquals(await pruneBases(mount.path, new Set(hashes.slice(0, 10))), 40);
+  store.close();
+  assertEquals(await Array.fromAsync(Deno.readDir(join(mount.path, ".relay")), (entry) => entry.name), [
+    "bases.sqlite",
+  ]);
+  const restarted = new BaseStore(mount.path);
+  assertEquals(await restarted.prune(new Set(hashes.slice(0, 10))), 990);
+  assertEquals(await restarted.read(hashes[0]!), text("file 0\n"));
+  assertEquals(await restarted.read(hashes[10]!), undefined);
+  restarted.close();
 });
 
 Deno.test("binary content and content too large to merge are not kept", async () => {
   await using mount = await usingTempDir();
   const store = new BaseStore(mount.path);
   const binary = new Uint8Array([1, 0, 2]);
+  const large = new Uint8Array(600 * 1024).fill(65);
   store.keep(await sha256Hex(binary), binary);
-  assertEquals(await store.read(await sha256Hex(binary)), undefined);
+  store.keep(await sha256Hex(large), large);
+  store.close();
+  assertEquals(await readBase(mount.path, await sha256Hex(binary)), undefined);
+  assertEquals(await readBase(mount.path, await sha256Hex(large)), undefined);
+});
+
+Deno.test("a base that is not what its hash says is a miss, not a wrong merge", async () => {
+  await using mount = await usingTempDir();
+  const store = new BaseStore(mount.path);
+  const bytes = text("the original\n");
+  const hash = await sha256Hex(bytes);
+  store.keep(hash, bytes);
+  store.close();
+  const database = new DatabaseSync(databaseOf(mount.path));
+  database.prepare("UPDATE bases SET bytes = ? WHERE hash = ?").run(text("changed by hand\n"), hash);
+  database.close();
+  assertEquals(await readBase(mount.path, hash), undefined);
+  const restarted = new BaseStore(mount.path);
+  assertEquals(await restarted.read(hash), undefined);
+  restarted.close();
+});
+
+Deno.test("a database a crash left unreadable is started afresh", async () => {
+  await using mount = await usingTempDir();
+  await Deno.mkdir(join(mount.path, ".relay"));
+  await Deno.writeTextFile(databaseOf(mount.path), "not a database, torn by a crash ".repeat(200));
+  const store = new BaseStore(mount.path);
+  const bytes = text("kept again\n");
+  const hash = await sha256Hex(bytes);
+  store.keep(hash, bytes);
+  store.close();
+  assertEquals(await readBase(mount.path, hash), bytes);
+});
+
+Deno.test("the database is private to its owner, as everything under .relay/", async () => {
+  if (Deno.build.os === "windows") return;
+  await using mount = await usingTempDir();
+  const store = new BaseStore(mount.path);
+  const bytes = text("a secret line\n");
+  store.keep(await sha256Hex(bytes), bytes);
+  store.flush();
+  for (const name of ["bases.sqlite", "bases.sqlite-wal", "bases.sqlite-shm"]) {
+    assertEquals((await Deno.stat(join(mount.path, ".relay", name))).mode! & 0o777, 0o600, name);
+  }
+  store.close();
+});
+
+Deno.test("an earlier version's base files are read, and prune moves those in use into the database", async () => {
+  await using mount = await usingTempDir();
+  const folder = join(mount.path, ".relay", "bases");
+  await Deno.mkdir(folder, { recursive: true });
+  const inUse = text("still tracked\n");
+  const stale = text("long gone\n");
+  const [inUseHash, staleHash] = [await sha256Hex(inUse), await sha256Hex(stale)];
+  await Deno.writeFile(join(folder, inUseHash), inUse);
+  await Deno.writeFile(join(folder, staleHash), stale);
+  assertEquals(await readBase(mount.path, inUseHash), inUse, "read as an earlier version left it");
+  const store = new BaseStore(mount.path);
+  assertEquals(await store.prune(new Set([inUseHash])), 1);
+  store.close();
+  assertEquals(await Deno.stat(folder).then(() => true, () => false), false, "the folder is gone");
+  assertEquals(await readBase(mount.path, inUseHash), inUse);
+  assertEquals(await readBase(mount.path, staleHash), undefined);
 });
