@@ -32,6 +32,9 @@ import {
   WriteQueuedSchema,
 } from "../protocol/wire.ts";
 
+/** Entries asked for per `fs/tree` page (the most `relayfile serve` gives; servers without paging give all). */
+const TREE_PAGE_LIMIT = 10_000;
+
 export interface ClientOptions {
   baseUrl: string;
   workspace: string;
@@ -106,12 +109,16 @@ export class RelayfileClient {
     return (await this.listFiles(root)).map((file) => file.path);
   }
 
-  /** Every file under `root` through `fs/tree`, with its size when the server says it. */
+  /**
+   * Every file under `root` through `fs/tree`, with its size when the server says it. Pages as large as a server
+   * allows: a server may read its whole listing for each page (`relayfile serve` did), and 10,000 files in pages of
+   * 1,000 took 0.7–0.9 s instead of 0.1 s.
+   */
   async listFiles(root: string): Promise<{ path: string; size?: number }[]> {
     const files: { path: string; size?: number }[] = [];
     let cursor = "";
     for (let page = 0; page < 100_000; page++) {
-      const query = `path=${encodeURIComponent(root)}&depth=100${
+      const query = `path=${encodeURIComponent(root)}&depth=100&limit=${TREE_PAGE_LIMIT}${
         cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""
       }`;
       const tree = await this.#read("GET", `/fs/tree?${query}`, TreeSchema);

@@ -1,6 +1,8 @@
 import { RelayfileClient } from "../../src/remote/client.ts";
 import { NetworkError, ProtocolError } from "../../src/remote/errors.ts";
 import { assertEquals, assertRejects } from "../support/assert.ts";
+import { startFaultProxy } from "../support/fault_proxy.ts";
+import { usingServer, WORKSPACE } from "../server/_server.ts";
 
 Deno.test("RelayfileClient refuses an answer over its size limit, declared or streamed, instead of buffering it", async () => {
   const big = JSON.stringify([{ path: "/a.md", revision: "rev_1", content: "x".repeat(5_000) }]);
@@ -54,4 +56,16 @@ Deno.test("a read waiting to retry ends when the client is stopped, and leaves n
   } finally {
     await server.shutdown();
   }
+});
+
+Deno.test("a listing of 2,500 files is one fs/tree request, not a page per thousand", async () => {
+  await using s = await usingServer();
+  const files = Array.from({ length: 2_500 }, (_, i) => ({ path: `/docs/d${i % 25}/f${i}.md`, content: `# ${i}` }));
+  for (let i = 0; i < files.length; i += 500) {
+    assertEquals((await s.api("POST", "fs/bulk", { body: { files: files.slice(i, i + 500) } })).status, 202);
+  }
+  await using proxy = startFaultProxy(s.server.url);
+  const client = new RelayfileClient({ baseUrl: proxy.url, workspace: WORKSPACE, token: () => s.token });
+  assertEquals((await client.listFiles("/")).length, 2_500);
+  assertEquals(proxy.log.filter((line) => line.startsWith("GET /v1/workspaces/ws_test/fs/tree")).length, 1);
 });
