@@ -11,6 +11,7 @@ import { SCHEMA, SCHEMA_VERSION } from "./store_schema.ts";
 import {
   type Change,
   type EventType,
+  type FileEntry,
   type FileWrite,
   idNumber,
   type StoredEvent,
@@ -69,12 +70,29 @@ export class Store {
 
   /** Files under `root` (containment rules), sorted by path. */
   listFiles(workspace: string, root: string): StoredFile[] {
-    const rows = root === "/"
-      ? this.#sql.statement("SELECT * FROM files WHERE workspace = ? ORDER BY path").all(workspace)
+    return this.#filesUnder("*", workspace, root).map(toFile).filter((file) => containsPath(root, file.path));
+  }
+
+  /** What a listing shows of the files under `root`, sorted by path: their content is not read. */
+  listEntries(workspace: string, root: string): FileEntry[] {
+    const columns = "path, revision, provider, updated_at, length(CAST(content AS BLOB)) AS size";
+    return this.#filesUnder(columns, workspace, root)
+      .map((row) => ({
+        path: String(row.path),
+        revision: String(row.revision),
+        provider: String(row.provider),
+        size: Number(row.size),
+        updatedAt: String(row.updated_at),
+      }))
+      .filter((entry) => containsPath(root, entry.path));
+  }
+
+  #filesUnder(columns: string, workspace: string, root: string) {
+    return root === "/"
+      ? this.#sql.statement(`SELECT ${columns} FROM files WHERE workspace = ? ORDER BY path`).all(workspace)
       : this.#sql.statement(
-        "SELECT * FROM files WHERE workspace = ? AND (path = ? OR (path >= ? AND path < ?)) ORDER BY path",
+        `SELECT ${columns} FROM files WHERE workspace = ? AND (path = ? OR (path >= ? AND path < ?)) ORDER BY path`,
       ).all(workspace, root, `${root}/`, `${root}0`); // '0' sorts right after '/'
-    return rows.map(toFile).filter((file) => containsPath(root, file.path));
   }
 
   countFiles(workspace: string): number {

@@ -11,6 +11,15 @@ export interface StoredFile {
   updatedAt: string;
 }
 
+/** A file as a listing shows it: no content, its size in UTF-8 bytes (the reference's `len` of the stored string). */
+export interface FileEntry {
+  path: string;
+  revision: string;
+  provider: string;
+  size: number;
+  updatedAt: string;
+}
+
 export type EventType = "file.created" | "file.updated" | "file.deleted";
 
 export interface StoredEvent {

@@ -67,3 +67,21 @@ Deno.test("a token with a narrow read grant sees only its files in export and tr
   assertEquals(exported.json.map((file: { path: string }) => file.path), ["/github/r.md"]);
   assertEquals((await s.api("GET", "fs/file?path=/notion/Top.md", { token: narrow })).status, 403);
 });
+
+Deno.test("tree sizes count the stored content's UTF-8 bytes, as the reference's len does", async () => {
+  await using s = await usingServer();
+  await s.api("POST", "fs/bulk", {
+    body: {
+      files: [
+        { path: "/t/accent.md", content: "é" },
+        { path: "/t/emoji.md", content: "😀" },
+        { path: "/t/bin.dat", content: "AAEC", encoding: "base64" },
+      ],
+    },
+  });
+  const tree = await s.api("GET", "fs/tree?path=/t&depth=1");
+  const sizes = Object.fromEntries(
+    tree.json.entries.map((entry: { path: string; size?: number }) => [entry.path, entry.size]),
+  );
+  assertEquals(sizes, { "/t/accent.md": 2, "/t/bin.dat": 4, "/t/emoji.md": 4 });
+});

@@ -4,7 +4,7 @@ import type { RequestContext } from "../context.ts";
 import { HttpProblem, intParam, jsonResponse } from "../http.ts";
 import { normalizeStorePath, parentFolders } from "../paths.ts";
 import { scopeAllows } from "../../protocol/scopes.ts";
-import type { StoredFile } from "../store.ts";
+import type { FileEntry, StoredFile } from "../store.ts";
 
 const TREE_PAGE_SIZE = 1000;
 
@@ -27,7 +27,7 @@ export function listTree(context: RequestContext): Response {
   const rootDepth = root === "/" ? 0 : root.split("/").length - 1;
   const entries = new Map<string, Record<string, unknown>>();
   let totalFiles = 0;
-  for (const file of readableFiles(context, root)) {
+  for (const file of readableEntries(context, root)) {
     for (const folder of parentFolders(file.path)) {
       const level = folder.split("/").length - 1 - rootDepth;
       if (level >= 1 && level <= depth && !entries.has(folder)) {
@@ -41,7 +41,7 @@ export function listTree(context: RequestContext): Response {
         type: "file",
         revision: file.revision,
         ...(file.provider ? { provider: file.provider } : {}),
-        ...(file.content.length ? { size: file.content.length } : {}),
+        ...(file.size ? { size: file.size } : {}),
         updatedAt: file.updatedAt,
       });
     }
@@ -64,8 +64,15 @@ export function listTree(context: RequestContext): Response {
 }
 
 function readableFiles(context: RequestContext, root: string): StoredFile[] {
-  return context.store.listFiles(context.workspace, root)
-    .filter((file) => scopeAllows(context.principal.scopes, "fs:read", file.path));
+  return context.store.listFiles(context.workspace, root).filter((file) => readable(context, file.path));
+}
+
+function readableEntries(context: RequestContext, root: string): FileEntry[] {
+  return context.store.listEntries(context.workspace, root).filter((entry) => readable(context, entry.path));
+}
+
+function readable(context: RequestContext, path: string): boolean {
+  return scopeAllows(context.principal.scopes, "fs:read", path);
 }
 
 function compare(a: string, b: string): number {
