@@ -78,6 +78,22 @@ async function checked(hash: string, bytes: Uint8Array | undefined): Promise<Uin
   return bytes && await sha256Hex(bytes) === hash ? bytes : undefined;
 }
 
+/** The base of `hash` in the database `open` gives, else among the files of an earlier version. */
+async function lookUp(
+  open: () => DatabaseSync,
+  mountDir: string,
+  hash: string,
+): Promise<Uint8Array | undefined> {
+  try {
+    const row = open().prepare("SELECT bytes FROM bases WHERE hash = ?").get(hash);
+    const found = await checked(hash, row?.bytes as Uint8Array | undefined);
+    if (found) return found;
+  } catch {
+    // No database yet, or one this cache cannot read: a miss there.
+  }
+  return await readLegacyBase(mountDir, hash);
+}
+
 async function readLegacyBase(mountDir: string, hash: string): Promise<Uint8Array | undefined> {
   try {
     return await checked(hash, await Deno.readFile(join(legacyDir(mountDir), hash)));
@@ -94,16 +110,14 @@ async function readLegacyBase(mountDir: string, hash: string): Promise<Uint8Arra
 export async function readBase(mountDir: string, hash: string): Promise<Uint8Array | undefined> {
   let database: DatabaseSync | undefined;
   try {
-    database = new DatabaseSync(databasePath(mountDir), { readOnly: true, timeout: BUSY_TIMEOUT_MS });
-    const row = database.prepare("SELECT bytes FROM bases WHERE hash = ?").get(hash);
-    const found = await checked(hash, row?.bytes as Uint8Array | undefined);
-    if (found) return found;
-  } catch {
-    // No database yet, or one this cache cannot read: the bases of an earlier version may still be there.
+    return await lookUp(
+      () => database = new DatabaseSync(databasePath(mountDir), { readOnly: true, timeout: BUSY_TIMEOUT_MS }),
+      mountDir,
+      hash,
+    );
   } finally {
     database?.close();
   }
-  return await readLegacyBase(mountDir, hash);
 }
 
 /**
@@ -131,16 +145,7 @@ export class BaseStore {
 
   /** The base of hash `hash`, kept or written. */
   async read(hash: string): Promise<Uint8Array | undefined> {
-    const unwritten = this.#unwritten.get(hash);
-    if (unwritten) return unwritten;
-    try {
-      const row = this.#open().prepare("SELECT bytes FROM bases WHERE hash = ?").get(hash);
-      const found = await checked(hash, row?.bytes as Uint8Array | undefined);
-      if (found) return found;
-    } catch {
-      // unreadable: a miss
-    }
-    return await readLegacyBase(this.#mountDir, hash);
+    return this.#unwritten.get(hash) ?? await lookUp(() => this.#open(), this.#mountDir, hash);
   }
 
   /** Writes what was kept, in one transaction. A cache: what cannot be written is a miss later, never an error. */
@@ -152,10 +157,8 @@ export class BaseStore {
     try {
       this.#write(entries);
     } catch {
-      // A database a crash left unreadable: started afresh, once.
-      this.#close();
       try {
-        removeDatabase(this.#mountDir);
+        this.#startAfresh();
         this.#write(entries);
       } catch { /* still not writable: merges fall back to conflict copies */ }
     }
@@ -169,21 +172,30 @@ export class BaseStore {
 
   /**
    * Removes every base whose hash is not in `keep`, and moves the bases of an earlier version's `.relay/bases/`
-   * folder that are still in use into the database; returns how many were removed.
+   * folder that are still in use into the database; returns how many were removed. A cache the mount cannot read
+   * is started afresh: it never keeps a mount from starting.
    */
   async prune(keep: ReadonlySet<string>): Promise<number> {
-    let removed = await this.#moveLegacyBases(keep);
+    try {
+      return await this.#moveLegacyBases(keep) + this.#removeAllBut(keep);
+    } catch {
+      try {
+        this.#startAfresh();
+      } catch { /* not even removable: reads and writes will miss, as with no cache */ }
+      return 0;
+    }
+  }
+
+  #removeAllBut(keep: ReadonlySet<string>): number {
     const database = this.#open();
     const gone = (database.prepare("SELECT hash FROM bases").all() as { hash: string }[])
       .map((row) => row.hash)
       .filter((hash) => !keep.has(hash));
-    if (gone.length > 0) {
-      const remove = database.prepare("DELETE FROM bases WHERE hash = ?");
-      this.#transaction(() => gone.forEach((hash) => remove.run(hash)));
-      database.exec("PRAGMA incremental_vacuum");
-      removed += gone.length;
-    }
-    return removed;
+    if (gone.length === 0) return 0;
+    const remove = database.prepare("DELETE FROM bases WHERE hash = ?");
+    this.#transaction(() => gone.forEach((hash) => remove.run(hash)));
+    database.exec("PRAGMA incremental_vacuum");
+    return gone.length;
   }
 
   async #moveLegacyBases(keep: ReadonlySet<string>): Promise<number> {
@@ -227,6 +239,12 @@ export class BaseStore {
       if (database.isTransaction) database.exec("ROLLBACK");
       throw error;
     }
+  }
+
+  /** A database a crash left unreadable: closed, removed, and made again at the next use. */
+  #startAfresh(): void {
+    this.#close();
+    removeDatabase(this.#mountDir);
   }
 
   #close(): void {

@@ -111,8 +111,8 @@ export class RelayfileClient {
 
   /**
    * Every file under `root` through `fs/tree`, with its size when the server says it. Pages as large as a server
-   * allows: a server may read its whole listing for each page (`relayfile serve` did), and 10,000 files in pages of
-   * 1,000 took 0.7–0.9 s instead of 0.1 s.
+   * allows: a server may read its whole listing for each page (`relayfile serve` does), and 10,000 files in pages of
+   * 1,000 took 0.7–0.9 s against it instead of 0.1 s.
    */
   async listFiles(root: string): Promise<{ path: string; size?: number }[]> {
     const files: { path: string; size?: number }[] = [];

@@ -85,6 +85,28 @@ Deno.test("a database a crash left unreadable is started afresh", async () => {
   assertEquals(await readBase(mount.path, hash), bytes);
 });
 
+Deno.test("a database with torn pages neither stops the mount's start nor its later bases", async () => {
+  await using mount = await usingTempDir();
+  const store = new BaseStore(mount.path);
+  const hashes: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    const bytes = text(`line ${i}\n`.repeat(50));
+    hashes.push(await sha256Hex(bytes));
+    store.keep(hashes.at(-1)!, bytes);
+  }
+  store.close();
+  const file = await Deno.readFile(databaseOf(mount.path));
+  file.fill(0xee, 4096, file.length); // every page after the header page, as a torn write might leave them
+  await Deno.writeFile(databaseOf(mount.path), file);
+  const restarted = new BaseStore(mount.path);
+  assertEquals(await restarted.prune(new Set(hashes)), 0);
+  const bytes = text("after the crash\n");
+  const hash = await sha256Hex(bytes);
+  restarted.keep(hash, bytes);
+  restarted.close();
+  assertEquals(await readBase(mount.path, hash), bytes);
+});
+
 Deno.test("the database is private to its owner, as everything under .relay/", async () => {
   if (Deno.build.os === "windows") return;
   await using mount = await usingTempDir();
