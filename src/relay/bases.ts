@@ -17,6 +17,8 @@ import { PRIVATE } from "./private.ts";
 import { relayPaths } from "./relay_dir.ts";
 
 const DATABASE_NAME = "bases.sqlite";
+const SQLITE_CORRUPT = 11;
+const SQLITE_NOTADB = 26;
 /** How long a read waits for the mount's write in progress (a `writeback resolve` beside a running mount). */
 const BUSY_TIMEOUT_MS = 2_000;
 /** Past this many bytes kept and not yet written, `keep` writes at once (a pull of large text files stays bounded). */
@@ -36,10 +38,17 @@ function openDatabase(mountDir: string): DatabaseSync {
   const path = databasePath(mountDir);
   try {
     return prepareSchema(path);
-  } catch {
+  } catch (error) {
+    if (!isUnreadable(error)) throw error;
     removeDatabase(mountDir);
     return prepareSchema(path);
   }
+}
+
+/** A database a crash or a stray write left unreadable (not one that is busy, or not ours to open). */
+function isUnreadable(error: unknown): boolean {
+  const { errcode, message } = error as { errcode?: number; message?: string };
+  return errcode === SQLITE_CORRUPT || errcode === SQLITE_NOTADB || /malformed|not a database/.test(message ?? "");
 }
 
 function removeDatabase(mountDir: string): void {
@@ -156,11 +165,12 @@ export class BaseStore {
     this.#unwrittenBytes = 0;
     try {
       this.#write(entries);
-    } catch {
+    } catch (error) {
+      if (!isUnreadable(error)) return; // busy or not writable: these bases are misses later, merges conflict copies
       try {
         this.#startAfresh();
         this.#write(entries);
-      } catch { /* still not writable: merges fall back to conflict copies */ }
+      } catch { /* still not writable: as above */ }
     }
   }
 
@@ -178,10 +188,12 @@ export class BaseStore {
   async prune(keep: ReadonlySet<string>): Promise<number> {
     try {
       return await this.#moveLegacyBases(keep) + this.#removeAllBut(keep);
-    } catch {
-      try {
-        this.#startAfresh();
-      } catch { /* not even removable: reads and writes will miss, as with no cache */ }
+    } catch (error) {
+      if (isUnreadable(error)) {
+        try {
+          this.#startAfresh();
+        } catch { /* not even removable: reads and writes miss, as with no cache */ }
+      }
       return 0;
     }
   }

@@ -107,6 +107,24 @@ Deno.test("a database with torn pages neither stops the mount's start nor its la
   assertEquals(await readBase(mount.path, hash), bytes);
 });
 
+Deno.test("a database another process holds busy is waited for, and never thrown away", async () => {
+  await using mount = await usingTempDir();
+  const kept = text("kept before\n");
+  const keptHash = await sha256Hex(kept);
+  const store = new BaseStore(mount.path);
+  store.keep(keptHash, kept);
+  store.flush();
+  const other = new DatabaseSync(databaseOf(mount.path));
+  other.exec("BEGIN EXCLUSIVE");
+  const later = text("kept while busy\n");
+  store.keep(await sha256Hex(later), later);
+  store.flush(); // waits out the busy timeout, then leaves these bases unwritten
+  other.exec("ROLLBACK");
+  other.close();
+  store.close();
+  assertEquals(await readBase(mount.path, keptHash), kept);
+});
+
 Deno.test("the database is private to its owner, as everything under .relay/", async () => {
   if (Deno.build.os === "windows") return;
   await using mount = await usingTempDir();
