@@ -18,6 +18,7 @@ import {
   type StoredFile,
   toEvent,
   toFile,
+  toFileEntry,
   type WriteContext,
 } from "./store_rows.ts";
 
@@ -76,15 +77,9 @@ export class Store {
   /** What a listing shows of the files under `root`, sorted by path: their content is not read. */
   listEntries(workspace: string, root: string): FileEntry[] {
     const columns = "path, revision, provider, updated_at, length(CAST(content AS BLOB)) AS size";
-    return this.#filesUnder(columns, workspace, root)
-      .map((row) => ({
-        path: String(row.path),
-        revision: String(row.revision),
-        provider: String(row.provider),
-        size: Number(row.size),
-        updatedAt: String(row.updated_at),
-      }))
-      .filter((entry) => containsPath(root, entry.path));
+    return this.#filesUnder(columns, workspace, root).map(toFileEntry).filter((entry) =>
+      containsPath(root, entry.path)
+    );
   }
 
   #filesUnder(columns: string, workspace: string, root: string) {

@@ -98,6 +98,17 @@ export function toFile(row: Row): StoredFile {
   };
 }
 
+/** A row of `path, revision, provider, updated_at` and `size`, the content's length in UTF-8 bytes. */
+export function toFileEntry(row: Row): FileEntry {
+  return {
+    path: String(row.path),
+    revision: String(row.revision),
+    provider: String(row.provider),
+    size: Number(row.size),
+    updatedAt: String(row.updated_at),
+  };
+}
+
 export function toEvent(row: Row): StoredEvent {
   return {
     eventId: `evt_${row.seq}`,
