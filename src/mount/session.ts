@@ -92,7 +92,7 @@ export async function openSession(
       ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
     });
   const client = clientFor(readSignal);
-  const fixed = await securePrivateTree(relayPaths(mountDir).root);
+  const fixed = securePrivateTree(relayPaths(mountDir).root);
   if (fixed > 0) log(`made ${fixed} files and folders under .relay/ private to you (0600/0700): they hold copies`);
   const loaded = await loadMountState(mountDir, options.workspace, options.remoteRoot);
   if (loaded.reset) log(`starting from a full pull: ${loaded.reset}`);
