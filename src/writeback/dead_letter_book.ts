@@ -7,7 +7,8 @@ import type { Log } from "../lib/log.ts";
 import { fromWire } from "../protocol/content.ts";
 import { putBlob } from "../relay/blobs.ts";
 import { type Classification, classifyFailure, type NextAction, nextActionFor } from "../relay/classify.ts";
-import { deadLetterFile, readDeadLetter, readDeadLetters, writeDeadLetter } from "../relay/dead_letter.ts";
+import { deadLetterFile, readDeadLetter, writeDeadLetter } from "../relay/dead_letter.ts";
+import { readDeadLettersCached } from "../relay/dead_letter_index.ts";
 import { discardDeadLetter, removeDeadLetterFiles } from "../relay/discard.ts";
 import type { ProviderRefusal } from "../relay/records.ts";
 import { deadLetterOf, type WritebackOp } from "./op.ts";
@@ -40,9 +41,12 @@ export class DeadLetterBook {
     this.#log = options.log;
   }
 
-  /** Our dead letters on disk (the Go tools' are theirs to keep). */
+  /**
+   * Our dead letters on disk (the Go tools' are theirs to keep), through the folder's index when it is current: a
+   * mount opening a folder of 10,000 records reads one file instead of 10,000.
+   */
   async load(): Promise<void> {
-    const { entries } = await readDeadLetters(this.#mountDir);
+    const { entries } = await readDeadLettersCached(this.#mountDir);
     for (const entry of entries) {
       if (entry.record) this.#marks.set(entry.record.path, { opId: entry.opId, contentHash: entry.record.contentHash });
     }

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { readDeadLetters } from "../../src/relay/dead_letter.ts";
+import { readDeadLetters, writeDeadLetter } from "../../src/relay/dead_letter.ts";
+import { DeadLetterBook } from "../../src/writeback/dead_letter_book.ts";
 import { keepDeadLetterIndexFresh, readDeadLettersCached } from "../../src/relay/dead_letter_index.ts";
 import { assertEquals, assertNotEquals } from "../support/assert.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
@@ -74,4 +75,33 @@ Deno.test("the running mount leaves the index ready once the folder is still, an
   assertNotEquals(next, stamp);
   const index = JSON.parse(await Deno.readTextFile(indexFile)) as { letters: { entries: { opId: string }[] } };
   assertEquals(index.letters.entries.map((entry) => entry.opId), ["op_1", "op_2"]);
+});
+
+Deno.test("a mount opens its dead letters through the index when it is current: one file, not ten thousand", async () => {
+  await using mount = await usingTempDir();
+  const record = (i: number) => ({
+    opId: `op_${i}`,
+    path: `/docs/${i}.md`,
+    attempts: 8,
+    lastStatus: 503,
+    lastBody: "",
+    ts: "2026-11-24T10:00:00.000Z",
+    schemaVersion: 1 as const,
+    kind: "update" as const,
+    baseRevision: "rev_3",
+    contentHash: "a".repeat(64),
+    classification: "transient" as const,
+    nextAction: "retry" as const,
+    createdAt: "2026-11-24T09:00:00.000Z",
+    history: [],
+  });
+  for (let i = 0; i < 3; i++) await writeDeadLetter(mount.path, record(i));
+  await readDeadLettersCached(mount.path, later()); // the index, as a running mount leaves it
+  // Edited in place (the folder's stamp does not move): only a book that read the index still sees the old hash.
+  const file = join(mount.path, ".relay", "dead-letter", "op_0.json");
+  await Deno.writeTextFile(file, (await Deno.readTextFile(file)).replace("a".repeat(64), "b".repeat(64)));
+  const book = new DeadLetterBook(mount.path, { now: Date.now, log: () => {} });
+  await book.load();
+  assertEquals(book.count, 3);
+  assertEquals(book.isDeadLettered("/docs/0.md", "a".repeat(64)), true);
 });
