@@ -155,7 +155,7 @@ export async function openSession(
       stopWrites.abort();
       await closing;
       await delivering;
-      engine.context.bases.close();
+      bases.close();
     },
   };
 }
