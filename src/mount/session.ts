@@ -107,7 +107,13 @@ export async function openSession(
     ...(options.receiptPollCapMs ? { receiptPollCapMs: options.receiptPollCapMs } : {}),
   });
   const rules = await loadIgnoreRules(mountDir, options.excludes);
-  const bases = new BaseStore(mountDir);
+  const bases = new BaseStore(mountDir, {
+    onUnavailable: (reason) =>
+      log(
+        `cannot keep merge bases in .relay/bases.sqlite (${reason}): ` +
+          "a file changed on both sides becomes a conflict copy instead of a merge",
+      ),
+  });
   const engine = new SyncEngine({
     mountDir,
     remoteRoot: options.remoteRoot,

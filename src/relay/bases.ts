@@ -11,6 +11,7 @@
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { join } from "node:path";
+import { errorMessage } from "../lib/errors.ts";
 import { MERGE_MAX_BYTES } from "../protocol/merge.ts";
 import { sha256Hex } from "./blobs.ts";
 import { PRIVATE } from "./private.ts";
@@ -137,11 +138,15 @@ export class BaseStore {
   readonly #mountDir: string;
   readonly #unwritten = new Map<string, Uint8Array>();
   #unwrittenBytes = 0;
+  readonly #onUnavailable: (reason: string) => void;
+  #reported = false;
   #database: DatabaseSync | undefined;
   #insert: StatementSync | undefined;
 
-  constructor(mountDir: string) {
+  /** `onUnavailable` is told, once, when the database cannot be used at all (merges then become conflict copies). */
+  constructor(mountDir: string, options: { onUnavailable?: (reason: string) => void } = {}) {
     this.#mountDir = mountDir;
+    this.#onUnavailable = options.onUnavailable ?? (() => {});
   }
 
   /** Keeps `bytes` as a base when a line merge could take them: at most its size, no NUL byte (text, most likely). */
@@ -166,11 +171,14 @@ export class BaseStore {
     try {
       this.#write(entries);
     } catch (error) {
-      if (!isUnreadable(error)) return; // busy or not writable: these bases are misses later, merges conflict copies
+      // Busy or not writable: these bases are misses later.
+      if (!isUnreadable(error)) return this.#report(error);
       try {
         this.#startAfresh();
         this.#write(entries);
-      } catch { /* still not writable: as above */ }
+      } catch (again) {
+        this.#report(again);
+      }
     }
   }
 
@@ -189,10 +197,11 @@ export class BaseStore {
     try {
       return await this.#moveLegacyBases(keep) + this.#removeAllBut(keep);
     } catch (error) {
-      if (isUnreadable(error)) {
-        try {
-          this.#startAfresh();
-        } catch { /* not even removable: reads and writes miss, as with no cache */ }
+      try {
+        if (!isUnreadable(error)) throw error;
+        this.#startAfresh();
+      } catch (unusable) {
+        this.#report(unusable); // reads and writes miss, as with no cache
       }
       return 0;
     }
@@ -251,6 +260,13 @@ export class BaseStore {
       if (database.isTransaction) database.exec("ROLLBACK");
       throw error;
     }
+  }
+
+  /** Says once that the database cannot be used; a busy one (another process writing) is not worth saying. */
+  #report(error: unknown): void {
+    if (this.#reported || /locked|busy/.test(errorMessage(error))) return;
+    this.#reported = true;
+    this.#onUnavailable(errorMessage(error));
   }
 
   /** A database a crash left unreadable: closed, removed, and made again at the next use. */

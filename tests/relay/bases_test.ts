@@ -125,6 +125,21 @@ Deno.test("a database another process holds busy is waited for, and never thrown
   assertEquals(await readBase(mount.path, keptHash), kept);
 });
 
+Deno.test("a database that cannot be opened at all is said once, and the mount goes on without merge bases", async () => {
+  await using mount = await usingTempDir();
+  await Deno.mkdir(databaseOf(mount.path), { recursive: true }); // a folder where the database should be
+  const said: string[] = [];
+  const store = new BaseStore(mount.path, { onUnavailable: (reason) => said.push(reason) });
+  assertEquals(await store.prune(new Set()), 0);
+  const bytes = text("no place to keep this\n");
+  const hash = await sha256Hex(bytes);
+  store.keep(hash, bytes);
+  store.flush();
+  assertEquals(await store.read(hash), undefined);
+  store.close();
+  assertEquals(said.length, 1);
+});
+
 Deno.test("the database is private to its owner, as everything under .relay/", async () => {
   if (Deno.build.os === "windows") return;
   await using mount = await usingTempDir();
