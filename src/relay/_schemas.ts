@@ -3,9 +3,14 @@ import * as v from "valibot";
 import { CLASSIFICATIONS, NEXT_ACTIONS } from "./classify.ts";
 import { OP_KINDS } from "./records.ts";
 
+export const IntegerSchema = v.pipe(v.number(), v.integer());
+/** An integer ≥ 0. */
+export const CountSchema = v.pipe(v.number(), v.integer(), v.minValue(0));
+export const NonEmptySchema = v.pipe(v.string(), v.minLength(1));
+
 export const AttemptSchema = v.object({
   at: v.string(),
-  status: v.pipe(v.number(), v.integer()),
+  status: IntegerSchema,
   code: v.optional(v.string()),
   error: v.string(),
 });
@@ -16,7 +21,7 @@ export const ClassificationSchema = v.picklist(CLASSIFICATIONS);
 export const NextActionSchema = v.picklist(NEXT_ACTIONS);
 
 export const ReceiptSchema = v.object({
-  serverOpId: v.pipe(v.string(), v.minLength(1)),
+  serverOpId: NonEmptySchema,
   acceptedAt: v.string(),
   revision: v.nullable(v.string()),
 });
@@ -28,8 +33,3 @@ export const ProviderRefusalSchema = v.object({
   error: v.string(),
   result: v.optional(v.record(v.string(), v.unknown())),
 });
-
-/** An integer ≥ 0. */
-export const CountSchema = v.pipe(v.number(), v.integer(), v.minValue(0));
-export const IntegerSchema = v.pipe(v.number(), v.integer());
-export const NonEmptySchema = v.pipe(v.string(), v.minLength(1));

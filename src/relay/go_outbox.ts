@@ -11,6 +11,7 @@ import { classifyFailure, nextActionFor } from "./classify.ts";
 import { type DeadLetterEntry, describeFailure, type QueuedEntry } from "./entries.ts";
 import { relayPaths } from "./relay_dir.ts";
 import { listFiles, type Problem, type RawRecord, readJsonRecords, stemOf } from "./_records.ts";
+import { IntegerSchema } from "./_schemas.ts";
 
 const MARKER_SUFFIX = ".marker";
 
@@ -21,7 +22,7 @@ const GoOutboxRecordSchema = v.looseObject({
   firstSeenAt: v.optional(v.string()),
   lastAttemptAt: v.optional(v.string()),
   nextAttemptAt: v.optional(v.string()),
-  attemptCount: v.optional(v.pipe(v.number(), v.integer())),
+  attemptCount: v.optional(IntegerSchema),
   lastError: v.optional(v.string()),
   needsAttention: v.optional(v.boolean()),
   opId: v.optional(v.string()),
