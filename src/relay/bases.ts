@@ -33,36 +33,13 @@ function legacyDir(mountDir: string): string {
   return join(relayPaths(mountDir).root, "bases");
 }
 
-/** The database, made when missing (private, as everything under `.relay/`); a file that is no database is replaced. */
+/**
+ * The database, made when missing (private, as everything under `.relay/`). One that is no database throws here, as
+ * one with torn pages throws at its first query: the store's `prune` and `flush` start it afresh either way.
+ */
 function openDatabase(mountDir: string): DatabaseSync {
   Deno.mkdirSync(relayPaths(mountDir).root, { recursive: true, mode: PRIVATE.dirMode });
   const path = databasePath(mountDir);
-  try {
-    return prepareSchema(path);
-  } catch (error) {
-    if (!isUnreadable(error)) throw error;
-    removeDatabase(mountDir);
-    return prepareSchema(path);
-  }
-}
-
-/** A database a crash or a stray write left unreadable (not one that is busy, or not ours to open). */
-function isUnreadable(error: unknown): boolean {
-  const { errcode, message } = error as { errcode?: number; message?: string };
-  return errcode === SQLITE_CORRUPT || errcode === SQLITE_NOTADB || /malformed|not a database/.test(message ?? "");
-}
-
-function removeDatabase(mountDir: string): void {
-  for (const suffix of ["", "-wal", "-shm"]) {
-    try {
-      Deno.removeSync(databasePath(mountDir) + suffix);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-  }
-}
-
-function prepareSchema(path: string): DatabaseSync {
   // Made with the private mode first: SQLite gives its -wal and -shm files the database file's mode.
   try {
     Deno.writeFileSync(path, new Uint8Array(), { createNew: true, mode: PRIVATE.mode });
@@ -80,6 +57,22 @@ function prepareSchema(path: string): DatabaseSync {
   } catch (error) {
     database.close();
     throw error;
+  }
+}
+
+/** A database a crash or a stray write left unreadable (not one that is busy, or not ours to open). */
+function isUnreadable(error: unknown): boolean {
+  const { errcode, message } = error as { errcode?: number; message?: string };
+  return errcode === SQLITE_CORRUPT || errcode === SQLITE_NOTADB || /malformed|not a database/.test(message ?? "");
+}
+
+function removeDatabase(mountDir: string): void {
+  for (const suffix of ["", "-wal", "-shm"]) {
+    try {
+      Deno.removeSync(databasePath(mountDir) + suffix);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
   }
 }
 
