@@ -8,12 +8,18 @@ import { usingTempDir } from "../support/temp_dir.ts";
 const text = (value: string) => new TextEncoder().encode(value);
 const databaseOf = (mountDir: string) => join(mountDir, ".relay", "bases.sqlite");
 
+/** Keeps `value` in `store` as a base, as the mount does with a file it met; its bytes and hash. */
+async function keepText(store: BaseStore, value: string): Promise<{ bytes: Uint8Array; hash: string }> {
+  const bytes = text(value);
+  const hash = await sha256Hex(bytes);
+  store.keep(hash, bytes);
+  return { bytes, hash };
+}
+
 Deno.test("a kept base is read from memory until flushed, and from the database after a restart", async () => {
   await using mount = await usingTempDir();
   const store = new BaseStore(mount.path);
-  const bytes = text("line one\nline two\n");
-  const hash = await sha256Hex(bytes);
-  store.keep(hash, bytes);
+  const { bytes, hash } = await keepText(store, "line one\nline two\n");
   assertEquals(await readBase(mount.path, hash), undefined, "not written before flush");
   assertEquals(await store.read(hash), bytes);
   store.flush();
@@ -30,9 +36,7 @@ Deno.test("the bases of a thousand-file pull are one file, and prune keeps only 
   const store = new BaseStore(mount.path);
   const hashes: string[] = [];
   for (let i = 0; i < 1_000; i++) {
-    const bytes = text(`file ${i}\n`);
-    hashes.push(await sha256Hex(bytes));
-    store.keep(hashes.at(-1)!, bytes);
+    hashes.push((await keepText(store, `file ${i}\n`)).hash);
   }
   store.close();
   assertEquals(await Array.fromAsync(Deno.readDir(join(mount.path, ".relay")), (entry) => entry.name), [
@@ -60,9 +64,7 @@ Deno.test("binary content and content too large to merge are not kept", async ()
 Deno.test("a base that is not what its hash says is a miss, not a wrong merge", async () => {
   await using mount = await usingTempDir();
   const store = new BaseStore(mount.path);
-  const bytes = text("the original\n");
-  const hash = await sha256Hex(bytes);
-  store.keep(hash, bytes);
+  const { hash } = await keepText(store, "the original\n");
   store.close();
   const database = new DatabaseSync(databaseOf(mount.path));
   database.prepare("UPDATE bases SET bytes = ? WHERE hash = ?").run(text("changed by hand\n"), hash);
@@ -78,9 +80,7 @@ Deno.test("a database a crash left unreadable is started afresh", async () => {
   await Deno.mkdir(join(mount.path, ".relay"));
   await Deno.writeTextFile(databaseOf(mount.path), "not a database, torn by a crash ".repeat(200));
   const store = new BaseStore(mount.path);
-  const bytes = text("kept again\n");
-  const hash = await sha256Hex(bytes);
-  store.keep(hash, bytes);
+  const { bytes, hash } = await keepText(store, "kept again\n");
   store.close();
   assertEquals(await readBase(mount.path, hash), bytes);
 });
@@ -90,9 +90,7 @@ Deno.test("a database with torn pages neither stops the mount's start nor its la
   const store = new BaseStore(mount.path);
   const hashes: string[] = [];
   for (let i = 0; i < 200; i++) {
-    const bytes = text(`line ${i}\n`.repeat(50));
-    hashes.push(await sha256Hex(bytes));
-    store.keep(hashes.at(-1)!, bytes);
+    hashes.push((await keepText(store, `line ${i}\n`.repeat(50))).hash);
   }
   store.close();
   const file = await Deno.readFile(databaseOf(mount.path));
@@ -100,24 +98,19 @@ Deno.test("a database with torn pages neither stops the mount's start nor its la
   await Deno.writeFile(databaseOf(mount.path), file);
   const restarted = new BaseStore(mount.path);
   assertEquals(await restarted.prune(new Set(hashes)), 0);
-  const bytes = text("after the crash\n");
-  const hash = await sha256Hex(bytes);
-  restarted.keep(hash, bytes);
+  const { bytes, hash } = await keepText(restarted, "after the crash\n");
   restarted.close();
   assertEquals(await readBase(mount.path, hash), bytes);
 });
 
 Deno.test("a database another process holds busy is waited for, and never thrown away", async () => {
   await using mount = await usingTempDir();
-  const kept = text("kept before\n");
-  const keptHash = await sha256Hex(kept);
   const store = new BaseStore(mount.path);
-  store.keep(keptHash, kept);
+  const { bytes: kept, hash: keptHash } = await keepText(store, "kept before\n");
   store.flush();
   const other = new DatabaseSync(databaseOf(mount.path));
   other.exec("BEGIN EXCLUSIVE");
-  const later = text("kept while busy\n");
-  store.keep(await sha256Hex(later), later);
+  await keepText(store, "kept while busy\n");
   store.flush(); // waits out the busy timeout, then leaves these bases unwritten
   other.exec("ROLLBACK");
   other.close();
@@ -131,9 +124,7 @@ Deno.test("a database that cannot be opened at all is said once, and the mount g
   const said: string[] = [];
   const store = new BaseStore(mount.path, { onUnavailable: (reason) => said.push(reason) });
   assertEquals(await store.prune(new Set()), 0);
-  const bytes = text("no place to keep this\n");
-  const hash = await sha256Hex(bytes);
-  store.keep(hash, bytes);
+  const { hash } = await keepText(store, "no place to keep this\n");
   store.flush();
   assertEquals(await store.read(hash), undefined);
   store.close();
@@ -144,8 +135,7 @@ Deno.test("the database is private to its owner, as everything under .relay/", a
   if (Deno.build.os === "windows") return;
   await using mount = await usingTempDir();
   const store = new BaseStore(mount.path);
-  const bytes = text("a secret line\n");
-  store.keep(await sha256Hex(bytes), bytes);
+  await keepText(store, "a secret line\n");
   store.flush();
   for (const name of ["bases.sqlite", "bases.sqlite-wal", "bases.sqlite-shm"]) {
     assertEquals((await Deno.stat(join(mount.path, ".relay", name))).mode! & 0o777, 0o600, name);
