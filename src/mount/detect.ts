@@ -27,13 +27,11 @@ export async function detect(
 ): Promise<Detected> {
   const paths = [...relativePaths].filter((relative) => relative !== "" && !context.rules.ignores(relative));
   const detected: Detected = { folders: [], missing: [] };
-  const changes = await mapConcurrent(paths, READ_CONCURRENCY, async (relative) => {
-    const result = await detectOne(context, relative, options.trustStat);
-    if (result === "dir") detected.folders.push(relative);
-    else if (result === "missing") detected.missing.push(relative);
-    else return result;
-    return undefined;
-  });
+  const changes = await mapConcurrent(
+    paths,
+    READ_CONCURRENCY,
+    (relative) => detectOne(context, relative, options.trustStat, detected),
+  );
   const found = changes.filter((change): change is LocalChange => change !== undefined);
   if (found.length > 0) await context.queue.enqueue(found);
   return detected;
@@ -65,17 +63,21 @@ export async function everyLocalPath(context: SyncContext): Promise<string[]> {
   return [...seen];
 }
 
-/** One path: its change, `"dir"` for a folder, `"missing"` for an untracked path that is gone. */
+/**
+ * One path: its change, if any. A folder is noted in `detected.folders` (its files are looked at next), an untracked
+ * path that is gone in `detected.missing`. A folder or a symlink where a synced file was is that file deleted, as
+ * when it is simply gone: the mount syncs regular files only and never follows a symlink.
+ */
 async function detectOne(
   context: SyncContext,
   relative: string,
   trustStat: boolean,
-): Promise<LocalChange | "dir" | "missing" | undefined> {
+  detected: Detected,
+): Promise<LocalChange | undefined> {
   const path = remotePathFor(context.remoteRoot, relative);
   const tracked = context.paths.get(path);
   const entry = await statLocal(context.mountDir, relative);
-  if (entry.kind === "dir") return "dir";
-  if (entry.kind === "other") return undefined;
+  if (entry.kind === "dir") detected.folders.push(relative);
   if (
     trustStat && tracked && entry.kind === "file" && entry.size === tracked.size && entry.mtimeMs === tracked.mtimeMs
   ) return undefined;
@@ -89,7 +91,8 @@ async function detectOne(
     if (context.queue.hasDeadLetter(path)) {
       await context.queue.discardDeadLetter(path, "the local file was deleted before it reached the server");
     }
-    return "missing";
+    detected.missing.push(relative);
+    return undefined;
   }
   switch (action) {
     case "none":
@@ -98,7 +101,9 @@ async function detectOne(
       }
       return undefined;
     case "restore":
-      await restore(context, path, relative);
+      if (entry.kind === "dir" || entry.kind === "other") {
+        context.reportOnce(`refuse:${path}`, `not deleting ${path}: the token may not write it`);
+      } else await restore(context, path, relative);
       return undefined;
     case "refuse":
       context.reportOnce(`refuse:${path}`, `not sending ${path}: the token may not write it`);

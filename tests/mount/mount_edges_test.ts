@@ -178,3 +178,26 @@ Deno.test("a remote name the folder cannot hold is skipped and reported; the res
   assertEquals(mirror.nextAction, "rename-remote");
   assertOk(mirror.skippedRemotePaths.every((entry) => entry.reason !== ""));
 });
+
+Deno.test("a synced file replaced by a folder of its name is deleted on the server and the folder's files sent", async () => {
+  await using server = await usingServer();
+  await using work = await usingTempDir();
+  await server.write("/clash", "a file\n");
+  await server.write("/linked.md", "a file, then a symlink\n");
+  await using mount = startMount({
+    url: server.server.url,
+    workspace: WORKSPACE,
+    token: server.token,
+    dir: join(work.path, "m"),
+  });
+  await mountReady(mount);
+  await Deno.remove(join(mount.dir, "clash"));
+  await mount.write("clash/in.md", "inside the folder\n");
+  await Deno.remove(join(mount.dir, "linked.md"));
+  await Deno.symlink(join(work.path, "elsewhere.md"), join(mount.dir, "linked.md"));
+  await waitFor("the folder's file on the server", async () => (await server.read("/clash/in.md")) !== undefined);
+  await waitFor("the replaced file deleted", async () => (await server.read("/clash")) === undefined);
+  await waitFor("the file replaced by a symlink deleted", async () => (await server.read("/linked.md")) === undefined);
+  const summary = await mount.stop();
+  assertEquals([summary.pending, summary.deadLettered], [0, 0]);
+});
