@@ -216,7 +216,10 @@ async function readTokenSource(
   if (options.token === "-") {
     const token = (await io.readStdin()).trim();
     if (!token) throw new UsageError("--token - read no token from standard input");
-    return { token: fixedToken(token), from: "standard input" };
+    return {
+      token: fixedToken(token, "restart the mount with a new token on standard input"),
+      from: "standard input",
+    };
   }
   if (options.token !== undefined) {
     io.stderr(
@@ -226,7 +229,10 @@ async function readTokenSource(
     return { token: fixedToken(options.token.trim()), from: "--token" };
   }
   if (io.env.RELAYFILE_TOKEN?.trim()) {
-    return { token: fixedToken(io.env.RELAYFILE_TOKEN.trim()), from: "RELAYFILE_TOKEN" };
+    return {
+      token: fixedToken(io.env.RELAYFILE_TOKEN.trim(), "restart the mount with a new RELAYFILE_TOKEN"),
+      from: "RELAYFILE_TOKEN",
+    };
   }
   const stored = credentialsPath(configDir(io.env, io.cwd));
   const token = await fileToken(stored).catch((error) => brokenCredentials(stored, error));

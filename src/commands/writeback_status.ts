@@ -147,8 +147,8 @@ function actionableMessage(report: StatusReport): [string, string] {
   switch (report.mirror.nextAction) {
     case "reauth":
       return [
-        "the server refuses the mount's token",
-        "put a new token in the credentials file: the mount resumes by itself, nothing queued is lost",
+        report.mirror.lastError?.message ?? "the server refuses the mount's token",
+        "nothing queued is lost: it goes out once the mount has a token the server accepts",
       ];
     case "rename-remote":
       return [

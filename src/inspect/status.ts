@@ -272,7 +272,7 @@ export function formatStatus(report: StatusReport, table = tabSeparated): string
   }
   const { mirror } = report;
   if (mirror.nextAction === "reauth") {
-    lines.push("credentials: the server refuses the token; sync is paused until the credentials file changes");
+    lines.push("credentials: the server refuses the token; sync is paused until the mount has a new one");
   } else if (mirror.status === "offline" || mirror.lastError) {
     const error = mirror.lastError ? ` (last error: ${mirror.lastError.message || mirror.lastError.kind})` : "";
     lines.push(`mirror: ${mirror.status ?? "unknown"}${error}`);

@@ -120,7 +120,7 @@ async function mountLocked(
         if (await options.tokens.reload()) return await pull(full);
         // Two pulls (the feed's and a full reconcile) may meet the same 401: say it once.
         if (!awaitingCredentials) {
-          log("pulls paused: the server refuses the token (401); waiting for the credentials to change");
+          log(`pulls paused: the server refuses the token (401); ${options.tokens.renewal}`);
         }
         awaitingCredentials = true;
       }
@@ -146,7 +146,9 @@ async function mountLocked(
     track(pull(false).catch(() => {}));
   };
   const save = () => {
-    const authError = queue.awaitingCredentials && status.lastError?.kind !== "reauth"
+    const refused = status.lastError?.kind === "reauth"
+      ? status.lastError
+      : queue.awaitingCredentials
       ? errorState(new HttpError(401, {}), Date.now())
       : null;
     const mount = {
@@ -155,7 +157,10 @@ async function mountLocked(
       mode: options.websocket ? "websocket" as const : "poll" as const,
       intervalMs: options.intervalMs,
     };
-    return session.save(mount, authError ? { ...status, lastError: authError } : status);
+    const lastError = refused
+      ? { ...refused, message: `the server refuses the token: ${options.tokens.renewal}` }
+      : status.lastError;
+    return session.save(mount, { ...status, lastError });
   };
 
   // Initial sync: a failure here is not fatal for the daemon (it keeps retrying), it is for --once.

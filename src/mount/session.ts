@@ -101,6 +101,7 @@ export async function openSession(
   const queue = new WritebackQueue(mountDir, clientFor(stopWrites.signal), {
     baseRevisionOf: (path) => paths.baseRevision(path),
     reloadToken: () => options.tokens.reload(),
+    tokenRenewal: options.tokens.renewal,
     log,
     failedAttempts: "state" in previous ? previous.state?.failedWritebacks ?? 0 : 0,
     ...(options.policy ? { policy: options.policy } : {}),

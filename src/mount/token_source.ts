@@ -8,28 +8,33 @@ export interface TokenSource {
   current(): string;
   /** Re-reads the source; true when the token changed. */
   reload(): Promise<boolean>;
+  /** How a person gives the mount a new token, for the messages that ask for one. */
+  readonly renewal: string;
 }
 
-export function fixedToken(token: string): TokenSource {
-  return { current: () => token, reload: () => Promise.resolve(false) };
+/** A token given once (an argument, the environment, standard input): only a restart brings a new one. */
+export function fixedToken(token: string, renewal = "restart the mount with a new token"): TokenSource {
+  return { current: () => token, reload: () => Promise.resolve(false), renewal };
 }
 
 /** `--creds-file F` or `~/.relayfile/credentials.json`: a JSON document with a `token`. */
 export function fileToken(credentialsFile: string): Promise<TokenSource> {
-  return rereadable(async () =>
-    (await readCredentials(dirname(credentialsFile), credentialsFile))?.token?.trim() ?? ""
+  return rereadable(
+    async () => (await readCredentials(dirname(credentialsFile), credentialsFile))?.token?.trim() ?? "",
+    credentialsFile,
   );
 }
 
 /** `--token-file F`: a file that holds the token and nothing else (re-read on 401, like a credentials file). */
 export function textFileToken(file: string): Promise<TokenSource> {
-  return rereadable(async () => (await Deno.readTextFile(file)).trim());
+  return rereadable(async () => (await Deno.readTextFile(file)).trim(), file);
 }
 
 /** A token read by `read`, read again on `reload()`; a read that fails or finds nothing keeps the token it had. */
-async function rereadable(read: () => Promise<string>): Promise<TokenSource> {
+async function rereadable(read: () => Promise<string>, file: string): Promise<TokenSource> {
   let token = await read();
   return {
+    renewal: `put a new token in ${file}: the mount picks it up by itself`,
     current: () => token,
     reload: async () => {
       const next = await read().catch(() => token);

@@ -31,6 +31,8 @@ export interface QueueOptions {
   baseRevisionOf(path: string): string | null;
   /** Re-reads the token source; true when it changed (a 401 is then retried once). */
   reloadToken(): Promise<boolean>;
+  /** How a person gives the mount a new token, said when the server refuses this one. */
+  tokenRenewal?: string;
   log: Log;
   policy?: RetryPolicy;
   now?: () => number;
@@ -314,9 +316,8 @@ export class WritebackQueue {
   #pauseForCredentials(): void {
     if (this.#awaitingCredentials) return;
     this.#awaitingCredentials = true;
-    this.#options.log(
-      "writeback paused: the server refuses the token (401); queued changes are kept until the credentials change",
-    );
+    const renewal = this.#options.tokenRenewal ?? "give the mount a new token";
+    this.#options.log(`writeback paused: the server refuses the token (401); queued changes are kept; ${renewal}`);
     this.#loop.notifyIdle();
   }
 

@@ -1,7 +1,9 @@
 /** The errors a new user meets first: each said once, with its cause and what to do, before any request when it can. */
 import { join } from "node:path";
 import { assertEquals, assertIncludes, assertNotIncludes } from "../support/assert.ts";
-import { runRelayfile } from "../support/cli.ts";
+import { relayfileCommand, runRelayfile } from "../support/cli.ts";
+import { startServeProcess } from "../support/serve_process.ts";
+import { waitFor, waitForFirstSync } from "../support/wait.ts";
 import { usingServer } from "../server/_server.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
 
@@ -65,4 +67,37 @@ Deno.test("a truncated credentials file is named as broken", async () => {
   assertEquals(result.code, 3);
   assertIncludes(result.stderr, `the credentials file ${join(home.path, ".relayfile", "credentials.json")} is broken`);
   assertIncludes(result.stderr, "hint: fix it");
+});
+
+Deno.test("a mount whose RELAYFILE_TOKEN expires says to restart it with a new one, and loses nothing", async () => {
+  await using data = await usingTempDir();
+  await using home = await usingTempDir();
+  await using serve = await startServeProcess(data.path);
+  const minted = await runRelayfile(["token", "--data", data.path, "--ttl", "3s"]);
+  const dir = join(home.path, "work");
+  const child = relayfileCommand(["mount", dir, "--server", serve.url, "--no-websocket", "--interval", "1s"], {
+    env: { HOME: home.path, RELAYFILE_TOKEN: minted.stdout.trim() },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    await waitForFirstSync(dir);
+    await waitFor("the refused token in state.json", async () => {
+      const state = JSON.parse(await Deno.readTextFile(join(dir, ".relay/state.json")));
+      return state.status === "reauth-needed";
+    });
+    await Deno.writeTextFile(join(dir, "while-refused.md"), "kept\n");
+    await waitFor(
+      "the write queued",
+      async () => (await Array.fromAsync(Deno.readDir(join(dir, ".relay/outbox"))).catch(() => [])).length > 0,
+    );
+    const status = await runRelayfile(["writeback", "status", "--dir", dir]);
+    assertEquals(status.code, 1, status.stderr);
+    assertIncludes(status.stderr, "error: the server refuses the token: restart the mount with a new RELAYFILE_TOKEN");
+    assertIncludes(status.stderr, "nothing queued is lost");
+    assertEquals(status.stderr.includes(minted.stdout.trim()), false);
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+  }
 });

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { DEFAULT_POLICY } from "../../src/writeback/policy.ts";
 import { deadLetterNames } from "../support/dead_letters.ts";
-import { assertEquals, assertOk } from "../support/assert.ts";
+import { assertEquals, assertIncludes, assertOk } from "../support/assert.ts";
 import { parseJson, runRelayfile } from "../support/cli.ts";
 import { startFaultProxy } from "../support/fault_proxy.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
@@ -277,6 +277,7 @@ Deno.test("a token the server refuses pauses sync: nothing is dead-lettered, sta
     const status = await runRelayfile(["writeback", "status", "--json", "--dir", dir]);
     assertEquals(status.code, 1, status.stdout);
     assertEquals((parseJson(status.stdout).mirror as { nextAction: string }).nextAction, "reauth");
+    assertIncludes(status.stderr, `put a new token in ${creds}: the mount picks it up by itself`);
     assertEquals(recordsIn(join(dir, ".relay/dead-letter")), 0);
     const renewed = await server.server.mintToken({ workspace: WORKSPACE, agent: "renewed" });
     await Deno.writeTextFile(creds, JSON.stringify({ server: server.server.url, token: renewed }));
