@@ -14,6 +14,8 @@ const ANSWERING_AT_MOST = 8;
 /** Two for the connection passed on, the rest for whatever else runs meanwhile (another connection, the database). */
 const DESCRIPTOR_HEADROOM = 12;
 const MIN_CAP = 8;
+/** A lowered cap is raised this many connections at a time, once the descriptors for them (three each) are free. */
+const CAP_STEP = 16;
 /** A descriptor shortage that comes and goes is said at most once a minute. */
 const SAY_AGAIN_AFTER_MS = 60_000;
 const REFUSED = "HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
@@ -77,10 +79,24 @@ export function guardConnections(options: GuardOptions): ConnectionGuard {
     answerAndClose(client, answer, () => answer && answering--);
   };
 
+  // A shortage is often brief (connections being closed still hold descriptors): a lowered cap comes back up as the
+  // descriptors do, so that a flood does not leave the server a lower cap for good.
+  const raiseLoweredCap = () => {
+    if (table.max >= options.limits.max || !options.descriptorsFree?.(DESCRIPTOR_HEADROOM + 3 * CAP_STEP)) return;
+    table.max = Math.min(options.limits.max, table.max + CAP_STEP);
+  };
+
   const sweep = setInterval(() => {
     for (const [id, why] of table.expire(now())) sever(id, why === "header-timeout" ? TIMED_OUT : "");
     if (atCapSaid && table.size < table.max * 0.9) atCapSaid = false;
+    raiseLoweredCap();
   }, SWEEP_EVERY_MS);
+
+  const sayOncePerEpisode = (line: string) => {
+    if (descriptorsSaidAt !== undefined && now() - descriptorsSaidAt < SAY_AGAIN_AFTER_MS) return;
+    descriptorsSaidAt = now();
+    options.notice?.(line);
+  };
 
   const relay = async (id: number, client: Deno.TcpConn, upstream: Deno.TcpConn) => {
     const port = upstream.localAddr.port;
@@ -123,12 +139,9 @@ export function guardConnections(options: GuardOptions): ConnectionGuard {
       } catch (error) {
         if (stopped || error instanceof Deno.errors.BadResource) return;
         recovered = false;
-        if (descriptorsSaidAt === undefined || now() - descriptorsSaidAt >= SAY_AGAIN_AFTER_MS) {
-          descriptorsSaidAt = now();
-          options.notice?.(
-            `cannot accept connections (${error instanceof Error ? error.message : String(error)}): retrying`,
-          );
-        }
+        sayOncePerEpisode(
+          `cannot accept connections (${error instanceof Error ? error.message : String(error)}): retrying`,
+        );
         await new Promise((resolve) => setTimeout(resolve, RETRY_ACCEPT_AFTER_MS));
         continue;
       }
@@ -156,8 +169,9 @@ export function guardConnections(options: GuardOptions): ConnectionGuard {
         const cap = Math.max(MIN_CAP, table.size);
         if (cap < table.max) {
           table.max = cap;
-          options.notice?.(
-            `file descriptors run short at ${table.size} connections: the cap is now ${cap} (raise ulimit -n for more)`,
+          sayOncePerEpisode(
+            `file descriptors run short at ${table.size} connections: the cap is lowered to ${cap} while they do ` +
+              "(raise ulimit -n for more)",
           );
         }
         refuse(client);

@@ -1,6 +1,8 @@
 /** The server's front door against a real `relayfile serve` on a free port, spoken to over raw TCP. */
 import { assertEquals, assertIncludes, assertMatch } from "../support/assert.ts";
 import { usingServer } from "./_server.ts";
+import { guardConnections } from "../../src/server/connection_guard.ts";
+import { waitFor } from "../support/wait.ts";
 
 const encoder = new TextEncoder();
 
@@ -87,4 +89,41 @@ Deno.test("at the cap a request still being sent is not cut: the newcomer gets 5
   assertMatch(await readUntilClosed(uploading), /^HTTP\/1\.1 (200|202) /);
   assertEquals(await test.read("/a.md"), "kept");
   assertEquals(notices.filter((line) => line.includes("refusing new ones")).length, 1);
+});
+
+Deno.test("a cap lowered while descriptors ran short comes back once they are free, and the shortage is said once", async () => {
+  const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => new Response("ok"));
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let freeDescriptors = 0;
+  const notices: string[] = [];
+  const guard = guardConnections({
+    listener,
+    connectUpstream: () => Deno.connect({ hostname: "127.0.0.1", port: upstream.addr.port }),
+    limits: { max: 100, headerTimeoutMs: 60_000, idleTimeoutMs: 60_000, evictIdleAfterMs: 60_000 },
+    plaintext: true,
+    descriptorsFree: (count) => count <= freeDescriptors,
+    notice: (line) => notices.push(line),
+  });
+  const url = `http://127.0.0.1:${listener.addr.port}`;
+  const held: Deno.TcpConn[] = [];
+  try {
+    // No descriptors: a newcomer is refused and the cap drops to its floor (8).
+    for (let i = 0; i < 3; i++) assertMatch(await readUntilClosed(await connect(url)), /^HTTP\/1\.1 503 /);
+    // Enough for a connection, not for raising the cap: eight are held, the ninth is refused.
+    freeDescriptors = 20;
+    for (let i = 0; i < 8; i++) held.push(await connect(url));
+    assertMatch(await readUntilClosed(await connect(url)), /^HTTP\/1\.1 503 /);
+    freeDescriptors = 1_000;
+    await waitFor("the cap to come back up", async () => {
+      const newcomer = await connect(url);
+      await newcomer.write(encoder.encode(HEALTH));
+      return /^HTTP\/1\.1 200 /.test(await readUntilClosed(newcomer));
+    });
+    assertEquals(notices.filter((line) => line.includes("file descriptors run short")).length, 1, notices.join("\n"));
+  } finally {
+    held.forEach((connection) => connection.close());
+    guard.stopAccepting();
+    await guard.closeAll();
+    await upstream.shutdown();
+  }
 });
