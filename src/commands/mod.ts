@@ -90,6 +90,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       printError(io, errorMessage(error), "the README's Permissions table lists what each command needs");
       return ExitCode.failed;
     }
+    if ((error as { code?: unknown } | null)?.code === "ENOSPC") {
+      printError(
+        io,
+        errorMessage(error),
+        "a disk is full: free some space and run it again (a mount loses nothing: it pulls again what it could " +
+          "not write, and sends the changes still in its folder)",
+      );
+      return ExitCode.failed;
+    }
     printError(io, errorMessage(error));
     return ExitCode.failed;
   }

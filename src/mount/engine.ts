@@ -3,6 +3,7 @@
  * the writeback queue delivered), and the entry points the run loop calls. The work itself is in `pull.ts`,
  * `apply.ts` and `detect.ts`; the facts of each path are in the `PathTable`.
  */
+import { errorMessage } from "../lib/errors.ts";
 import { contentTypeFor } from "../protocol/content.ts";
 import { relativeToRoot } from "../protocol/paths.ts";
 import { listConflicts } from "../relay/conflicts.ts";
@@ -78,7 +79,7 @@ export class SyncEngine {
   async follow(queue: WritebackQueue): Promise<void> {
     for (let deliveries; (deliveries = await queue.nextDeliveries()) !== undefined;) {
       await this.takeDeliveries(deliveries).catch((error) =>
-        this.context.log(`taking in sent changes failed: ${error}`)
+        this.context.log(`taking in sent changes failed: ${errorMessage(error)}`)
       );
       await queue.settle(deliveries);
     }

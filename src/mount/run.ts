@@ -2,6 +2,7 @@
  * `relayfile mount` as a library call: build the parts, sync once, then follow local watch hints, remote events
  * and periodic scans until `signal` aborts; then drain the outbox for a bounded time and save the state.
  */
+import { errorMessage } from "../lib/errors.ts";
 import type { Log } from "../lib/log.ts";
 import { HttpError } from "../remote/errors.ts";
 import { normalizeRemotePath } from "../protocol/paths.ts";
@@ -172,7 +173,7 @@ async function mountLocked(
       await session.close();
       throw error; // said once, by the command
     }
-    if (!options.signal.aborted) log(`initial sync failed: ${error instanceof Error ? error.message : error}`);
+    if (!options.signal.aborted) log(`initial sync failed: ${errorMessage(error)}`);
   }
   queue.kick();
 
@@ -211,7 +212,7 @@ async function mountLocked(
           }, delay);
           followUps.add(timer);
         }
-      }).catch((error) => log(`local change failed: ${error}`)),
+      }).catch((error) => log(`local change failed: ${errorMessage(error)}`)),
     );
   const watcher = new LocalWatcher(mountDir, (hints) => handleHints(hints, true), { rules });
   const feed = new RemoteFeed(client, {
@@ -226,14 +227,14 @@ async function mountLocked(
   feed.start();
   // What was written after the initial scan looked and before the watcher started has produced no event: one more
   // scan (stat only, for files already tracked) closes that window.
-  track(engine.scanAll().catch((error) => log(`scan failed: ${error}`)));
+  track(engine.scanAll().catch((error) => log(`scan failed: ${errorMessage(error)}`)));
 
   // A heartbeat on the folder's lock, so that `writeback retry` and `push` hand their work to this mount.
   const heartbeat = session.startHeartbeat(checkCredentials);
   let scans = 0;
   const scan = every(options.scanIntervalMs ?? options.intervalMs, "scan", async () => {
     if (++scans % FULL_RECONCILE_EVERY === 0) {
-      track(pull(true).catch((error) => log(`full reconcile failed: ${error}`)));
+      track(pull(true).catch((error) => log(`full reconcile failed: ${errorMessage(error)}`)));
     }
     await engine.scanAll();
   }, log);
@@ -256,8 +257,9 @@ async function mountLocked(
       paths.conflicts.size,
     ]);
     if (!paths.takeChanged() && signature === lastSaved) return;
-    lastSaved = signature;
+    lastSaved = ""; // a save that fails is tried again at the next tick
     await save();
+    lastSaved = signature;
   }, log);
 
   await new Promise<void>((resolve) => {
