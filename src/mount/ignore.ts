@@ -10,8 +10,12 @@ import { isConflictCopyName } from "../relay/conflict_names.ts";
 /** Never synced, never overwritten by remote content: the mount's own state and a repository's. */
 const RESERVED = new Set([".relay", ".git"]);
 
-/** Editor and tool temp files: vim swap/backup, emacs locks/autosave, `~` backups, atomic-write temps. */
-const TEMP_FILE = /^(?:\..*\.sw[a-p]|\.#.*|#.*#|.*~|4913|\..+\.tmp-[0-9a-f-]{36}|\.relayfile-tmp-.*)$/;
+/**
+ * Editor and tool temp files: vim swap/backup, emacs locks/autosave, `~` backups, JetBrains safe-write files,
+ * LibreOffice locks (held while a document is open), GNOME's atomic-write temps, ours.
+ */
+const TEMP_FILE =
+  /^(?:\..*\.sw[a-p]|\.#.*|#.*#|.*~|4913|.*___jb_(?:tmp|old)___|\.~lock\..*#|\.goutputstream-.*|\..+\.tmp-[0-9a-f-]{36}|\.relayfile-tmp-.*)$/;
 
 /**
  * Ignored unless a rule says otherwise: credentials (a mount of a home-like folder must not upload keys), dependency
