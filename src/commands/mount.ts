@@ -17,6 +17,7 @@ import { requireJwt, serverUrl } from "./_checked_input.ts";
 import { createLogger, type Log } from "../lib/log.ts";
 import { ExitCode } from "./_exit_codes.ts";
 import {
+  describeSummary,
   type DryRunPlan,
   fileToken,
   fixedToken,
@@ -150,12 +151,15 @@ export function mountCommand({ io, exit }: CommandContext) {
         log,
         ...(io.stderrIsTerminal ? { progress: progressBar(io) } : {}),
       });
-      io.stderr(
-        `${workspace} at ${mountDir}: ${summary.files} files, ${summary.pending} pending, ` +
-          `${summary.deadLettered} dead-lettered, ${summary.conflicts} conflicts\n`,
-      );
+      io.stderr(`${workspace} at ${mountDir}: ${describeSummary(summary)}\n`);
       if (summary.pending > 0) {
         io.stderr(`${summary.pending} changes not sent yet: kept in .relay/outbox, sent at the next start\n`);
+      }
+      if (summary.awaitingProvider > 0) {
+        io.stderr(
+          `${summary.awaitingProvider} changes on the server not yet confirmed by its provider: ` +
+            "followed again at the next start (relayfile writeback status lists them)\n",
+        );
       }
       if (summary.deadLettered > 0) exit(ExitCode.actionable);
     });

@@ -14,10 +14,10 @@ import type { ConflictCopies } from "./context.ts";
 import { openSession } from "./session.ts";
 import { errorState, initialStatus, pullFailed, pullStarted, pullSucceeded, stoppedOnPurpose } from "./status.ts";
 import type { TokenSource } from "./token_source.ts";
-import { type MountSummary, summary } from "./save_state.ts";
+import { describeSummary, type MountSummary, summary } from "./save_state.ts";
 import { LocalWatcher } from "./watch.ts";
 
-export type { MountSummary } from "./save_state.ts";
+export { describeSummary, type MountSummary } from "./save_state.ts";
 
 export interface MountOptions {
   mountDir: string;
@@ -239,12 +239,7 @@ async function mountLocked(
     await engine.scanAll();
   }, log);
   const stats = every(STATS_EVERY_MS, "stats", () => {
-    const counts = summary(paths, queue, true);
-    log(
-      `${counts.files} files, ${counts.pending} pending, ${counts.deadLettered} dead-lettered, ` +
-        `${counts.conflicts} conflicts`,
-      { level: "detail", event: "stats" },
-    );
+    log(describeSummary(summary(paths, queue, true)), { level: "detail", event: "stats" });
     return Promise.resolve();
   }, log);
   let lastSaved = "";

@@ -17,6 +17,8 @@ export interface MountIdentity {
 export interface MountSummary {
   files: number;
   pending: number;
+  /** Accepted by the server, their provider's receipt not yet seen (followed again at the next start). */
+  awaitingProvider: number;
   deadLettered: number;
   conflicts: number;
   /** Everything due was sent before the drain timeout. */
@@ -59,11 +61,19 @@ export async function saveState(
 }
 
 /** The summary `runMount` returns. */
+/** `3 files, 0 pending, 0 dead-lettered, 0 conflicts`, with the writes awaiting their provider when there are any. */
+export function describeSummary(summary: MountSummary): string {
+  const awaiting = summary.awaitingProvider > 0 ? `${summary.awaitingProvider} awaiting the provider, ` : "";
+  return `${summary.files} files, ${summary.pending} pending, ${awaiting}${summary.deadLettered} dead-lettered, ` +
+    `${summary.conflicts} conflicts`;
+}
+
 export function summary(paths: PathTable, queue: WritebackQueue, drained: boolean): MountSummary {
   const counts = queue.counts();
   return {
     files: paths.size,
     pending: counts.pending + counts.inFlight + counts.retryWait,
+    awaitingProvider: counts.awaitingProvider,
     deadLettered: counts.deadLettered,
     conflicts: paths.conflicts.size,
     drained,

@@ -152,3 +152,24 @@ Deno.test("a server without the ops route: writes settle at 202 and status says 
     await mount.status;
   }
 });
+
+Deno.test("a mount stopped before the provider confirmed its writes says so in its last lines", async () => {
+  await using s = await setup();
+  const mount = relayfileCommand(["mount", s.dir, "--server", s.serve.url, "--token", s.serve.token], {
+    env: s.env,
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(mount.stderr).text();
+  try {
+    await waitForFirstSync(s.dir);
+    for (let i = 0; i < 2; i++) await Deno.writeTextFile(join(s.dir, `u${i}.md`), `unconfirmed ${i}\n`);
+    await waitFor("two accepted", async () => (await s.status()).json.awaitingProvider === 2);
+  } finally {
+    mount.kill("SIGTERM");
+    await mount.status;
+  }
+  const text = await stderr;
+  assertIncludes(text, "2 files, 0 pending, 2 awaiting the provider, 0 dead-lettered, 0 conflicts");
+  assertIncludes(text, "2 changes on the server not yet confirmed by its provider: followed again at the next start");
+});
