@@ -2,7 +2,7 @@
  * `relayfile mount` as a library call: build the parts, sync once, then follow local watch hints, remote events
  * and periodic scans until `signal` aborts; then drain the outbox for a bounded time and save the state.
  */
-import { errorMessage } from "../lib/errors.ts";
+import { errorMessage, type MountBusyError } from "../lib/errors.ts";
 import type { Log } from "../lib/log.ts";
 import { HttpError } from "../remote/errors.ts";
 import { normalizeRemotePath } from "../protocol/paths.ts";
@@ -178,8 +178,8 @@ async function mountLocked(
   queue.kick();
 
   /** Sends what is queued for at most the drain timeout (or until forced), then stops every request. */
-  const drainAndClose = async () => {
-    const drained = await Promise.race([queue.drain(options.drainTimeoutMs), forced.then(() => false)]);
+  const drainAndClose = async (timeoutMs = options.drainTimeoutMs) => {
+    const drained = await Promise.race([queue.drain(timeoutMs), forced.then(() => false)]);
     await session.close();
     options.signal.removeEventListener("abort", stopOnSignal);
     return drained;
@@ -230,7 +230,13 @@ async function mountLocked(
   track(engine.scanAll().catch((error) => log(`scan failed: ${errorMessage(error)}`)));
 
   // A heartbeat on the folder's lock, so that `writeback retry` and `push` hand their work to this mount.
-  const heartbeat = session.startHeartbeat(checkCredentials);
+  let lockLost: MountBusyError | undefined;
+  let stopForLostLock = () => {};
+  const heartbeat = session.startHeartbeat(checkCredentials, (error) => {
+    lockLost ??= error;
+    log(`stopping: ${error.message}; this folder's .relay/ was removed and that mount has its lock now`);
+    stopForLostLock();
+  });
   let scans = 0;
   const scan = every(options.scanIntervalMs ?? options.intervalMs, "scan", async () => {
     if (++scans % FULL_RECONCILE_EVERY === 0) {
@@ -258,7 +264,8 @@ async function mountLocked(
   }, log);
 
   await new Promise<void>((resolve) => {
-    if (options.signal.aborted) resolve();
+    stopForLostLock = resolve;
+    if (options.signal.aborted || lockLost) resolve();
     else options.signal.addEventListener("abort", () => resolve(), { once: true });
   });
 
@@ -271,8 +278,10 @@ async function mountLocked(
   while (handling.size > 0) await Promise.all(handling);
   followUps.forEach(clearTimeout);
   await feed.close();
-  const drained = await drainAndClose();
+  // With the lock lost, the other mount sends what is in the folder: sending it from here too would make conflicts.
+  const drained = await drainAndClose(lockLost ? 0 : options.drainTimeoutMs);
   await engine.serialize(() => Promise.resolve());
+  if (lockLost) throw lockLost; // the folder's state is the other mount's now: nothing of ours is saved over it
   await save();
   return summary(paths, queue, drained);
 }

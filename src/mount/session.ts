@@ -3,6 +3,7 @@
  * what the queue delivers, and the heartbeat that tells other processes a mount is here (and takes in what they hand
  * it). `relayfile mount` runs a session for as long as it runs; `writeback push` runs one for a single push.
  */
+import { MountBusyError } from "../lib/errors.ts";
 import type { Log } from "../lib/log.ts";
 import { RelayfileClient } from "../remote/client.ts";
 import { REAL_CLOCK, ServerGate } from "../remote/server_gate.ts";
@@ -54,9 +55,9 @@ export interface MountSession {
   readonly rules: IgnoreRules;
   /**
    * Beats the lock every second, takes in ops and scan requests other processes left (`writeback retry`, `writeback
-   * push`), then runs `extra`.
+   * push`), then runs `extra`. `onLockLost`: another mount took the folder (its `.relay/` was removed under this one).
    */
-  startHeartbeat(extra?: () => Promise<void>): Periodic;
+  startHeartbeat(extra?: () => Promise<void>, onLockLost?: (error: MountBusyError) => void): Periodic;
   /** Writes `mount-state.json` and `state.json`. */
   save(mount: MountIdentity, status: MountStatus): Promise<void>;
   /** Stops sending and waits until what was delivered is taken in; reads stop with `readSignal`. */
@@ -143,9 +144,14 @@ export async function openSession(
     queue,
     engine,
     rules,
-    startHeartbeat: (extra) => {
+    startHeartbeat: (extra, onLockLost) => {
       const heartbeat = every(HEARTBEAT_EVERY_MS, "heartbeat", async () => {
-        await lock.beat({ pid: Deno.pid, startedAt, heartbeatAt: new Date().toISOString() });
+        try {
+          await lock.beat({ pid: Deno.pid, startedAt, heartbeatAt: new Date().toISOString() });
+        } catch (error) {
+          if (!(error instanceof MountBusyError) || !onLockLost) throw error;
+          return onLockLost(error);
+        }
         await queue.adoptFromDisk();
         await engine.loadConflicts(); // `writeback resolve` clears conflicts by removing their copies
         const requested = await takeScanRequests(mountDir);

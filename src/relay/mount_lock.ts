@@ -2,7 +2,9 @@
  * `<mount>/.relay/mount.lock`: one daemon per folder. The running mount holds an exclusive lock on the file (the
  * kernel drops it when the process ends, SIGKILL included, so a crash cannot leave the folder locked), and writes its
  * pid and a heartbeat into it every second. A second mount is refused, naming the pid. `writeback retry` reads the
- * heartbeat to know whether to hand an op to the running mount or send it itself.
+ * heartbeat to know whether to hand an op to the running mount or send it itself. The lock is on the file, so a
+ * `.relay/` removed under a running mount (`rm -rf`, `git clean -fdx`) takes it away: each beat checks that the file
+ * at the path is still the one held, and takes a new one if not.
  */
 import { join } from "node:path";
 import * as v from "valibot";
@@ -27,25 +29,25 @@ function lockFile(mountDir: string): string {
   return join(relayPaths(mountDir).root, "mount.lock");
 }
 
-/** The folder's lock, held until `release()`; `beat()` refreshes the heartbeat in it. */
+/** The folder's lock, held until `release()`. */
 export interface MountLock {
+  /**
+   * Refreshes the heartbeat; takes the lock again when its file was removed. Throws `MountBusyError` when another
+   * mount took the folder meanwhile.
+   */
   beat(marker: DaemonMarker): Promise<void>;
   release(): Promise<void>;
 }
 
 /** Takes the folder's lock for this process, or throws `MountBusyError` naming the pid of the mount that holds it. */
 export async function acquireMountLock(mountDir: string, marker: DaemonMarker): Promise<MountLock> {
-  await Deno.mkdir(relayPaths(mountDir).root, { recursive: true, mode: 0o700 });
   const path = lockFile(mountDir);
-  const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
-  if (!(await file.tryLock(true))) {
-    file.close();
-    const holder = await readDaemonMarker(mountDir);
-    throw new MountBusyError(
-      `another relayfile mount${holder ? ` (pid ${holder.pid})` : ""} is running on ${mountDir}`,
-      { hint: "stop that mount first: a folder has one mount at a time" },
-    );
-  }
+  let file = await lockFileAt(mountDir, path);
+  /** The file at the path is the one this process holds. */
+  const stillHeld = async () => {
+    const [held, onDisk] = await Promise.all([file.stat(), Deno.stat(path).catch(() => undefined)]);
+    return onDisk !== undefined && (held.ino === null || (onDisk.ino === held.ino && onDisk.dev === held.dev));
+  };
   const write = async (record: DaemonMarker) => {
     const bytes = new TextEncoder().encode(JSON.stringify(record).padEnd(RECORD_BYTES - 1) + "\n");
     await file.seek(0, Deno.SeekMode.Start);
@@ -55,14 +57,34 @@ export async function acquireMountLock(mountDir: string, marker: DaemonMarker): 
   await write(marker);
   let released = false;
   return {
-    beat: (record) => released ? Promise.resolve() : write(record),
+    beat: async (record) => {
+      if (released) return;
+      if (!(await stillHeld())) {
+        const next = await lockFileAt(mountDir, path);
+        file.close();
+        file = next;
+      }
+      await write(record);
+    },
     release: async () => {
       if (released) return;
       released = true;
-      await Deno.remove(path).catch(() => {});
+      if (await stillHeld()) await Deno.remove(path).catch(() => {}); // never another mount's
       file.close(); // closing drops the lock
     },
   };
+}
+
+async function lockFileAt(mountDir: string, path: string): Promise<Deno.FsFile> {
+  await Deno.mkdir(relayPaths(mountDir).root, { recursive: true, mode: 0o700 });
+  const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
+  if (await file.tryLock(true)) return file;
+  file.close();
+  const holder = await readDaemonMarker(mountDir);
+  throw new MountBusyError(
+    `another relayfile mount${holder ? ` (pid ${holder.pid})` : ""} is running on ${mountDir}`,
+    { hint: "stop that mount first: a folder has one mount at a time" },
+  );
 }
 
 export async function readDaemonMarker(mountDir: string): Promise<DaemonMarker | undefined> {

@@ -41,6 +41,7 @@ export function startMount(options: MountTestOptions): RunningMount {
     log: (line) => logs.push(line),
     ...(options.policy ? { policy: options.policy } : {}),
   });
+  running.catch(() => {}); // a mount that stops by itself (its lock taken) rejects before stop() is called
   let stopped: Promise<MountSummary> | undefined;
   const stop = () => stopped ??= (controller.abort(), running);
   return {

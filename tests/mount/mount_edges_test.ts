@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { fixedToken, runMount } from "../../src/mount/mod.ts";
-import { assertEquals, assertOk } from "../support/assert.ts";
+import { assertEquals, assertOk, assertRejects } from "../support/assert.ts";
 import { exists, usingTempDir } from "../support/temp_dir.ts";
 import { waitFor } from "../support/wait.ts";
 import { parseJson, runRelayfile } from "../support/cli.ts";
@@ -200,4 +200,38 @@ Deno.test("a synced file replaced by a folder of its name is deleted on the serv
   await waitFor("the file replaced by a symlink deleted", async () => (await server.read("/linked.md")) === undefined);
   const summary = await mount.stop();
   assertEquals([summary.pending, summary.deadLettered], [0, 0]);
+});
+
+Deno.test("a mount whose .relay/ is removed and its folder taken by another mount stops, leaving that one's lock", async () => {
+  const { acquireMountLock, readDaemonMarker } = await import("../../src/relay/mount_lock.ts");
+  const { MountBusyError } = await import("../../src/lib/errors.ts");
+  await using server = await usingServer();
+  await using work = await usingTempDir();
+  const mount = startMount({
+    url: server.server.url,
+    workspace: WORKSPACE,
+    token: server.token,
+    dir: join(work.path, "m"),
+  });
+  await mountReady(mount);
+  const marker = { pid: 4242, startedAt: new Date().toISOString(), heartbeatAt: new Date().toISOString() };
+  let other;
+  // The running mount takes its lock again at each beat: the other one must come in between.
+  while (!other) {
+    await Deno.remove(join(mount.dir, ".relay"), { recursive: true });
+    other = await acquireMountLock(mount.dir, marker).catch((error) => {
+      if (error instanceof MountBusyError) return undefined;
+      throw error;
+    });
+  }
+  try {
+    await waitFor(
+      "the mount to see its lock taken",
+      () => mount.logs.some((line) => line.startsWith("stopping: another")),
+    );
+    await assertRejects(() => mount.stop(), MountBusyError, "another relayfile mount (pid 4242) is running");
+    assertEquals((await readDaemonMarker(mount.dir))?.pid, 4242);
+  } finally {
+    await other.release();
+  }
 });
