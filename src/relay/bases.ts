@@ -158,6 +158,7 @@ export class BaseStore {
   /** Writes what was kept, in one transaction. A cache: what cannot be written is a miss later, never an error. */
   flush(): void {
     if (this.#unwritten.size === 0) return;
+    this.#closeIfRemoved();
     const entries = [...this.#unwritten];
     this.#unwritten.clear();
     this.#unwrittenBytes = 0;
@@ -266,6 +267,16 @@ export class BaseStore {
   #startAfresh(): void {
     this.#close();
     removeDatabase(this.#mountDir);
+  }
+
+  /** A database whose file is gone (`.relay/` removed under the mount) is made again: writes would go nowhere. */
+  #closeIfRemoved(): void {
+    if (this.#database === undefined) return;
+    try {
+      Deno.statSync(databasePath(this.#mountDir));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) this.#close();
+    }
   }
 
   #close(): void {

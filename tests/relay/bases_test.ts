@@ -160,3 +160,14 @@ Deno.test("an earlier version's base files are read, and prune moves those in us
   assertEquals(await readBase(mount.path, inUseHash), inUse);
   assertEquals(await readBase(mount.path, staleHash), undefined);
 });
+
+Deno.test("bases kept after .relay/ was removed under the mount are written to a new database, not to the removed one", async () => {
+  await using mount = await usingTempDir();
+  const store = new BaseStore(mount.path);
+  await keepText(store, "before the removal\n");
+  store.flush();
+  await Deno.remove(join(mount.path, ".relay"), { recursive: true });
+  const { bytes, hash } = await keepText(store, "after the removal\n");
+  store.close();
+  assertEquals(await readBase(mount.path, hash), bytes);
+});
