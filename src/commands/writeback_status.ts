@@ -150,6 +150,11 @@ function actionableMessage(report: StatusReport): [string, string] {
         report.mirror.lastError?.message ?? "the server refuses the mount's token",
         "nothing queued is lost: it goes out once the mount has a token the server accepts",
       ];
+    case "rename-local":
+      return [
+        "local files cannot be sent under their names",
+        "rename the files listed above: the mount sends them under their new names",
+      ];
     case "rename-remote":
       return [
         "remote paths are missing from the folder",

@@ -76,16 +76,19 @@ export interface MirrorHealth {
   listener: string | null;
   /** Remote paths the folder cannot hold: the mirror lacks them. */
   skippedRemotePaths: { path: string; reason: string }[];
+  /** Local files (paths in the folder) the server cannot take under their names: not sent. */
+  skippedLocalPaths: { path: string; reason: string }[];
   /**
-   * What to do, when the mount needs a person: `reauth` (the server refuses the token), `rename-remote` (skipped
-   * paths), `check-server` (cannot pull).
+   * What to do, when the mount needs a person: `reauth` (the server refuses the token), `rename-local` (local files
+   * not sent for their names), `rename-remote` (skipped remote paths), `check-server` (cannot pull).
    */
-  nextAction: "reauth" | "rename-remote" | "check-server" | null;
+  nextAction: "reauth" | "rename-local" | "rename-remote" | "check-server" | null;
 }
 
 function mirrorHealth(snapshot: WritebackSnapshot): MirrorHealth {
   const state = snapshot.state;
   const skippedRemotePaths = state?.skippedRemotePaths ?? [];
+  const skippedLocalPaths = state?.skippedLocalPaths ?? [];
   // A pull that keeps failing, for whatever reason, leaves the mirror behind: as actionable as being offline.
   const offline = state?.status === "offline" || state?.lastError?.kind === "offline" ||
     state?.lastError?.kind === "error";
@@ -94,8 +97,11 @@ function mirrorHealth(snapshot: WritebackSnapshot): MirrorHealth {
     lastError: state?.lastError ?? null,
     listener: state?.listener ?? null,
     skippedRemotePaths,
+    skippedLocalPaths,
     nextAction: state?.lastError?.kind === "reauth"
       ? "reauth"
+      : skippedLocalPaths.length > 0
+      ? "rename-local"
       : skippedRemotePaths.length > 0
       ? "rename-remote"
       : offline
@@ -276,6 +282,10 @@ export function formatStatus(report: StatusReport, table = tabSeparated): string
   } else if (mirror.status === "offline" || mirror.lastError) {
     const error = mirror.lastError ? ` (last error: ${mirror.lastError.message || mirror.lastError.kind})` : "";
     lines.push(`mirror: ${mirror.status ?? "unknown"}${error}`);
+  }
+  if (mirror.skippedLocalPaths.length > 0) {
+    lines.push("", "Local files the server cannot take under their names (not sent; rename them):");
+    for (const { path, reason } of mirror.skippedLocalPaths) lines.push(`  ${path}: ${reason}`);
   }
   if (mirror.skippedRemotePaths.length > 0) {
     lines.push("", "Remote paths this folder cannot hold (not mirrored; rename them on the server):");

@@ -3,7 +3,7 @@
  * few at a time; a tracked file whose size and mtime did not change is not re-read when the stat can be trusted.
  */
 import { contentTypeFor, toWire } from "../protocol/content.ts";
-import { relativeToRoot, remotePathFor } from "../protocol/paths.ts";
+import { relativeToRoot, remotePathFor, unsendableLocalName } from "../protocol/paths.ts";
 import { sha256Hex } from "../relay/blobs.ts";
 import { INLINE_PAYLOAD_MAX_BYTES, type LocalChange } from "../writeback/queue.ts";
 import { factsOf, type SyncContext } from "./context.ts";
@@ -41,7 +41,9 @@ export async function detect(
 export async function expandHints(context: SyncContext, found: Detected): Promise<string[]> {
   const expanded = new Set<string>();
   for (const folder of found.folders) {
-    for await (const file of walkLocal(context.mountDir, folder, context.rules)) expanded.add(file.path);
+    for await (const file of walkLocal(context.mountDir, folder, context.rules, notSent(context))) {
+      expanded.add(file.path);
+    }
   }
   for (const gone of found.missing) {
     const prefix = `${remotePathFor(context.remoteRoot, gone)}/`;
@@ -52,10 +54,23 @@ export async function expandHints(context: SyncContext, found: Detected): Promis
   return [...expanded];
 }
 
-/** Every path a full scan looks at: what is in the folder and what is tracked. */
+/**
+ * Every path a full scan looks at: what is in the folder and what is tracked. Files listed as not sent for their
+ * names are forgotten once they are gone (renamed, most likely: the new name is among the paths).
+ */
 export async function everyLocalPath(context: SyncContext): Promise<string[]> {
   const seen = new Set<string>();
-  for await (const file of walkLocal(context.mountDir, "", context.rules)) seen.add(file.path);
+  const unusable = new Set<string>();
+  const report = notSent(context);
+  for await (
+    const file of walkLocal(context.mountDir, "", context.rules, (path, reason) => {
+      unusable.add(path);
+      report(path, reason);
+    })
+  ) seen.add(file.path);
+  for (const path of context.paths.skippedLocal.keys()) {
+    if (!seen.has(path) && !unusable.has(path)) context.paths.unskipLocal(path);
+  }
   for (const path of context.paths.paths()) {
     const relative = relativeToRoot(context.remoteRoot, path);
     if (relative !== undefined) seen.add(relative);
@@ -74,10 +89,16 @@ async function detectOne(
   trustStat: boolean,
   detected: Detected,
 ): Promise<LocalChange | undefined> {
-  const path = remotePathFor(context.remoteRoot, relative);
-  const tracked = context.paths.get(path);
   const entry = await statLocal(context.mountDir, relative);
   if (entry.kind === "dir") detected.folders.push(relative);
+  const unsendable = unsendableLocalName(relative);
+  if (unsendable !== undefined) {
+    if (entry.kind === "file") notSent(context)(relative, unsendable);
+    else context.paths.unskipLocal(relative);
+    return undefined;
+  }
+  const path = remotePathFor(context.remoteRoot, relative);
+  const tracked = context.paths.get(path);
   if (
     trustStat && tracked && entry.kind === "file" && entry.size === tracked.size && entry.mtimeMs === tracked.mtimeMs
   ) return undefined;
@@ -127,6 +148,14 @@ async function detectOne(
       };
     }
   }
+}
+
+/** Lists a local file the server cannot take under its name (status shows it), and says so once. */
+function notSent(context: SyncContext): (relative: string, reason: string) => void {
+  return (relative, reason) => {
+    context.paths.skipLocal(relative, reason);
+    context.reportOnce(`unsendable:${relative}:${reason}`, `not sending ${relative}: ${reason}; rename it`);
+  };
 }
 
 /** The token may not write this path: put the server's version back, once per change. */

@@ -2,7 +2,7 @@
  * `mount --dry-run`: what a sync of the folder would do, without doing it — no request that writes, no file written
  * (not even `.relay/`). Local files are walked with the ignore rules; remote paths are listed through `fs/tree`.
  */
-import { normalizeRemotePath, relativeToRoot, remotePathFor } from "../protocol/paths.ts";
+import { normalizeRemotePath, relativeToRoot, remotePathFor, unsendableLocalName } from "../protocol/paths.ts";
 import { RelayfileClient } from "../remote/client.ts";
 import { loadIgnoreRules } from "./ignore_file.ts";
 import { walkLocal } from "./local_fs.ts";
@@ -17,6 +17,8 @@ export interface DryRunPlan {
   both: string[];
   /** Remote paths the ignore rules leave out: never downloaded. */
   ignoredRemote: string[];
+  /** Local files (paths in the folder) the server cannot take under their names: never uploaded. */
+  unsendable: string[];
 }
 
 export async function planDryRun(options: {
@@ -31,14 +33,20 @@ export async function planDryRun(options: {
   const remoteRoot = normalizeRemotePath(options.remoteRoot);
   const rules = await loadIgnoreRules(options.mountDir, options.excludes).catch(() => undefined);
   const local = new Set<string>();
-  for await (const file of walkLocal(options.mountDir, "", rules)) local.add(remotePathFor(remoteRoot, file.path));
+  const unsendable: string[] = [];
+  const notSent = (path: string, reason: string) => unsendable.push(`${path} (${reason})`);
+  for await (const file of walkLocal(options.mountDir, "", rules, notSent)) {
+    const reason = unsendableLocalName(file.path);
+    if (reason === undefined) local.add(remotePathFor(remoteRoot, file.path));
+    else notSent(file.path, reason);
+  }
   const client = new RelayfileClient({
     baseUrl: options.server,
     workspace: options.workspace,
     token: () => options.tokens.current(),
     ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
   });
-  const plan: DryRunPlan = { upload: [], download: [], both: [], ignoredRemote: [] };
+  const plan: DryRunPlan = { upload: [], download: [], both: [], ignoredRemote: [], unsendable };
   const remote = new Set<string>();
   for (const path of (await client.listFilePaths(remoteRoot)).map(normalizeRemotePath)) {
     const relative = relativeToRoot(remoteRoot, path);

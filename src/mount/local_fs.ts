@@ -5,6 +5,7 @@
 import { join, sep } from "node:path";
 import { sha256Hex } from "../relay/blobs.ts";
 import { readWholeFile, writeAll } from "../lib/whole_files.ts";
+import { UNDECODABLE_NAME } from "../protocol/paths.ts";
 import { BUILT_IN_RULES, type IgnoreRules } from "./ignore.ts";
 
 /**
@@ -80,11 +81,15 @@ function statLocalSync(root: string, relativePath: string): LocalEntry {
   }
 }
 
-/** Every regular file below `relativeDir` (default: the whole mount), ignored paths and symlinks left out. */
+/**
+ * Every regular file below `relativeDir` (default: the whole mount), ignored paths and symlinks left out. A file the
+ * walk cannot use by its name (not valid UTF-8: the name handed over is not the file's) goes to `unusable`.
+ */
 export async function* walkLocal(
   root: string,
   relativeDir = "",
   rules: IgnoreRules = BUILT_IN_RULES,
+  unusable?: (path: string, reason: string) => void,
 ): AsyncGenerator<{ path: string; size: number; mtimeMs: number }> {
   if (relativeDir !== "" && rules.ignoresDir(relativeDir)) return;
   let entries: Deno.DirEntry[];
@@ -97,10 +102,11 @@ export async function* walkLocal(
   for (const entry of entries) {
     const path = relativeDir ? `${relativeDir}/${entry.name}` : entry.name;
     if (rules.ignores(path)) continue;
-    if (entry.isDirectory) yield* walkLocal(root, path, rules);
+    if (entry.isDirectory) yield* walkLocal(root, path, rules, unusable);
     else if (entry.isFile) {
       const info = await statLocal(root, path);
       if (info.kind === "file") yield { path, size: info.size, mtimeMs: info.mtimeMs };
+      else if (info.kind === "missing" && path.includes("\uFFFD")) unusable?.(path, UNDECODABLE_NAME);
     }
   }
 }

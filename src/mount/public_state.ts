@@ -26,6 +26,8 @@ export interface PublicStateInput {
   rejectedPaths: number;
   /** Remote paths the folder cannot hold, with why: the mirror is missing them. */
   skippedPaths: ReadonlyMap<string, string>;
+  /** Local files (paths in the folder) the server cannot take under their names, with why: not sent. */
+  skippedLocalPaths: ReadonlyMap<string, string>;
   /** Why the provider's receipts cannot be read from this server, when they cannot. */
   receiptsUnavailable?: string | undefined;
 }
@@ -102,8 +104,12 @@ export function buildPublicState(input: PublicStateInput): Record<string, unknow
     },
     receipts: input.receiptsUnavailable ? { available: false, reason: input.receiptsUnavailable } : { available: true },
     rejectedRemotePaths: input.rejectedPaths,
-    skippedRemotePaths: [...input.skippedPaths].sort(([a], [b]) => a.localeCompare(b))
-      .map(([path, reason]) => ({ path, reason })),
+    skippedRemotePaths: pathReasons(input.skippedPaths),
+    skippedLocalPaths: pathReasons(input.skippedLocalPaths),
     files,
   };
+}
+
+function pathReasons(paths: ReadonlyMap<string, string>): { path: string; reason: string }[] {
+  return [...paths].sort(([a], [b]) => a.localeCompare(b)).map(([path, reason]) => ({ path, reason }));
 }

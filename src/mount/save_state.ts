@@ -55,6 +55,7 @@ export async function saveState(
       queue: queue.counts(),
       rejectedPaths: paths.rejected,
       skippedPaths: paths.skipped,
+      skippedLocalPaths: paths.skippedLocal,
       receiptsUnavailable: queue.receiptsUnavailable,
     }),
   );

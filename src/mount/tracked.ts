@@ -21,6 +21,7 @@ export class PathTable {
   readonly #readonly = new Set<string>();
   readonly #deferred = new Map<string, RemoteChange>();
   readonly #skipped = new Map<string, string>();
+  readonly #skippedLocal = new Map<string, string>();
   /** Hash, size and mtime of the bytes an op carries, as seen when it was made (memory only). */
   readonly #observed = new Map<string, LocalStat & { hash: string }>();
   #rejected = 0;
@@ -152,6 +153,21 @@ export class PathTable {
 
   get skipped(): ReadonlyMap<string, string> {
     return this.#skipped;
+  }
+
+  /** A local file (by its path in the folder) the server cannot take under its name: not sent, with why. */
+  skipLocal(relativePath: string, reason: string): void {
+    if (this.#skippedLocal.get(relativePath) === reason) return;
+    this.#skippedLocal.set(relativePath, reason);
+    this.#changed = true;
+  }
+
+  unskipLocal(relativePath: string): void {
+    if (this.#skippedLocal.delete(relativePath)) this.#changed = true;
+  }
+
+  get skippedLocal(): ReadonlyMap<string, string> {
+    return this.#skippedLocal;
   }
 
   /** A remote path refused because it would leave the folder. */

@@ -44,6 +44,18 @@ export function remotePathFor(remoteRoot: string, relativePath: string): string 
   return normalizeRemotePath(`${normalizeRemotePath(remoteRoot)}/${relativePath.replaceAll("\\", "/")}`);
 }
 
+/**
+ * Why a local file cannot be sent under its name, or `undefined`. The protocol takes `\` for a folder separator (the
+ * reference's normaliser does too), so a name holding one would land as another path — which, read back, looks
+ * deleted here: the file would be sent again, and deleted again, at every scan.
+ */
+export function unsendableLocalName(relativePath: string): string | undefined {
+  return relativePath.includes("\\") ? "a backslash in a name is a folder separator on the server" : undefined;
+}
+
+/** Why a local file is never sent when the operating system hands its name over undecodable. */
+export const UNDECODABLE_NAME = "its name is not valid UTF-8";
+
 /** Provider = lower-cased first path segment (`/notion/x` → `notion`); `""` at the root. */
 export function providerOf(remotePath: string): string {
   return normalizeRemotePath(remotePath).split("/")[1]?.toLowerCase() ?? "";

@@ -31,6 +31,8 @@ export interface PublicState {
   lastError?: { kind: string; message: string; at?: string };
   /** Remote paths the folder cannot hold (ours). */
   skippedRemotePaths: { path: string; reason: string }[];
+  /** Local files the server cannot take under their names, by their path in the folder (ours). */
+  skippedLocalPaths: { path: string; reason: string }[];
   /** How remote changes arrive: `listening` (WebSocket), `reconnecting`, `polling`; when written. */
   listener?: string;
   /** Whether the provider's receipts can be read from the server (ours). */
@@ -61,7 +63,8 @@ export function toPublicState(document: Record<string, unknown>): PublicState {
     pendingConflicts: count(document.pendingConflicts),
     lastErrorByProvider: {},
     files: {},
-    skippedRemotePaths: [],
+    skippedRemotePaths: pathReasons(document.skippedRemotePaths),
+    skippedLocalPaths: pathReasons(document.skippedLocalPaths),
   };
   if (typeof document.status === "string" && document.status.trim()) state.status = document.status.trim();
   if (isObject(document.lastError)) {
@@ -78,16 +81,6 @@ export function toPublicState(document: Record<string, unknown>): PublicState {
   }
   if (isObject(document.eventListener) && typeof document.eventListener.status === "string") {
     state.listener = document.eventListener.status;
-  }
-  if (Array.isArray(document.skippedRemotePaths)) {
-    for (const entry of document.skippedRemotePaths) {
-      if (isObject(entry) && typeof entry.path === "string") {
-        state.skippedRemotePaths.push({
-          path: entry.path,
-          reason: typeof entry.reason === "string" ? entry.reason : "",
-        });
-      }
-    }
   }
   for (const key of ["workspaceId", "remoteRoot", "localRoot"] as const) {
     const text = document[key];
@@ -128,4 +121,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
  */
 export function writePublicState(mountDir: string, document: Record<string, unknown>): Promise<void> {
   return writeFileAtomic(relayPaths(mountDir).state, JSON.stringify(document, null, 2) + "\n", PRIVATE);
+}
+
+/** `[{path, reason}]` entries, the malformed ones left out. */
+function pathReasons(value: unknown): { path: string; reason: string }[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((entry) => isObject(entry) && typeof entry.path === "string")
+    .map((entry) => ({ path: entry.path, reason: typeof entry.reason === "string" ? entry.reason : "" }));
 }

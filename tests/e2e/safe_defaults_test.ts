@@ -119,7 +119,7 @@ Deno.test("mount --dry-run prints what a first sync would upload and download, a
     files: [{ path: "/docs/remote.md", content: "from the server\n" }, { path: "/both.md", content: "x\n" }],
   });
   const dir = join(home.path, "project");
-  await write(dir, { ".ssh/id_ed25519": "key\n", "notes/plan.md": "plan\n", "both.md": "y\n" });
+  await write(dir, { ".ssh/id_ed25519": "key\n", "notes/plan.md": "plan\n", "both.md": "y\n", "a\\b.md": "z\n" });
   const result = await runRelayfile(
     ["mount", dir, "--server", serve.url, "--workspace", serve.workspace, "--dry-run"],
     { env: { HOME: home.path, RELAYFILE_TOKEN: serve.token } },
@@ -128,6 +128,10 @@ Deno.test("mount --dry-run prints what a first sync would upload and download, a
   assertIncludes(result.stdout, "would upload: 1\n  /notes/plan.md\n");
   assertIncludes(result.stdout, "would download: 1\n  /docs/remote.md\n");
   assertIncludes(result.stdout, "on both sides (compared): 1\n  /both.md\n");
+  assertIncludes(
+    result.stdout,
+    "local files not sent for their names (rename them): 1\n  a\\b.md (a backslash in a name is a folder separator",
+  );
   assertEquals(result.stdout.includes(".ssh"), false);
   assertEquals(await Deno.stat(join(dir, ".relay")).then(() => true, () => false), false, "no .relay/ written");
   assertEquals(await serverPaths(serve), ["/both.md", "/docs/remote.md"]);

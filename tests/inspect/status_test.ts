@@ -164,10 +164,15 @@ Deno.test("pathStatuses() trusts the outbox over a state.json saved a moment bef
   assertEquals(pathStatuses(snapshot({ state, hasOutbox: false }), ["/f"]), [{ path: "/f", state: "pending" }]);
 });
 
-Deno.test("summarize() makes a mirror that lacks remote content, cannot pull, or needs a token actionable", async (t) => {
+Deno.test("summarize() makes a mirror that lacks remote content, cannot send a name, cannot pull, or needs a token actionable", async (t) => {
   const cases: [string, Record<string, unknown>, string | null][] = [
     ["ready", { status: "ready", eventListener: { status: "listening" } }, null],
     ["skipped paths", { status: "ready", skippedRemotePaths: [{ path: "/x", reason: "too long" }] }, "rename-remote"],
+    [
+      "unsent names",
+      { status: "ready", skippedLocalPaths: [{ path: "a\\b.md", reason: "backslash" }] },
+      "rename-local",
+    ],
     ["offline", { status: "offline", lastError: { kind: "offline", message: "refused" } }, "check-server"],
     ["reauth", { status: "reauth-needed", lastError: { kind: "reauth", message: "401" } }, "reauth"],
   ];

@@ -235,3 +235,33 @@ Deno.test("a mount whose .relay/ is removed and its folder taken by another moun
     await other.release();
   }
 });
+
+Deno.test("a local name the server would read as another path is not sent, is listed by status, and goes once renamed", async () => {
+  const requests: string[] = [];
+  await using server = await usingServer({ log: (line) => requests.push(line) });
+  await using work = await usingTempDir();
+  const dir = join(work.path, "m");
+  await Deno.mkdir(dir);
+  await once(server.server.url, server.token, dir);
+  await Deno.writeTextFile(join(dir, "back\\slash.md"), "a backslash in its name\n");
+  // Not valid UTF-8: only a shell can make such a name here.
+  await new Deno.Command("sh", { args: ["-c", `printf 'kept\\n' > "$1/$(printf 'bad\\377name.md')"`, "sh", dir] })
+    .output();
+  requests.length = 0;
+  const logs: string[] = [];
+  for (let scan = 0; scan < 3; scan++) await once(server.server.url, server.token, dir, logs);
+  assertEquals(requests.filter((line) => line.startsWith("POST") || line.startsWith("DELETE")), [], "nothing sent");
+  assertEquals(await server.read("/back/slash.md"), undefined);
+  assertOk(logs.some((line) => line.startsWith("not sending back\\slash.md: a backslash")), logs.join("\n"));
+  const status = await runRelayfile(["writeback", "status", "--json", "--dir", dir]);
+  assertEquals(status.code, 1, status.stdout);
+  const mirror = parseJson(status.stdout).mirror as { skippedLocalPaths: { path: string }[]; nextAction: string };
+  assertEquals(mirror.nextAction, "rename-local");
+  assertEquals(mirror.skippedLocalPaths.map((entry) => entry.path), ["back\\slash.md", "bad\uFFFDname.md"]);
+  await Deno.rename(join(dir, "back\\slash.md"), join(dir, "back-slash.md"));
+  await new Deno.Command("sh", { args: ["-c", `rm "$1"/bad*name.md`, "sh", dir] }).output();
+  await once(server.server.url, server.token, dir);
+  assertEquals(await server.read("/back-slash.md"), "a backslash in its name\n");
+  const after = await runRelayfile(["writeback", "status", "--json", "--dir", dir]);
+  assertEquals(after.code, 0, after.stdout);
+});
