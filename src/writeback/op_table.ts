@@ -3,7 +3,7 @@
  * and the path being sent. The one owner of these facts; the mount asks it through the queue.
  */
 import type { WritebackOp } from "./op.ts";
-import { isDue } from "./scheduler.ts";
+import { isDue, type PathSending, SAME_PATH_SPACING_MS } from "./scheduler.ts";
 
 export interface OpCounts {
   pending: number;
@@ -17,6 +17,13 @@ export class OpTable {
   readonly #byPath = new Map<string, string>();
   /** The op of each path that is in flight: an index of `state === "in_flight"` (a superseded op may still be). */
   readonly #inFlight = new Map<string, string>();
+  /** When an op of each path last went in flight, while that is recent enough to space the next send. */
+  readonly #sentAt = new Map<string, number>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
 
   get size(): number {
     return this.#ops.size;
@@ -35,8 +42,10 @@ export class OpTable {
     const previous = this.#ops.get(op.opId);
     this.#ops.set(op.opId, op);
     if (!previous) this.#byPath.set(op.path, op.opId);
-    if (op.state === "in_flight") this.#inFlight.set(op.path, op.opId);
-    else if (this.#inFlight.get(op.path) === op.opId) this.#inFlight.delete(op.path);
+    if (op.state === "in_flight") {
+      if (this.#inFlight.get(op.path) !== op.opId) this.#sentAt.set(op.path, this.#now());
+      this.#inFlight.set(op.path, op.opId);
+    } else if (this.#inFlight.get(op.path) === op.opId) this.#inFlight.delete(op.path);
   }
 
   drop(op: WritebackOp): void {
@@ -60,13 +69,20 @@ export class OpTable {
     return this.#inFlight.has(path);
   }
 
-  due(now: number): WritebackOp[] {
-    return [...this.#ops.values()].filter((op) => isDue(op, now, this.#inFlight.has(op.path)));
+  sending(path: string): PathSending {
+    return { inFlight: this.#inFlight.has(path), sentAt: this.#sentAt.get(path) };
   }
 
-  /** Nothing to send now (ops waiting for a retry do not count) and nothing on its way. */
+  due(now: number): WritebackOp[] {
+    for (const [path, at] of this.#sentAt) if (now - at >= SAME_PATH_SPACING_MS) this.#sentAt.delete(path);
+    return [...this.#ops.values()].filter((op) => isDue(op, now, this.sending(op.path)));
+  }
+
+  /** Nothing to send now or in a moment (ops waiting for a retry do not count) and nothing on its way. */
   idle(now: number): boolean {
-    return this.#inFlight.size === 0 && this.due(now).length === 0;
+    if (this.#inFlight.size > 0) return false;
+    for (const op of this.#ops.values()) if (op.state === "pending") return false;
+    return this.due(now).length === 0;
   }
 
   counts(): OpCounts {

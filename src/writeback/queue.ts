@@ -58,7 +58,7 @@ export class WritebackQueue {
   readonly #options: QueueOptions;
   readonly #now: () => number;
   readonly #limits: BatchLimits;
-  readonly #table = new OpTable();
+  readonly #table: OpTable;
   readonly #outbox: OutboxFiles;
   readonly #book: DeadLetterBook;
   readonly #breaker: Breaker;
@@ -78,6 +78,7 @@ export class WritebackQueue {
     this.#transport = transport;
     const policy = options.policy ?? DEFAULT_POLICY;
     const now = this.#now = options.now ?? Date.now;
+    this.#table = new OpTable(now);
     const random = options.random ?? Math.random;
     this.#limits = options.batchLimits ?? DEFAULT_BATCH_LIMITS;
     this.#failedAttempts = options.failedAttempts ?? 0;
@@ -127,7 +128,7 @@ export class WritebackQueue {
       nextWakeAt: (at) =>
         this.#awaitingCredentials
           ? undefined
-          : nextWakeAt(this.#table.values(), at, (path) => this.#table.isInFlight(path), this.#breaker.state),
+          : nextWakeAt(this.#table.values(), at, (path) => this.#table.sending(path), this.#breaker.state),
       idle: (at) => this.#table.idle(at),
       blocked: () => this.#awaitingCredentials,
     }, now);

@@ -14,10 +14,31 @@ export interface BatchLimits {
 
 export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxBytes: 768 * 1024, maxFiles: 256 };
 
-/** Not being sent (no op of its path is), and either never sent or past its retry time. */
-export function isDue(op: WritebackOp, now: number, pathInFlight: boolean): boolean {
-  if (pathInFlight) return false;
-  return op.state === "pending" || (op.state === "retry_wait" && Date.parse(op.notBefore ?? "") <= now);
+/**
+ * A path sent again within this long of its last send waits for the rest of it: a file rewritten many times a second
+ * (a log, a generated file) goes out about once a second with its newest bytes, not once per write, while the first
+ * write of a path after a quiet second still goes at once.
+ */
+export const SAME_PATH_SPACING_MS = 1_000;
+
+/** What the table knows of a path's sending: whether an op of it is in flight, and when one last went out. */
+export interface PathSending {
+  inFlight: boolean;
+  sentAt: number | undefined;
+}
+
+/**
+ * Not being sent (no op of its path is), and either never sent and not spaced after its path's last send, or past
+ * its retry time.
+ */
+export function isDue(op: WritebackOp, now: number, path: PathSending): boolean {
+  if (path.inFlight) return false;
+  if (op.state === "pending") return sendableAt(path) <= now;
+  return op.state === "retry_wait" && Date.parse(op.notBefore ?? "") <= now;
+}
+
+function sendableAt(path: PathSending): number {
+  return path.sentAt === undefined ? -Infinity : path.sentAt + SAME_PATH_SPACING_MS;
 }
 
 /**
@@ -54,19 +75,22 @@ export function batchesOf(ops: readonly WritebackOp[], limits: BatchLimits): Wri
 }
 
 /**
- * When the next send pass should run: now for a pending op, at its `notBefore` for one waiting to retry, never
- * before the breaker lets requests through; `undefined` when nothing waits.
+ * When the next send pass should run: now for a pending op (or once its path's spacing is over), at its `notBefore`
+ * for one waiting to retry, never before the breaker lets requests through; `undefined` when nothing waits.
  */
 export function nextWakeAt(
   ops: Iterable<WritebackOp>,
   now: number,
-  pathInFlight: (path: string) => boolean,
+  sendingOf: (path: string) => PathSending,
   circuit: CircuitState,
 ): number | undefined {
   let earliest = Infinity;
   for (const op of ops) {
     if (op.state === "retry_wait") earliest = Math.min(earliest, Date.parse(op.notBefore ?? "") || 0);
-    else if (op.state === "pending" && !pathInFlight(op.path)) earliest = Math.min(earliest, now);
+    else if (op.state === "pending") {
+      const path = sendingOf(op.path);
+      if (!path.inFlight) earliest = Math.min(earliest, Math.max(now, sendableAt(path)));
+    }
   }
   if (earliest === Infinity) return undefined;
   return isOpen(circuit, now) ? Math.max(earliest, circuit.openUntil) : earliest;

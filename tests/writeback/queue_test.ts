@@ -273,3 +273,23 @@ Deno.test("WritebackQueue: a file the server answers 500 is split out of its bat
   assertEquals(delivered.filter((d) => d.op.path === "/poison.md"), []);
   await close();
 });
+
+Deno.test("WritebackQueue: a file rewritten ten times a second goes out about once a second, its last bytes last", async () => {
+  using time = fakeTime();
+  await using dir = await usingTempDir();
+  const transport = new FakeTransport();
+  const { queue, close } = queueFor(dir.path, transport, { now: () => Date.now() });
+  for (let write = 1; write <= 24; write++) {
+    await queue.enqueue([await change("/app.log", `${write} lines`)]);
+    await time.clock.tickAsync(100);
+    await time.settle();
+  }
+  await time.clock.tickAsync(1_000);
+  await time.settle();
+  const sent = transport.requests.flatMap((request) => request.files.map((file) => file.content));
+  assertOk(sent.length >= 3 && sent.length <= 4, `${sent.length} sends for 24 writes in 2.4 s: ${sent.join(", ")}`);
+  assertEquals(sent[0], "1 lines", "the first write goes at once");
+  assertEquals(sent.at(-1), "24 lines");
+  assertOk(await queue.drain(0));
+  await close();
+});

@@ -1,9 +1,19 @@
 import { CLOSED } from "../../src/writeback/circuit.ts";
 import { newOp, transition, type WritebackOp } from "../../src/writeback/op.ts";
-import { batchesOf, isDue, nextWakeAt, planSends, probeOrAll } from "../../src/writeback/scheduler.ts";
+import {
+  batchesOf,
+  isDue,
+  nextWakeAt,
+  type PathSending,
+  planSends,
+  probeOrAll,
+  SAME_PATH_SPACING_MS,
+} from "../../src/writeback/scheduler.ts";
 import { assertEquals } from "../support/assert.ts";
 
 const NOW = Date.UTC(2026, 10, 29, 12);
+const QUIET: PathSending = { inFlight: false, sentAt: undefined };
+const IN_FLIGHT: PathSending = { inFlight: true, sentAt: NOW - 10 };
 
 function op(path: string, extra: Partial<WritebackOp> = {}): WritebackOp {
   const made = newOp({ path, kind: "create", contentHash: null, baseRevision: null }, NOW - 1_000, () => 0.5);
@@ -37,11 +47,19 @@ Deno.test("newOp() makes a pending op with no attempts, stamped with the time pa
 Deno.test("isDue() is true for a pending op and a retry past its time, never while its path is in flight", () => {
   const past = new Date(NOW - 1).toISOString();
   const future = new Date(NOW + 1).toISOString();
-  assertEquals(isDue(op("/a"), NOW, false), true);
-  assertEquals(isDue(op("/a"), NOW, true), false);
-  assertEquals(isDue(op("/a", { state: "retry_wait", notBefore: past }), NOW, false), true);
-  assertEquals(isDue(op("/a", { state: "retry_wait", notBefore: future }), NOW, false), false);
-  assertEquals(isDue(op("/a", { state: "in_flight" }), NOW, false), false);
+  assertEquals(isDue(op("/a"), NOW, QUIET), true);
+  assertEquals(isDue(op("/a"), NOW, IN_FLIGHT), false);
+  assertEquals(isDue(op("/a", { state: "retry_wait", notBefore: past }), NOW, QUIET), true);
+  assertEquals(isDue(op("/a", { state: "retry_wait", notBefore: future }), NOW, QUIET), false);
+  assertEquals(isDue(op("/a", { state: "in_flight" }), NOW, QUIET), false);
+});
+
+Deno.test("isDue(): a path sent less than a second ago waits out the second; one sent before goes at once", () => {
+  const justSent = { inFlight: false, sentAt: NOW - 200 };
+  assertEquals(isDue(op("/log.md"), NOW, justSent), false);
+  assertEquals(isDue(op("/log.md"), NOW - 200 + SAME_PATH_SPACING_MS, justSent), true);
+  assertEquals(isDue(op("/log.md"), NOW, { inFlight: false, sentAt: NOW - SAME_PATH_SPACING_MS }), true);
+  assertEquals(nextWakeAt([op("/log.md")], NOW, () => justSent, CLOSED), NOW - 200 + SAME_PATH_SPACING_MS);
 });
 
 Deno.test("planSends() puts deletes apart and batches the rest under both limits, in order", () => {
@@ -70,11 +88,11 @@ Deno.test("planSends() sizes a batch by the real size of payloads kept in blobs,
 Deno.test("nextWakeAt() is now for pending work, the earliest retry otherwise, and not before the breaker allows", () => {
   const retryAt = NOW + 5_000;
   const waiting = op("/b", { state: "retry_wait", notBefore: new Date(retryAt).toISOString() });
-  assertEquals(nextWakeAt([op("/a"), waiting], NOW, () => false, CLOSED), NOW);
-  assertEquals(nextWakeAt([op("/a"), waiting], NOW, (path) => path === "/a", CLOSED), retryAt);
-  assertEquals(nextWakeAt([], NOW, () => false, CLOSED), undefined);
+  assertEquals(nextWakeAt([op("/a"), waiting], NOW, () => QUIET, CLOSED), NOW);
+  assertEquals(nextWakeAt([op("/a"), waiting], NOW, (path) => path === "/a" ? IN_FLIGHT : QUIET, CLOSED), retryAt);
+  assertEquals(nextWakeAt([], NOW, () => QUIET, CLOSED), undefined);
   const open = { consecutiveFailures: 5, openUntil: NOW + 9_000, openings: 1 };
-  assertEquals(nextWakeAt([op("/a")], NOW, () => false, open), NOW + 9_000);
+  assertEquals(nextWakeAt([op("/a")], NOW, () => QUIET, open), NOW + 9_000);
 });
 
 Deno.test("probeOrAll() sends everything due normally, and while probing only the op that waited longest", () => {
