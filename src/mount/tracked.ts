@@ -142,9 +142,7 @@ export class PathTable {
 
   /** A remote path the folder cannot hold (its name, or a file/folder clash): skipped, with why. */
   skip(path: string, reason: string): void {
-    if (this.#skipped.get(path) === reason) return;
-    this.#skipped.set(path, reason);
-    this.#changed = true;
+    this.#setReason(this.#skipped, path, reason);
   }
 
   unskip(path: string): void {
@@ -157,9 +155,7 @@ export class PathTable {
 
   /** A local file (by its path in the folder) the server cannot take under its name: not sent, with why. */
   skipLocal(relativePath: string, reason: string): void {
-    if (this.#skippedLocal.get(relativePath) === reason) return;
-    this.#skippedLocal.set(relativePath, reason);
-    this.#changed = true;
+    this.#setReason(this.#skippedLocal, relativePath, reason);
   }
 
   unskipLocal(relativePath: string): void {
@@ -168,6 +164,12 @@ export class PathTable {
 
   get skippedLocal(): ReadonlyMap<string, string> {
     return this.#skippedLocal;
+  }
+
+  #setReason(reasons: Map<string, string>, path: string, reason: string): void {
+    if (reasons.get(path) === reason) return;
+    reasons.set(path, reason);
+    this.#changed = true;
   }
 
   /** A remote path refused because it would leave the folder. */
