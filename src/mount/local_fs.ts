@@ -159,11 +159,23 @@ function prepareTarget(root: string, relativePath: string, checkedFolders: Set<s
   try {
     const info = Deno.lstatSync(target);
     if (info.isSymlink) throw new UnsafeLocalPathError(relativePath, "it is a symlink");
-    if (info.isDirectory) throw new PathClashError(relativePath, "a folder here has its name");
+    if (info.isDirectory) removeEmptyFolder(target, relativePath);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   return target;
+}
+
+/**
+ * A folder where a file is to be written gives way only when empty (what is left after its files were deleted, when
+ * a remote folder became a file): nothing in it is lost. One with anything in it is a clash.
+ */
+function removeEmptyFolder(target: string, relativePath: string): void {
+  try {
+    Deno.removeSync(target);
+  } catch {
+    throw new PathClashError(relativePath, "a folder here has its name");
+  }
 }
 
 /**

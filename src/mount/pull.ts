@@ -91,10 +91,12 @@ export async function incrementalPull(context: SyncContext): Promise<boolean> {
   if (fold.lastEventAt !== null) paths.lastEventAt = fold.lastEventAt;
   for (const [path, change] of fold.deferred) paths.defer(path, change);
   const files = fold.changed.size > 0 ? await client.readFiles([...fold.changed]) : [];
-  await applyRemoteFiles(context, files);
   const fetched = new Set(files.map((file) => normalizeRemotePath(file.path)));
   for (const path of fold.changed) if (!fetched.has(path)) fold.deleted.add(path);
+  // Deletes first: a remote file that became a folder (`/x` deleted, `/x/y` made), or the other way round, needs
+  // the old one gone before the new one can be written.
   for (const path of fold.deleted) await applyRemoteDelete(context, path);
+  await applyRemoteFiles(context, files);
   paths.cursor = fold.cursor;
   return true;
 }

@@ -265,3 +265,25 @@ Deno.test("a local name the server would read as another path is not sent, is li
   const after = await runRelayfile(["writeback", "status", "--json", "--dir", dir]);
   assertEquals(after.code, 0, after.stdout);
 });
+
+Deno.test("a remote file that became a folder, and a folder that became a file, are mirrored by the next pull", async () => {
+  await using server = await usingServer();
+  await using work = await usingTempDir();
+  const dir = join(work.path, "m");
+  await server.write("/clash", "a file\n");
+  await server.write("/dir/a.md", "in a folder\n");
+  await once(server.server.url, server.token, dir);
+  const remove = async (path: string) => {
+    const { json } = await server.api("GET", `fs/file?path=${path}`);
+    await server.api("DELETE", `fs/file?path=${path}`, { headers: { "if-match": json.revision } });
+  };
+  await remove("/clash");
+  await server.write("/clash/in.md", "now in a folder\n");
+  await remove("/dir/a.md");
+  await server.write("/dir", "now a file\n");
+  const log: string[] = [];
+  await once(server.server.url, server.token, dir, log);
+  assertEquals(await Deno.readTextFile(join(dir, "clash/in.md")), "now in a folder\n");
+  assertEquals(await Deno.readTextFile(join(dir, "dir")), "now a file\n");
+  assertEquals(log.filter((line) => line.startsWith("skipped")), []);
+});
