@@ -42,11 +42,30 @@ export function durationArgument(text: string): number {
   return ms;
 }
 
-/** An argument parser for a duration that must be more than zero; `examples` fill its error message. */
-export function positiveDurationArgument(examples: string): (text: string) => number {
+/**
+ * The longest a timer can wait: 2^31 − 1 ms, about 24.8 days. A longer delay fires at once (a 30-day poll interval
+ * would poll every millisecond), so the options that set one refuse more.
+ */
+export const LONGEST_WAIT_MS = 2 ** 31 - 1;
+
+const tooLong = () => new InvalidArgumentError("expected a duration of at most 24d");
+
+/** A duration a timer waits (zero allowed): at most `LONGEST_WAIT_MS`. */
+export function waitDurationArgument(text: string): number {
+  const ms = durationArgument(text);
+  if (ms > LONGEST_WAIT_MS) throw tooLong();
+  return ms;
+}
+
+/**
+ * An argument parser for a duration that must be more than zero and at most `longest`; `examples` fill its error
+ * message.
+ */
+export function positiveDurationArgument(examples: string, longest = Infinity): (text: string) => number {
   return (text) => {
     const ms = parseDuration(text);
     if (ms === undefined || ms <= 0) throw new InvalidArgumentError(`expected a duration such as ${examples}`);
+    if (ms > longest) throw tooLong();
     return ms;
   };
 }

@@ -1,6 +1,12 @@
 /** Options that several commands take, declared once so their names, values and help read the same everywhere. */
 import { Option } from "@commander-js/extra-typings";
-import { classificationArgument, durationArgument, stateArgument, statusArgument } from "./_filters.ts";
+import {
+  classificationArgument,
+  durationArgument,
+  stateArgument,
+  statusArgument,
+  waitDurationArgument,
+} from "./_filters.ts";
 
 export const jsonOption = () => new Option("--json", "print a JSON document (schemaVersion 1)");
 export const dirOption = () => new Option("--dir <path>", "the mount folder (instead of a workspace)");
@@ -27,4 +33,4 @@ export const olderThanOption = () =>
 /** `--timeout` of the commands that wait for a write to reach the provider (`push`, `resolve`). */
 export const timeoutOption = () =>
   new Option("--timeout <duration>", "how long to wait for the provider's receipt; 0: only until the server has it")
-    .argParser(durationArgument).default(90_000, "90s");
+    .argParser(waitDurationArgument).default(90_000, "90s");

@@ -30,11 +30,12 @@ import { DEFAULT_POLICY } from "../writeback/mod.ts";
 import type { CommandContext } from "./_context.ts";
 import type { CliIo } from "./_io.ts";
 import { refuseDangerousStart } from "./_mount_guard.ts";
-import { positiveDurationArgument } from "./_filters.ts";
+import { LONGEST_WAIT_MS, positiveDurationArgument } from "./_filters.ts";
 
 export const DEFAULT_SERVER = "http://127.0.0.1:8080";
 
 const durationArgument = positiveDurationArgument("500ms, 30s or 5m");
+const waitArgument = positiveDurationArgument("500ms, 30s or 5m", LONGEST_WAIT_MS);
 
 export function mountCommand({ io, exit }: CommandContext) {
   return new Command("mount")
@@ -49,11 +50,11 @@ export function mountCommand({ io, exit }: CommandContext) {
     .option("--token-file <file>", "file holding the token, re-read when the server answers 401")
     .option("--creds-file <file>", "JSON file with a token, re-read on 401 (env RELAYFILE_MOUNT_CREDS_FILE)")
     .option("--remote-path <path>", "remote folder to mirror (env RELAYFILE_REMOTE_PATH)", "")
-    .option("--interval <duration>", "poll and full-scan period", durationArgument, 30_000)
+    .option("--interval <duration>", "poll and full-scan period", waitArgument, 30_000)
     .option("--no-websocket", "poll the events feed instead of listening on the WebSocket")
     .option("--once", "one sync (pull, push, drain) and exit")
-    .option("--drain-timeout <duration>", "how long to send queued changes when stopping", durationArgument, 10_000)
-    .option("--request-timeout <duration>", "longest wait for one request to the server", durationArgument, 30_000)
+    .option("--drain-timeout <duration>", "how long to send queued changes when stopping", waitArgument, 10_000)
+    .option("--request-timeout <duration>", "longest wait for one request to the server", waitArgument, 30_000)
     .option(
       "--max-attempts <n>",
       "attempts before a change that keeps failing transiently is dead-lettered",

@@ -112,3 +112,20 @@ Deno.test("help shows defaults the way a user types them", async () => {
   const serve = await runRelayfile(["serve", "--help"]);
   assertIncludes(serve.stdout, "(default: 127.0.0.1:8080)");
 });
+
+Deno.test("a wait longer than a timer can hold is a usage error, not a wait that ends at once", async () => {
+  for (
+    const args of [
+      ["mount", "--interval", "30d"],
+      ["mount", "--drain-timeout", "25d"],
+      ["writeback", "status", "--wait", "30d"],
+      ["writeback", "push", "x.md", "--timeout", "30d"],
+    ]
+  ) {
+    const result = await runRelayfile(args);
+    assertEquals(result.code, 2, args.join(" "));
+    assertIncludes(result.stderr, "expected a duration of at most 24d");
+  }
+  const longAge = await runRelayfile(["writeback", "list", "--older-than", "30d", "--dir", "/nonexistent"]);
+  assertEquals(longAge.stderr.includes("at most"), false, "an age is not a wait");
+});
