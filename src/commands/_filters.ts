@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "@commander-js/extra-typings";
-import { parseDuration } from "../lib/duration.ts";
+import { LONGEST_TIMER_MS, parseDuration } from "../lib/duration.ts";
 import { type ListFilter, type ListState, parseStates, parseStatusFilter } from "../inspect/mod.ts";
 import { type Classification, CLASSIFICATIONS } from "../relay/mod.ts";
 
@@ -42,11 +42,8 @@ export function durationArgument(text: string): number {
   return ms;
 }
 
-/**
- * The longest a timer can wait: 2^31 − 1 ms, about 24.8 days. A longer delay fires at once (a 30-day poll interval
- * would poll every millisecond), so the options that set one refuse more.
- */
-export const LONGEST_WAIT_MS = 2 ** 31 - 1;
+/** The options that set a timer's wait refuse more than a timer can hold. */
+export const LONGEST_WAIT_MS = LONGEST_TIMER_MS;
 
 const tooLong = () => new InvalidArgumentError("expected a duration of at most 24d");
 

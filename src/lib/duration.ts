@@ -1,4 +1,10 @@
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * The longest a timer can wait: 2^31 − 1 ms, about 24.8 days. A longer delay fires at once (a 30-day interval would
+ * run every millisecond).
+ */
+export const LONGEST_TIMER_MS = 2 ** 31 - 1;
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
 
 /**

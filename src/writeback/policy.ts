@@ -58,7 +58,11 @@ export function decide(
       const exhausted = op.attempts >= context.policy.maxAttempts ||
         context.now - op.createdAtMs >= context.policy.maxAgeMs;
       if (exhausted) return { action: "dead_letter", classification, nextAction: nextActionFor(classification) };
-      const delay = failure.retryAfterMs ?? backoffMs(context.policy, op.attempts, context.random);
+      // The server's Retry-After overrides the backoff, up to the backoff's cap: a server that says "in three
+      // years" (or whose clock is off) does not park a change for that long.
+      const delay = failure.retryAfterMs !== undefined
+        ? Math.min(failure.retryAfterMs, context.policy.capMs)
+        : backoffMs(context.policy, op.attempts, context.random);
       return { action: "retry", notBefore: context.now + delay };
     }
     default:

@@ -3,6 +3,8 @@
  * BATCHES_IN_FLIGHT requests going, and takes in newly due ops as each finishes; `drain()` waits until nothing is
  * due nor on its way. What to send and what the answers mean are the queue's.
  */
+import { LONGEST_TIMER_MS } from "../lib/duration.ts";
+
 /** Bulk batches in flight at once: the next batch's request overlaps the previous one's answer. */
 const BATCHES_IN_FLIGHT = 2;
 
@@ -117,7 +119,7 @@ export class SendLoop {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.kick();
-    }, Math.max(0, wakeAt - now));
+    }, Math.min(LONGEST_TIMER_MS, Math.max(0, wakeAt - now)));
   }
 
   async #pass(): Promise<void> {

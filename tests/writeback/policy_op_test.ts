@@ -31,6 +31,13 @@ Deno.test("decide() follows the classification table", async (t) => {
       notBefore: NOW + 7000,
     }],
     [
+      "a Retry-After of years waits no longer than the backoff's cap",
+      { status: 503, message: "", retryAfterMs: 99_999_999_000 },
+      fresh,
+      context(),
+      { action: "retry", notBefore: NOW + DEFAULT_POLICY.capMs },
+    ],
+    [
       "the 8th transient failure dead-letters",
       { status: 500, message: "" },
       { attempts: 8, createdAtMs: NOW },
