@@ -70,3 +70,8 @@ export class MountBusyError extends RelayfileError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The mount's folder was removed or replaced while it ran: it stops rather than send the deletes that look like. */
+export class MountFolderGoneError extends RelayfileError {
+  override name = "MountFolderGoneError";
+}

@@ -41,6 +41,8 @@ export interface SyncContext {
   readonly serverMerge: { available: boolean };
   /** May the token write this remote path? */
   writable(path: string): boolean;
+  /** The mount folder is still the one the mount started in (see `folder_identity.ts`). */
+  folderPresent(): boolean;
   log: Log;
   /** Logs `message` the first time `key` is reported. */
   reportOnce(key: string, message: string): void;

@@ -33,6 +33,9 @@ export async function detect(
     (relative) => detectOne(context, relative, options.trustStat, detected),
   );
   const found = changes.filter((change): change is LocalChange => change !== undefined);
+  // Files gone because their folder is (removed, or replaced by an empty one) are not deletes to send: the mount
+  // stops at its next heartbeat.
+  if (found.some((change) => change.kind === "delete") && !context.folderPresent()) return detected;
   if (found.length > 0) await context.queue.enqueue(found);
   return detected;
 }

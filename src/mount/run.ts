@@ -2,7 +2,7 @@
  * `relayfile mount` as a library call: build the parts, sync once, then follow local watch hints, remote events
  * and periodic scans until `signal` aborts; then drain the outbox for a bounded time and save the state.
  */
-import { errorMessage, type MountBusyError } from "../lib/errors.ts";
+import { errorMessage, MountBusyError, type RelayfileError } from "../lib/errors.ts";
 import type { Log } from "../lib/log.ts";
 import { HttpError } from "../remote/errors.ts";
 import { normalizeRemotePath } from "../protocol/paths.ts";
@@ -230,12 +230,17 @@ async function mountLocked(
   track(engine.scanAll().catch((error) => log(`scan failed: ${errorMessage(error)}`)));
 
   // A heartbeat on the folder's lock, so that `writeback retry` and `push` hand their work to this mount.
-  let lockLost: MountBusyError | undefined;
-  let stopForLostLock = () => {};
+  let folderLost: RelayfileError | undefined;
+  let stopForLostFolder = () => {};
   const heartbeat = session.startHeartbeat(checkCredentials, (error) => {
-    lockLost ??= error;
-    log(`stopping: ${error.message}; this folder's .relay/ was removed and that mount has its lock now`);
-    stopForLostLock();
+    if (folderLost) return;
+    folderLost = error;
+    log(
+      error instanceof MountBusyError
+        ? `stopping: ${error.message}; this folder's .relay/ was removed and that mount has its lock now`
+        : `stopping: ${error.message}; the deletes that look like are not sent`,
+    );
+    stopForLostFolder();
   });
   let scans = 0;
   const scan = every(options.scanIntervalMs ?? options.intervalMs, "scan", async () => {
@@ -264,8 +269,8 @@ async function mountLocked(
   }, log);
 
   await new Promise<void>((resolve) => {
-    stopForLostLock = resolve;
-    if (options.signal.aborted || lockLost) resolve();
+    stopForLostFolder = resolve;
+    if (options.signal.aborted || folderLost) resolve();
     else options.signal.addEventListener("abort", () => resolve(), { once: true });
   });
 
@@ -278,10 +283,10 @@ async function mountLocked(
   while (handling.size > 0) await Promise.all(handling);
   followUps.forEach(clearTimeout);
   await feed.close();
-  // With the lock lost, the other mount sends what is in the folder: sending it from here too would make conflicts.
-  const drained = await drainAndClose(lockLost ? 0 : options.drainTimeoutMs);
+  // With the folder lost, nothing more is sent (another mount has it, or it is gone) and nothing saved into it.
+  const drained = await drainAndClose(folderLost ? 0 : options.drainTimeoutMs);
   await engine.serialize(() => Promise.resolve());
-  if (lockLost) throw lockLost; // the folder's state is the other mount's now: nothing of ours is saved over it
+  if (folderLost) throw folderLost;
   await save();
   return summary(paths, queue, drained);
 }

@@ -3,7 +3,7 @@
  * what the queue delivers, and the heartbeat that tells other processes a mount is here (and takes in what they hand
  * it). `relayfile mount` runs a session for as long as it runs; `writeback push` runs one for a single push.
  */
-import { MountBusyError } from "../lib/errors.ts";
+import { MountBusyError, MountFolderGoneError, type RelayfileError } from "../lib/errors.ts";
 import type { Log } from "../lib/log.ts";
 import { RelayfileClient } from "../remote/client.ts";
 import { REAL_CLOCK, ServerGate } from "../remote/server_gate.ts";
@@ -21,6 +21,7 @@ import { keepDeadLetterIndexFresh } from "../relay/dead_letter_index.ts";
 import { pruneMergeNotes } from "../relay/merge_notes.ts";
 import { SyncEngine } from "./engine.ts";
 import { every, type Periodic } from "./every.ts";
+import { folderIdentity } from "./folder_identity.ts";
 import type { IgnoreRules } from "./ignore.ts";
 import { loadIgnoreRules } from "./ignore_file.ts";
 import { type MountIdentity, saveState } from "./save_state.ts";
@@ -55,9 +56,10 @@ export interface MountSession {
   readonly rules: IgnoreRules;
   /**
    * Beats the lock every second, takes in ops and scan requests other processes left (`writeback retry`, `writeback
-   * push`), then runs `extra`. `onLockLost`: another mount took the folder (its `.relay/` was removed under this one).
+   * push`), then runs `extra`. `onFolderLost`: the mount cannot go on with this folder — it was removed or replaced,
+   * or another mount took it (its `.relay/` was removed under this one).
    */
-  startHeartbeat(extra?: () => Promise<void>, onLockLost?: (error: MountBusyError) => void): Periodic;
+  startHeartbeat(extra?: () => Promise<void>, onFolderLost?: (error: RelayfileError) => void): Periodic;
   /** Writes `mount-state.json` and `state.json`. */
   save(mount: MountIdentity, status: MountStatus): Promise<void>;
   /** Stops sending and waits until what was delivered is taken in; reads stop with `readSignal`. */
@@ -99,8 +101,10 @@ export async function openSession(
   if (loaded.reset) log(`starting from a full pull: ${loaded.reset}`);
   const paths = new PathTable(loaded.state);
   const previous = await readPublicState(mountDir);
+  const folderPresent = folderIdentity(mountDir);
   const queue = new WritebackQueue(mountDir, clientFor(stopWrites.signal), {
     baseRevisionOf: (path) => paths.baseRevision(path),
+    folderPresent,
     reloadToken: () => options.tokens.reload(),
     tokenRenewal: options.tokens.renewal,
     log,
@@ -124,6 +128,7 @@ export async function openSession(
     queue,
     rules,
     writable: writableBy(options.tokens),
+    folderPresent,
     bases,
     conflictCopies: options.conflictCopies ?? "beside",
     serverMerge: { available: true },
@@ -144,13 +149,20 @@ export async function openSession(
     queue,
     engine,
     rules,
-    startHeartbeat: (extra, onLockLost) => {
+    startHeartbeat: (extra, onFolderLost) => {
       const heartbeat = every(HEARTBEAT_EVERY_MS, "heartbeat", async () => {
+        if (!folderPresent() && onFolderLost) {
+          return onFolderLost(
+            new MountFolderGoneError(`the mount folder ${mountDir} was removed or replaced`, {
+              hint: "nothing was deleted on the server for it: mount the folder again to get its files back",
+            }),
+          );
+        }
         try {
           await lock.beat({ pid: Deno.pid, startedAt, heartbeatAt: new Date().toISOString() });
         } catch (error) {
-          if (!(error instanceof MountBusyError) || !onLockLost) throw error;
-          return onLockLost(error);
+          if (!(error instanceof MountBusyError) || !onFolderLost) throw error;
+          return onFolderLost(error);
         }
         await queue.adoptFromDisk();
         await engine.loadConflicts(); // `writeback resolve` clears conflicts by removing their copies

@@ -33,6 +33,11 @@ export interface QueueOptions {
   reloadToken(): Promise<boolean>;
   /** How a person gives the mount a new token, said when the server refuses this one. */
   tokenRenewal?: string;
+  /**
+   * The mount folder is still the one the mount started in: checked before deletes go out, since a folder removed
+   * under the mount makes every file look deleted. When it is not, sending stops for good (the mount is stopping).
+   */
+  folderPresent?: () => boolean;
   log: Log;
   policy?: RetryPolicy;
   now?: () => number;
@@ -69,6 +74,7 @@ export class WritebackQueue {
   readonly #transport: Transport;
   #failedAttempts: number;
   #awaitingCredentials = false;
+  #folderGone = false;
   #deliveries: Delivery[] = [];
   #deliveryWaiter: (() => void) | undefined;
 
@@ -117,20 +123,22 @@ export class WritebackQueue {
       serverFailed: (failure) => this.#breaker.failed(failure),
     };
     this.#loop = new SendLoop({
-      plan: (slots) =>
-        this.#awaitingCredentials || this.#breaker.isOpen()
-          ? []
-          : planRequests(this.#table, probeOrAll(this.#table.due(now()), this.#breaker.probing()), slots, {
-            limits: this.#limits,
-            context: this.#sendContext,
-            take: (results) => this.#take(results),
-          }),
+      plan: (slots) => {
+        if (this.#awaitingCredentials || this.#folderGone || this.#breaker.isOpen()) return [];
+        const due = probeOrAll(this.#table.due(now()), this.#breaker.probing());
+        if (due.some((op) => op.kind === "delete") && !this.#folderStillThere()) return [];
+        return planRequests(this.#table, due, slots, {
+          limits: this.#limits,
+          context: this.#sendContext,
+          take: (results) => this.#take(results),
+        });
+      },
       nextWakeAt: (at) =>
-        this.#awaitingCredentials
+        this.#awaitingCredentials || this.#folderGone
           ? undefined
           : nextWakeAt(this.#table.values(), at, (path) => this.#table.sending(path), this.#breaker.state),
       idle: (at) => this.#table.idle(at),
-      blocked: () => this.#awaitingCredentials,
+      blocked: () => this.#awaitingCredentials || this.#folderGone,
     }, now);
     this.#loop.onStopped(() => this.#deliveryWaiter?.());
   }
@@ -312,6 +320,14 @@ export class WritebackQueue {
       if (op.state === "retry_wait") this.#table.put(transition(op, { type: "woken" }));
     }
     this.#loop.wake();
+  }
+
+  #folderStillThere(): boolean {
+    if (this.#options.folderPresent?.() ?? true) return true;
+    this.#folderGone = true;
+    this.#options.log("not sending: the mount folder was removed or replaced; its files look deleted, and are not");
+    this.#loop.notifyIdle();
+    return false;
   }
 
   #pauseForCredentials(): void {

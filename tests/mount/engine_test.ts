@@ -103,6 +103,7 @@ function setup(dir: string) {
     queue,
     rules: BUILT_IN_RULES,
     writable: () => true,
+    folderPresent: () => true,
     bases: new BaseStore(dir),
     conflictCopies: "beside",
     serverMerge: { available: true },
