@@ -189,3 +189,35 @@ Deno.test("mount --once fails within --request-timeout when the server does not 
   assertEquals(result.code, 3, result.stderr);
   assertIncludes(result.stderr, "no answer within 1s");
 });
+
+for (const [what, replace] of [["removed", false], ["replaced by an empty folder", true]] as const) {
+  Deno.test(`a mount whose folder is ${what} stops (exit 3) and deletes nothing on the server`, async () => {
+    await using data = await usingTempDir();
+    await using home = await usingTempDir();
+    await using serve = await startServeProcess(data.path);
+    const api = apiClient(serve.url, serve.workspace, serve.token);
+    const paths = ["/a.md", "/docs/b.md", "/docs/c.md"];
+    await api("POST", "fs/bulk", { files: paths.map((path) => ({ path, content: `${path}\n` })) });
+    const dir = join(home.path, "work");
+    const child = relayfileCommand(["mount", dir, "--server", serve.url], {
+      env: { HOME: home.path, RELAYFILE_TOKEN: serve.token },
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const stderr = new Response(child.stderr).text();
+    // A bound, not a timing assertion: a mount that does not stop by itself fails the test instead of hanging it.
+    const bound = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    try {
+      await waitForFirstSync(dir);
+      await Deno.remove(dir, { recursive: true });
+      if (replace) await Deno.mkdir(dir);
+      const status = await child.status;
+      assertEquals(status.code, 3, await stderr);
+    } finally {
+      clearTimeout(bound);
+    }
+    assertIncludes(await stderr, "was removed or replaced");
+    const exported = (await api("GET", "fs/export?format=json&path=/")).json as { path: string }[];
+    assertEquals(exported.map((file) => file.path).sort(), paths);
+  });
+}

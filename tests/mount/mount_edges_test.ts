@@ -287,24 +287,3 @@ Deno.test("a remote file that became a folder, and a folder that became a file, 
   assertEquals(await Deno.readTextFile(join(dir, "dir")), "now a file\n");
   assertEquals(log.filter((line) => line.startsWith("skipped")), []);
 });
-
-for (const [what, replace] of [["removed", false], ["replaced by an empty folder", true]] as const) {
-  Deno.test(`a mount whose folder is ${what} stops and deletes nothing on the server`, async () => {
-    const { MountFolderGoneError } = await import("../../src/lib/errors.ts");
-    await using server = await usingServer();
-    await using work = await usingTempDir();
-    for (const path of ["/a.md", "/docs/b.md", "/docs/c.md"]) await server.write(path, `${path}\n`);
-    const mount = startMount({
-      url: server.server.url,
-      workspace: WORKSPACE,
-      token: server.token,
-      dir: join(work.path, "m"),
-    });
-    await mountReady(mount);
-    await Deno.remove(mount.dir, { recursive: true });
-    if (replace) await Deno.mkdir(mount.dir);
-    await waitFor("the mount to stop", () => mount.logs.some((line) => line.startsWith("stopping: the mount folder")));
-    await assertRejects(() => mount.stop(), MountFolderGoneError, "was removed or replaced");
-    for (const path of ["/a.md", "/docs/b.md", "/docs/c.md"]) assertEquals(await server.read(path), `${path}\n`);
-  });
-}
