@@ -158,10 +158,10 @@ export class BaseStore {
   /** Writes what was kept, in one transaction. A cache: what cannot be written is a miss later, never an error. */
   flush(): void {
     if (this.#unwritten.size === 0) return;
-    this.#closeIfRemoved();
     const entries = [...this.#unwritten];
     this.#unwritten.clear();
     this.#unwrittenBytes = 0;
+    if (!this.#closeIfRemoved()) return;
     try {
       this.#write(entries);
     } catch (error) {
@@ -269,13 +269,19 @@ export class BaseStore {
     removeDatabase(this.#mountDir);
   }
 
-  /** A database whose file is gone (`.relay/` removed under the mount) is made again: writes would go nowhere. */
-  #closeIfRemoved(): void {
-    if (this.#database === undefined) return;
+  /**
+   * A database whose file is gone (`.relay/` removed under the mount) is made again: writes would go nowhere. False
+   * when the mount folder itself is gone: the bases are dropped rather than the folder made again.
+   */
+  #closeIfRemoved(): boolean {
+    if (this.#database === undefined) return true;
     try {
       Deno.statSync(databasePath(this.#mountDir));
+      return true;
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) this.#close();
+      if (!(error instanceof Deno.errors.NotFound)) return true;
+      this.#close();
+      return exists(this.#mountDir);
     }
   }
 
@@ -283,5 +289,14 @@ export class BaseStore {
     this.#insert = undefined;
     this.#database?.close();
     this.#database = undefined;
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -171,3 +171,16 @@ Deno.test("bases kept after .relay/ was removed under the mount are written to a
   store.close();
   assertEquals(await readBase(mount.path, hash), bytes);
 });
+
+Deno.test("bases kept after the mount folder itself was removed are dropped: the folder is not made again", async () => {
+  await using work = await usingTempDir();
+  const mountDir = join(work.path, "m");
+  await Deno.mkdir(mountDir);
+  const store = new BaseStore(mountDir);
+  await keepText(store, "before the removal\n");
+  store.flush();
+  await Deno.remove(mountDir, { recursive: true });
+  await keepText(store, "after the removal\n");
+  store.close();
+  assertEquals(await Deno.stat(mountDir).then(() => true, () => false), false);
+});
