@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import * as v from "valibot";
 import { MountBusyError } from "../lib/errors.ts";
+import { sameFile } from "../lib/same_file.ts";
 import { relayPaths } from "./relay_dir.ts";
 
 const LockSchema = v.looseObject({
@@ -46,7 +47,7 @@ export async function acquireMountLock(mountDir: string, marker: DaemonMarker): 
   /** The file at the path is the one this process holds. */
   const stillHeld = async () => {
     const [held, onDisk] = await Promise.all([file.stat(), Deno.stat(path).catch(() => undefined)]);
-    return onDisk !== undefined && (held.ino === null || (onDisk.ino === held.ino && onDisk.dev === held.dev));
+    return onDisk !== undefined && sameFile(held, onDisk);
   };
   const write = async (record: DaemonMarker) => {
     const bytes = new TextEncoder().encode(JSON.stringify(record).padEnd(RECORD_BYTES - 1) + "\n");
