@@ -34,11 +34,12 @@ function legacyDir(mountDir: string): string {
 }
 
 /**
- * The database, made when missing (private, as everything under `.relay/`). One that is no database throws here, as
- * one with torn pages throws at its first query: the store's `prune` and `flush` start it afresh either way.
+ * The database, made when missing (private, as everything under `.relay/`; never the mount folder: with it gone,
+ * this throws `NotFound`). One that is no database throws here, as one with torn pages throws at its first query:
+ * the store's `prune` and `flush` start it afresh either way.
  */
 function openDatabase(mountDir: string): DatabaseSync {
-  Deno.mkdirSync(relayPaths(mountDir).root, { recursive: true, mode: PRIVATE.dirMode });
+  makeRelayFolder(mountDir);
   const path = databasePath(mountDir);
   // Made with the private mode first: SQLite gives its -wal and -shm files the database file's mode.
   try {
@@ -57,6 +58,15 @@ function openDatabase(mountDir: string): DatabaseSync {
   } catch (error) {
     database.close();
     throw error;
+  }
+}
+
+/** `.relay/` inside an existing mount folder (a cache never makes the mount folder itself again). */
+function makeRelayFolder(mountDir: string): void {
+  try {
+    Deno.mkdirSync(relayPaths(mountDir).root, { mode: PRIVATE.dirMode });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
   }
 }
 
@@ -161,7 +171,7 @@ export class BaseStore {
     const entries = [...this.#unwritten];
     this.#unwritten.clear();
     this.#unwrittenBytes = 0;
-    if (!this.#closeIfRemoved()) return;
+    this.#closeIfRemoved();
     try {
       this.#write(entries);
     } catch (error) {
@@ -256,9 +266,12 @@ export class BaseStore {
     }
   }
 
-  /** Says once that the database cannot be used; a busy one (another process writing) is not worth saying. */
+  /**
+   * Says once that the database cannot be used. Not worth saying: a busy one (another process writing), or a mount
+   * folder that is gone (the mount is stopping).
+   */
   #report(error: unknown): void {
-    if (this.#reported || /locked|busy/.test(errorMessage(error))) return;
+    if (this.#reported || error instanceof Deno.errors.NotFound || /locked|busy/.test(errorMessage(error))) return;
     this.#reported = true;
     this.#onUnavailable(errorMessage(error));
   }
@@ -269,19 +282,13 @@ export class BaseStore {
     removeDatabase(this.#mountDir);
   }
 
-  /**
-   * A database whose file is gone (`.relay/` removed under the mount) is made again: writes would go nowhere. False
-   * when the mount folder itself is gone: the bases are dropped rather than the folder made again.
-   */
-  #closeIfRemoved(): boolean {
-    if (this.#database === undefined) return true;
+  /** A database whose file is gone (`.relay/` removed under the mount) is made again: writes would go nowhere. */
+  #closeIfRemoved(): void {
+    if (this.#database === undefined) return;
     try {
       Deno.statSync(databasePath(this.#mountDir));
-      return true;
     } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) return true;
-      this.#close();
-      return exists(this.#mountDir);
+      if (error instanceof Deno.errors.NotFound) this.#close();
     }
   }
 
@@ -289,14 +296,5 @@ export class BaseStore {
     this.#insert = undefined;
     this.#database?.close();
     this.#database = undefined;
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -76,8 +76,11 @@ export async function acquireMountLock(mountDir: string, marker: DaemonMarker): 
   };
 }
 
+/** Opens and locks the lock file, making `.relay/` when missing — never the mount folder itself. */
 async function lockFileAt(mountDir: string, path: string): Promise<Deno.FsFile> {
-  await Deno.mkdir(relayPaths(mountDir).root, { recursive: true, mode: 0o700 });
+  await Deno.mkdir(relayPaths(mountDir).root, { mode: 0o700 }).catch((error) => {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  });
   const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
   if (await file.tryLock(true)) return file;
   file.close();
