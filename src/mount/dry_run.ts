@@ -2,7 +2,7 @@
  * `mount --dry-run`: what a sync of the folder would do, without doing it — no request that writes, no file written
  * (not even `.relay/`). Local files are walked with the ignore rules; remote paths are listed through `fs/tree`.
  */
-import { normalizeRemotePath, relativeToRoot, remotePathFor, unsendableLocalName } from "../protocol/paths.ts";
+import { normalizeRemotePath, relativeToRoot, remotePathFor } from "../protocol/paths.ts";
 import { RelayfileClient } from "../remote/client.ts";
 import { loadIgnoreRules } from "./ignore_file.ts";
 import { walkLocal } from "./local_fs.ts";
@@ -36,9 +36,7 @@ export async function planDryRun(options: {
   const unsendable: string[] = [];
   const notSent = (path: string, reason: string) => unsendable.push(`${path} (${reason})`);
   for await (const file of walkLocal(options.mountDir, "", rules, notSent)) {
-    const reason = unsendableLocalName(file.path);
-    if (reason === undefined) local.add(remotePathFor(remoteRoot, file.path));
-    else notSent(file.path, reason);
+    local.add(remotePathFor(remoteRoot, file.path));
   }
   const client = new RelayfileClient({
     baseUrl: options.server,

@@ -5,7 +5,7 @@
 import { join, sep } from "node:path";
 import { sha256Hex } from "../relay/blobs.ts";
 import { readWholeFile, writeAll } from "../lib/whole_files.ts";
-import { UNDECODABLE_NAME } from "../protocol/paths.ts";
+import { UNDECODABLE_NAME, unsendableLocalName } from "../protocol/paths.ts";
 import { BUILT_IN_RULES, type IgnoreRules } from "./ignore.ts";
 
 /**
@@ -82,8 +82,9 @@ function statLocalSync(root: string, relativePath: string): LocalEntry {
 }
 
 /**
- * Every regular file below `relativeDir` (default: the whole mount), ignored paths and symlinks left out. A file the
- * walk cannot use by its name (not valid UTF-8: the name handed over is not the file's) goes to `unusable`.
+ * Every regular file below `relativeDir` (default: the whole mount), ignored paths and symlinks left out. A file
+ * that cannot be synced under its name goes to `unusable` instead: one the server would read as another path, or one
+ * whose name is not valid UTF-8 (the name handed over is not the file's).
  */
 export async function* walkLocal(
   root: string,
@@ -105,8 +106,13 @@ export async function* walkLocal(
     if (entry.isDirectory) yield* walkLocal(root, path, rules, unusable);
     else if (entry.isFile) {
       const info = await statLocal(root, path);
-      if (info.kind === "file") yield { path, size: info.size, mtimeMs: info.mtimeMs };
-      else if (info.kind === "missing" && path.includes("\uFFFD")) unusable?.(path, UNDECODABLE_NAME);
+      const unsendable = info.kind === "file"
+        ? unsendableLocalName(path)
+        : info.kind === "missing" && path.includes("\uFFFD")
+        ? UNDECODABLE_NAME
+        : undefined;
+      if (unsendable !== undefined) unusable?.(path, unsendable);
+      else if (info.kind === "file") yield { path, size: info.size, mtimeMs: info.mtimeMs };
     }
   }
 }
