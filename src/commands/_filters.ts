@@ -42,15 +42,12 @@ export function durationArgument(text: string): number {
   return ms;
 }
 
-/** The options that set a timer's wait refuse more than a timer can hold. */
-export const LONGEST_WAIT_MS = LONGEST_TIMER_MS;
-
 const tooLong = () => new InvalidArgumentError("expected a duration of at most 24d");
 
-/** A duration a timer waits (zero allowed): at most `LONGEST_WAIT_MS`. */
+/** A duration a timer waits (zero allowed): at most what a timer can hold. */
 export function waitDurationArgument(text: string): number {
   const ms = durationArgument(text);
-  if (ms > LONGEST_WAIT_MS) throw tooLong();
+  if (ms > LONGEST_TIMER_MS) throw tooLong();
   return ms;
 }
 

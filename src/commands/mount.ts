@@ -30,12 +30,13 @@ import { DEFAULT_POLICY } from "../writeback/mod.ts";
 import type { CommandContext } from "./_context.ts";
 import type { CliIo } from "./_io.ts";
 import { refuseDangerousStart } from "./_mount_guard.ts";
-import { LONGEST_WAIT_MS, positiveDurationArgument } from "./_filters.ts";
+import { LONGEST_TIMER_MS } from "../lib/duration.ts";
+import { positiveDurationArgument } from "./_filters.ts";
 
 export const DEFAULT_SERVER = "http://127.0.0.1:8080";
 
 const durationArgument = positiveDurationArgument("500ms, 30s or 5m");
-const waitArgument = positiveDurationArgument("500ms, 30s or 5m", LONGEST_WAIT_MS);
+const waitArgument = positiveDurationArgument("500ms, 30s or 5m", LONGEST_TIMER_MS);
 
 export function mountCommand({ io, exit }: CommandContext) {
   return new Command("mount")

@@ -18,9 +18,10 @@ import { dirOption, jsonOption, workspaceOption } from "./_options.ts";
 import { printError, printJson } from "./_output.ts";
 import { tableFor } from "./_table.ts";
 import { openWritebackTarget, type WritebackTarget } from "./_writeback_target.ts";
-import { LONGEST_WAIT_MS, positiveDurationArgument } from "./_filters.ts";
+import { LONGEST_TIMER_MS } from "../lib/duration.ts";
+import { positiveDurationArgument } from "./_filters.ts";
 
-const positiveWait = positiveDurationArgument("30s or 5m", LONGEST_WAIT_MS);
+const positiveWait = positiveDurationArgument("30s or 5m", LONGEST_TIMER_MS);
 /** `--wait=` (what a bare `--wait` becomes) waits with the default limit. */
 const waitArgument = (text: string): number | true => text === "" ? true : positiveWait(text);
 

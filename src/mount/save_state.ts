@@ -61,7 +61,6 @@ export async function saveState(
   );
 }
 
-/** The summary `runMount` returns. */
 /** `3 files, 0 pending, 0 dead-lettered, 0 conflicts`, with the writes awaiting their provider when there are any. */
 export function describeSummary(summary: MountSummary): string {
   const awaiting = summary.awaitingProvider > 0 ? `${summary.awaitingProvider} awaiting the provider, ` : "";
@@ -69,6 +68,7 @@ export function describeSummary(summary: MountSummary): string {
     `${summary.conflicts} conflicts`;
 }
 
+/** The summary `runMount` returns. */
 export function summary(paths: PathTable, queue: WritebackQueue, drained: boolean): MountSummary {
   const counts = queue.counts();
   return {
