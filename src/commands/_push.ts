@@ -6,6 +6,9 @@
  */
 import { formatAge } from "../lib/duration.ts";
 import { UsageError } from "../lib/errors.ts";
+import { formatBytes } from "../lib/bytes.ts";
+import { readWholeFile } from "../lib/whole_files.ts";
+import { LARGEST_LOCAL_FILE_BYTES, TOO_LARGE_TO_SEND } from "../mount/local_fs.ts";
 import { isSettled, type PushOutcome, pushOutcome } from "../inspect/push_outcome.ts";
 import { requestScan, sha256Hex } from "../relay/mod.ts";
 import { loadPushRecords } from "./_push_records.ts";
@@ -49,11 +52,16 @@ export async function fileTarget(mountDir: string, argument: string, relative: s
   const local = `${mountDir}/${relative}`;
   const info = await Deno.stat(local).catch(() => undefined);
   if (!info?.isFile) throw new UsageError(`${argument}: no such file`);
+  if (info.size > LARGEST_LOCAL_FILE_BYTES) {
+    throw new UsageError(`${argument} is ${formatBytes(info.size)}: ${TOO_LARGE_TO_SEND}`, {
+      hint: "make it smaller, or move it out of the mount folder",
+    });
+  }
   return {
     argument,
     relative,
     path,
-    hash: await sha256Hex(await Deno.readFile(local)),
+    hash: await sha256Hex(await readWholeFile(local, LARGEST_LOCAL_FILE_BYTES)),
     stat: { size: info.size, mtimeMs: info.mtime?.getTime() ?? 0 },
   };
 }

@@ -299,7 +299,7 @@ function printDryRun(io: CliIo, plan: DryRunPlan): void {
   section("would download", plan.download);
   section("on both sides (compared)", plan.both);
   section("remote paths ignored here", plan.ignoredRemote);
-  if (plan.unsendable.length > 0) section("local files not sent for their names (rename them)", plan.unsendable);
+  if (plan.unsendable.length > 0) section("local files not sent (rename, shrink or exclude them)", plan.unsendable);
   io.stdout("dry run: nothing was sent or written\n");
 }
 

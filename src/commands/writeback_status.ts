@@ -151,10 +151,11 @@ function actionableMessage(report: StatusReport): [string, string] {
         report.mirror.lastError?.message ?? "the server refuses the mount's token",
         "nothing queued is lost: it goes out once the mount has a token the server accepts",
       ];
-    case "rename-local":
+    case "fix-local":
       return [
-        "local files cannot be sent under their names",
-        "rename the files listed above: the mount sends them under their new names",
+        "local files are not sent",
+        "each file listed above says why: rename it, make it smaller, or move it out of the folder (or list it in " +
+        ".relayignore); the mount picks the change up by itself",
       ];
     case "rename-remote":
       return [

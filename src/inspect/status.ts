@@ -76,13 +76,13 @@ export interface MirrorHealth {
   listener: string | null;
   /** Remote paths the folder cannot hold: the mirror lacks them. */
   skippedRemotePaths: { path: string; reason: string }[];
-  /** Local files (paths in the folder) the server cannot take under their names: not sent. */
+  /** Local files (paths in the folder) not sent: names the server cannot take, files too large to send. */
   skippedLocalPaths: { path: string; reason: string }[];
   /**
-   * What to do, when the mount needs a person: `reauth` (the server refuses the token), `rename-local` (local files
-   * not sent for their names), `rename-remote` (skipped remote paths), `check-server` (cannot pull).
+   * What to do, when the mount needs a person: `reauth` (the server refuses the token), `fix-local` (local files
+   * not sent: each with its reason), `rename-remote` (skipped remote paths), `check-server` (cannot pull).
    */
-  nextAction: "reauth" | "rename-local" | "rename-remote" | "check-server" | null;
+  nextAction: "reauth" | "fix-local" | "rename-remote" | "check-server" | null;
 }
 
 function mirrorHealth(snapshot: WritebackSnapshot): MirrorHealth {
@@ -101,7 +101,7 @@ function mirrorHealth(snapshot: WritebackSnapshot): MirrorHealth {
     nextAction: state?.lastError?.kind === "reauth"
       ? "reauth"
       : skippedLocalPaths.length > 0
-      ? "rename-local"
+      ? "fix-local"
       : skippedRemotePaths.length > 0
       ? "rename-remote"
       : offline
@@ -284,7 +284,7 @@ export function formatStatus(report: StatusReport, table = tabSeparated): string
     lines.push(`mirror: ${mirror.status ?? "unknown"}${error}`);
   }
   if (mirror.skippedLocalPaths.length > 0) {
-    lines.push("", "Local files the server cannot take under their names (not sent; rename them):");
+    lines.push("", "Local files not sent:");
     for (const { path, reason } of mirror.skippedLocalPaths) lines.push(`  ${path}: ${reason}`);
   }
   if (mirror.skippedRemotePaths.length > 0) {

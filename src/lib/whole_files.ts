@@ -4,6 +4,8 @@
  * and +4 MB): for a large file that was the mount's peak memory.
  */
 
+import { formatBytes } from "./bytes.ts";
+
 const SPARE_PIECE = 64 * 1024;
 const PIECE = 1024 * 1024;
 
@@ -13,10 +15,19 @@ export async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<vo
   while (written < bytes.length) written += await file.write(bytes.subarray(written, written + PIECE));
 }
 
-/** A whole file into one buffer of its size. */
-export async function readWholeFile(path: string): Promise<Uint8Array> {
+/** A file larger than the reader takes: it was not read (or not past the limit, when it grew while read). */
+export class FileTooLargeError extends Error {
+  constructor(readonly path: string, readonly size: number, readonly limit: number) {
+    super(`${path} is ${formatBytes(size)}, more than the ${formatBytes(limit)} read`);
+    this.name = "FileTooLargeError";
+  }
+}
+
+/** A whole file into one buffer of its size; `maxBytes` refuses a bigger one (`FileTooLargeError`) before reading it. */
+export async function readWholeFile(path: string, maxBytes = Infinity): Promise<Uint8Array> {
   using file = await Deno.open(path);
   const { size } = await file.stat();
+  if (size > maxBytes) throw new FileTooLargeError(path, size, maxBytes);
   const buffer = new Uint8Array(size);
   let filled = 0;
   while (filled < size) {
@@ -24,16 +35,20 @@ export async function readWholeFile(path: string): Promise<Uint8Array> {
     if (read === null) return buffer.slice(0, filled); // it shrank since its size was read
     filled += read;
   }
-  const rest = await readRest(file);
+  const rest = await readRest(file, maxBytes - size);
+  if (rest === undefined) throw new FileTooLargeError(path, (await file.stat()).size, maxBytes); // it grew past it
   return rest.length === 0 ? buffer : concat([buffer, ...rest]); // it grew
 }
 
-async function readRest(file: Deno.FsFile): Promise<Uint8Array[]> {
+/** What follows the size the file had, up to `room` bytes; `undefined` past it. */
+async function readRest(file: Deno.FsFile, room: number): Promise<Uint8Array[] | undefined> {
   const pieces: Uint8Array[] = [];
-  for (;;) {
+  for (let total = 0;;) {
     const piece = new Uint8Array(SPARE_PIECE);
     const read = await file.read(piece);
     if (read === null) return pieces;
+    total += read;
+    if (total > room) return undefined;
     pieces.push(piece.subarray(0, read));
   }
 }

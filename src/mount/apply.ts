@@ -8,6 +8,7 @@ import { isUnderRoot, normalizeRemotePath, relativeToRoot } from "../protocol/pa
 import type { RemoteFile, RemoteFileBytes } from "../protocol/wire.ts";
 import { sha256Hex } from "../relay/blobs.ts";
 import { mapConcurrent } from "../lib/map_concurrent.ts";
+import { FileTooLargeError } from "../lib/whole_files.ts";
 import type { WritebackOp } from "../writeback/op.ts";
 import { factsOf, type SyncContext } from "./context.ts";
 import { decideRemoteDelete, decideRemoteFile } from "./decide.ts";
@@ -19,6 +20,7 @@ import {
   readLocal,
   removeLocal,
   statLocal,
+  TOO_LARGE_TO_SEND,
   unmaterializableReason,
   UnsafeLocalPathError,
   writeLocal,
@@ -64,6 +66,15 @@ async function applyRemoteFile(
     if (error instanceof UnsafeLocalPathError) {
       context.paths.reject();
       context.reportOnce(`unsafe:${path}`, `skipped ${path}: ${error.message}`);
+      return;
+    }
+    if (error instanceof FileTooLargeError) {
+      // The local file is not sent either (the scan lists it): the two sides stay apart until it is moved or shrunk.
+      context.reportOnce(
+        `too-large:${path}`,
+        `not taking the server's ${path}: the local file is ${TOO_LARGE_TO_SEND}, so it is neither read nor ` +
+          "replaced",
+      );
       return;
     }
     // One name the folder cannot hold must not stop the pull (and the events cursor) for every other path.

@@ -8,7 +8,9 @@ import { sha256Hex } from "../relay/blobs.ts";
 import { INLINE_PAYLOAD_MAX_BYTES, type LocalChange } from "../writeback/queue.ts";
 import { factsOf, type SyncContext } from "./context.ts";
 import { decideLocal } from "./decide.ts";
-import { readLocal, statLocal, walkLocal, writeLocal } from "./local_fs.ts";
+import { type LocalFile, readLocal, statLocal, TOO_LARGE_TO_SEND, walkLocal, writeLocal } from "./local_fs.ts";
+import { FileTooLargeError } from "../lib/whole_files.ts";
+import { formatBytes } from "../lib/bytes.ts";
 import { mapConcurrent } from "../lib/map_concurrent.ts";
 
 const READ_CONCURRENCY = 16;
@@ -105,7 +107,20 @@ async function detectOne(
   if (
     trustStat && tracked && entry.kind === "file" && entry.size === tracked.size && entry.mtimeMs === tracked.mtimeMs
   ) return undefined;
-  const local = entry.kind === "file" ? await readLocal(context.mountDir, relative) : undefined;
+  let local: LocalFile | undefined;
+  try {
+    local = entry.kind === "file" ? await readLocal(context.mountDir, relative) : undefined;
+  } catch (error) {
+    if (!(error instanceof FileTooLargeError)) throw error;
+    const advice = `it is ${formatBytes(error.size)}: move it out of the folder, or list it in .relayignore`;
+    notSent(context)(relative, TOO_LARGE_TO_SEND, advice);
+    // A version refused while it grew (a 413 on the way to this size) is not what the folder holds any more.
+    if (context.queue.hasDeadLetter(path)) {
+      await context.queue.discardDeadLetter(path, `the local file grew ${TOO_LARGE_TO_SEND}: listed as not sent`);
+    }
+    return undefined;
+  }
+  context.paths.unskipLocal(relative);
   const facts = await factsOf(context, path, relative, local?.hash ?? null);
   const action = decideLocal(facts, {
     writable: context.writable(path),
@@ -153,11 +168,11 @@ async function detectOne(
   }
 }
 
-/** Lists a local file the server cannot take under its name (status shows it), and says so once. */
-function notSent(context: SyncContext): (relative: string, reason: string) => void {
-  return (relative, reason) => {
+/** Lists a local file the mount does not send (status shows it), and says so once, with what to do. */
+function notSent(context: SyncContext): (relative: string, reason: string, advice?: string) => void {
+  return (relative, reason, advice = "rename it") => {
     context.paths.skipLocal(relative, reason);
-    context.reportOnce(`unsendable:${relative}:${reason}`, `not sending ${relative}: ${reason}; rename it`);
+    context.reportOnce(`unsendable:${relative}:${reason}`, `not sending ${relative}: ${reason}; ${advice}`);
   };
 }
 

@@ -5,7 +5,8 @@
 import { normalizeRemotePath, relativeToRoot, remotePathFor } from "../protocol/paths.ts";
 import { RelayfileClient } from "../remote/client.ts";
 import { loadIgnoreRules } from "./ignore_file.ts";
-import { walkLocal } from "./local_fs.ts";
+import { LARGEST_LOCAL_FILE_BYTES, TOO_LARGE_TO_SEND, walkLocal } from "./local_fs.ts";
+import { formatBytes } from "../lib/bytes.ts";
 import type { TokenSource } from "./token_source.ts";
 
 export interface DryRunPlan {
@@ -17,7 +18,7 @@ export interface DryRunPlan {
   both: string[];
   /** Remote paths the ignore rules leave out: never downloaded. */
   ignoredRemote: string[];
-  /** Local files (paths in the folder) the server cannot take under their names: never uploaded. */
+  /** Local files (paths in the folder) not uploaded: names the server cannot take, files too large, with why. */
   unsendable: string[];
 }
 
@@ -36,7 +37,9 @@ export async function planDryRun(options: {
   const unsendable: string[] = [];
   const notSent = (path: string, reason: string) => unsendable.push(`${path} (${reason})`);
   for await (const file of walkLocal(options.mountDir, "", rules, notSent)) {
-    local.add(remotePathFor(remoteRoot, file.path));
+    if (file.size > LARGEST_LOCAL_FILE_BYTES) {
+      notSent(file.path, `${TOO_LARGE_TO_SEND}: ${formatBytes(file.size)}`);
+    } else local.add(remotePathFor(remoteRoot, file.path));
   }
   const client = new RelayfileClient({
     baseUrl: options.server,

@@ -4,7 +4,8 @@
  */
 import { join, sep } from "node:path";
 import { sha256Hex } from "../relay/blobs.ts";
-import { readWholeFile, writeAll } from "../lib/whole_files.ts";
+import { formatBytes } from "../lib/bytes.ts";
+import { FileTooLargeError, readWholeFile, writeAll } from "../lib/whole_files.ts";
 import { UNDECODABLE_NAME, unsendableLocalName } from "../protocol/paths.ts";
 import { BUILT_IN_RULES, type IgnoreRules } from "./ignore.ts";
 
@@ -16,6 +17,16 @@ import { BUILT_IN_RULES, type IgnoreRules } from "./ignore.ts";
  * different folders overlap on the thread pool.
  */
 export const SYNC_IO_LIMIT = 1 << 20;
+
+/**
+ * The largest local file the mount reads (to hash and send it): a bigger one is listed as not sent, never read into
+ * memory. Far above what a relayfile server takes in one request (1 MiB by default); a file between the two is sent
+ * and dead-lettered with the server's 413, which names both sizes.
+ */
+export const LARGEST_LOCAL_FILE_BYTES = 64 * 1024 * 1024;
+
+/** Why the mount does not send a file over `LARGEST_LOCAL_FILE_BYTES` (the same as the file grows). */
+export const TOO_LARGE_TO_SEND = `larger than the ${formatBytes(LARGEST_LOCAL_FILE_BYTES)} a mount sends`;
 
 export type LocalEntry =
   | { kind: "file"; size: number; mtimeMs: number }
@@ -125,13 +136,21 @@ export interface LocalFile {
   mtimeMs: number;
 }
 
-/** The bytes and hash of a local regular file, or `undefined` when it is not one (gone, a folder, a symlink). */
+/**
+ * The bytes and hash of a local regular file, or `undefined` when it is not one (gone, a folder, a symlink). Throws
+ * `FileTooLargeError` for a file over `LARGEST_LOCAL_FILE_BYTES`, without reading it.
+ */
 export async function readLocal(root: string, relativePath: string): Promise<LocalFile | undefined> {
   const entry = statLocalSync(root, relativePath);
   if (entry.kind !== "file") return undefined;
+  if (entry.size > LARGEST_LOCAL_FILE_BYTES) {
+    throw new FileTooLargeError(relativePath, entry.size, LARGEST_LOCAL_FILE_BYTES);
+  }
   try {
     const file = localPath(root, relativePath);
-    const bytes = entry.size <= SYNC_IO_LIMIT ? Deno.readFileSync(file) : await readWholeFile(file);
+    const bytes = entry.size <= SYNC_IO_LIMIT
+      ? Deno.readFileSync(file)
+      : await readWholeFile(file, LARGEST_LOCAL_FILE_BYTES);
     return { bytes, hash: await sha256Hex(bytes), size: bytes.length, mtimeMs: entry.mtimeMs };
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;

@@ -26,7 +26,7 @@ export interface PublicStateInput {
   rejectedPaths: number;
   /** Remote paths the folder cannot hold, with why: the mirror is missing them. */
   skippedPaths: ReadonlyMap<string, string>;
-  /** Local files (paths in the folder) the server cannot take under their names, with why: not sent. */
+  /** Local files (paths in the folder) not sent, with why (a name the server cannot take, a file too large). */
   skippedLocalPaths: ReadonlyMap<string, string>;
   /** Why the provider's receipts cannot be read from this server, when they cannot. */
   receiptsUnavailable?: string | undefined;

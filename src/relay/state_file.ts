@@ -31,7 +31,7 @@ export interface PublicState {
   lastError?: { kind: string; message: string; at?: string };
   /** Remote paths the folder cannot hold (ours). */
   skippedRemotePaths: { path: string; reason: string }[];
-  /** Local files the server cannot take under their names, by their path in the folder (ours). */
+  /** Local files not sent (names the server cannot take, files too large), by their path in the folder (ours). */
   skippedLocalPaths: { path: string; reason: string }[];
   /** How remote changes arrive: `listening` (WebSocket), `reconnecting`, `polling`; when written. */
   listener?: string;

@@ -158,7 +158,7 @@ Deno.test("update of a path the server lacks exits 1 and creates nothing", async
   assertEquals(await outboxOps(s.dir), []);
 });
 
-Deno.test("push of a path outside any mount, or one the ignore rules leave out, is refused before sending", async () => {
+Deno.test("push of a path outside any mount, one the ignore rules leave out, or one too large, is refused before sending", async () => {
   await using s = await setup();
   await s.mountOnce();
   const outside = await s.cli(["writeback", "push", join(s.dir, "..", "elsewhere.md")]);
@@ -168,6 +168,11 @@ Deno.test("push of a path outside any mount, or one the ignore rules leave out, 
   const ignored = await s.cli(["writeback", "push", join(s.dir, ".DS_Store")]);
   assertEquals(ignored.code, 2, ignored.stderr);
   assertIncludes(ignored.stderr, "ignore rules");
+  await Deno.writeTextFile(join(s.dir, "disk.img"), "");
+  await Deno.truncate(join(s.dir, "disk.img"), 5 * 1024 ** 3); // sparse: reading it would take 5 GiB
+  const huge = await s.cli(["writeback", "push", join(s.dir, "disk.img")]);
+  assertEquals(huge.code, 2, huge.stderr);
+  assertIncludes(huge.stderr, "is 5 GiB: larger than the 64 MiB a mount sends");
   assertEquals((await s.pending()).length, 0);
 });
 

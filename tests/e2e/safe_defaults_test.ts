@@ -120,6 +120,8 @@ Deno.test("mount --dry-run prints what a first sync would upload and download, a
   });
   const dir = join(home.path, "project");
   await write(dir, { ".ssh/id_ed25519": "key\n", "notes/plan.md": "plan\n", "both.md": "y\n", "a\\b.md": "z\n" });
+  await Deno.writeTextFile(join(dir, "disk.img"), "");
+  await Deno.truncate(join(dir, "disk.img"), 5 * 1024 ** 3);
   const result = await runRelayfile(
     ["mount", dir, "--server", serve.url, "--workspace", serve.workspace, "--dry-run"],
     { env: { HOME: home.path, RELAYFILE_TOKEN: serve.token } },
@@ -130,7 +132,8 @@ Deno.test("mount --dry-run prints what a first sync would upload and download, a
   assertIncludes(result.stdout, "on both sides (compared): 1\n  /both.md\n");
   assertIncludes(
     result.stdout,
-    "local files not sent for their names (rename them): 1\n  a\\b.md (a backslash in a name is a folder separator",
+    "local files not sent (rename, shrink or exclude them): 2\n  a\\b.md (a backslash in a name is a folder separator " +
+      "on the server)\n  disk.img (larger than the 64 MiB a mount sends: 5 GiB)\n",
   );
   assertEquals(result.stdout.includes(".ssh"), false);
   assertEquals(await Deno.stat(join(dir, ".relay")).then(() => true, () => false), false, "no .relay/ written");

@@ -171,7 +171,7 @@ Deno.test("summarize() makes a mirror that lacks remote content, cannot send a n
     [
       "unsent names",
       { status: "ready", skippedLocalPaths: [{ path: "a\\b.md", reason: "backslash" }] },
-      "rename-local",
+      "fix-local",
     ],
     ["offline", { status: "offline", lastError: { kind: "offline", message: "refused" } }, "check-server"],
     ["reauth", { status: "reauth-needed", lastError: { kind: "reauth", message: "401" } }, "reauth"],

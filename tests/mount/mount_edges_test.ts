@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { fixedToken, runMount } from "../../src/mount/mod.ts";
+import { LARGEST_LOCAL_FILE_BYTES } from "../../src/mount/local_fs.ts";
 import { assertEquals, assertOk, assertRejects } from "../support/assert.ts";
 import { exists, usingTempDir } from "../support/temp_dir.ts";
 import { waitFor } from "../support/wait.ts";
@@ -256,7 +257,7 @@ Deno.test("a local name the server would read as another path is not sent, is li
   const status = await runRelayfile(["writeback", "status", "--json", "--dir", dir]);
   assertEquals(status.code, 1, status.stdout);
   const mirror = parseJson(status.stdout).mirror as { skippedLocalPaths: { path: string }[]; nextAction: string };
-  assertEquals(mirror.nextAction, "rename-local");
+  assertEquals(mirror.nextAction, "fix-local");
   assertEquals(mirror.skippedLocalPaths.map((entry) => entry.path), ["back\\slash.md", "bad\uFFFDname.md"]);
   await Deno.rename(join(dir, "back\\slash.md"), join(dir, "back-slash.md"));
   await new Deno.Command("sh", { args: ["-c", `rm "$1"/bad*name.md`, "sh", dir] }).output();
@@ -264,6 +265,40 @@ Deno.test("a local name the server would read as another path is not sent, is li
   assertEquals(await server.read("/back-slash.md"), "a backslash in its name\n");
   const after = await runRelayfile(["writeback", "status", "--json", "--dir", dir]);
   assertEquals(after.code, 0, after.stdout);
+});
+
+Deno.test("a local file over 64 MiB is not read or sent, the server's change to it does not replace it, and it goes once small", async () => {
+  const requests: string[] = [];
+  await using server = await usingServer({ log: (line) => requests.push(line) });
+  await using work = await usingTempDir();
+  const dir = join(work.path, "m");
+  await server.write("/shared.md", "v1\n");
+  await once(server.server.url, server.token, dir);
+  const tooLarge = LARGEST_LOCAL_FILE_BYTES + 1;
+  // Sparse: no disk, and reading either would take 64 MiB here and a 413 from the server (its limit is 1 MiB).
+  await Deno.writeTextFile(join(dir, "huge.md"), "");
+  await Deno.truncate(join(dir, "huge.md"), tooLarge);
+  await Deno.truncate(join(dir, "shared.md"), tooLarge);
+  await server.write("/shared.md", "v2 from the server\n");
+  requests.length = 0;
+  const logs: string[] = [];
+  await once(server.server.url, server.token, dir, logs);
+  assertEquals(requests.filter((line) => /^(POST \S+\/fs\/bulk |DELETE)/.test(line)), [], "nothing sent");
+  assertEquals(await server.read("/huge.md"), undefined);
+  assertEquals(await server.read("/shared.md"), "v2 from the server\n");
+  assertEquals((await Deno.stat(join(dir, "shared.md"))).size, tooLarge, "the local file is not replaced");
+  assertOk(logs.some((line) => line.startsWith("not sending huge.md: larger than the 64 MiB")), logs.join("\n"));
+  assertOk(logs.some((line) => line.startsWith("not taking the server's /shared.md")), logs.join("\n"));
+  const status = await runRelayfile(["writeback", "status", "--json", "--dir", dir]);
+  assertEquals(status.code, 1, status.stdout);
+  const mirror = parseJson(status.stdout).mirror as { skippedLocalPaths: { path: string }[]; nextAction: string };
+  assertEquals(mirror.nextAction, "fix-local");
+  assertEquals(mirror.skippedLocalPaths.map((entry) => entry.path), ["huge.md", "shared.md"]);
+  await Deno.writeTextFile(join(dir, "huge.md"), "small now\n");
+  await once(server.server.url, server.token, dir);
+  assertEquals(await server.read("/huge.md"), "small now\n");
+  const after = parseJson((await runRelayfile(["writeback", "status", "--json", "--dir", dir])).stdout);
+  assertEquals((after.mirror as typeof mirror).skippedLocalPaths.map((entry) => entry.path), ["shared.md"]);
 });
 
 Deno.test("a remote file that became a folder, and a folder that became a file, are mirrored by the next pull", async () => {
