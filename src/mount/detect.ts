@@ -8,7 +8,15 @@ import { sha256Hex } from "../relay/blobs.ts";
 import { INLINE_PAYLOAD_MAX_BYTES, type LocalChange } from "../writeback/queue.ts";
 import { factsOf, type SyncContext } from "./context.ts";
 import { decideLocal } from "./decide.ts";
-import { type LocalFile, readLocal, statLocal, TOO_LARGE_TO_SEND, walkLocal, writeLocal } from "./local_fs.ts";
+import {
+  type LocalFile,
+  readLocal,
+  statLocal,
+  TOO_LARGE_TO_SEND,
+  walkLocal,
+  type WalkReports,
+  writeLocal,
+} from "./local_fs.ts";
 import { FileTooLargeError } from "../lib/whole_files.ts";
 import { formatBytes } from "../lib/bytes.ts";
 import { mapConcurrent } from "../lib/map_concurrent.ts";
@@ -46,7 +54,7 @@ export async function detect(
 export async function expandHints(context: SyncContext, found: Detected): Promise<string[]> {
   const expanded = new Set<string>();
   for (const folder of found.folders) {
-    for await (const file of walkLocal(context.mountDir, folder, context.rules, notSent(context))) {
+    for await (const file of walkLocal(context.mountDir, folder, context.rules, { unusable: notSent(context) })) {
       expanded.add(file.path);
     }
   }
@@ -67,12 +75,20 @@ export async function everyLocalPath(context: SyncContext): Promise<string[]> {
   const seen = new Set<string>();
   const unusable = new Set<string>();
   const report = notSent(context);
-  for await (
-    const file of walkLocal(context.mountDir, "", context.rules, (path, reason) => {
+  const reports: WalkReports = {
+    unusable: (path, reason) => {
       unusable.add(path);
       report(path, reason);
-    })
-  ) seen.add(file.path);
+    },
+    namedPipe: (path) =>
+      context.reportOnce(
+        `pipe:${path}`,
+        `${path} is a named pipe: never synced, and while it is in the folder the file watcher stops at it (Deno's ` +
+          "watcher opens each path it reports, and opening a pipe waits for a writer), so local changes are found " +
+          "by the full scan each --interval only; move it out of the folder",
+      ),
+  };
+  for await (const file of walkLocal(context.mountDir, "", context.rules, reports)) seen.add(file.path);
   for (const path of context.paths.skippedLocal.keys()) {
     if (!seen.has(path) && !unusable.has(path)) context.paths.unskipLocal(path);
   }

@@ -36,7 +36,7 @@ export async function planDryRun(options: {
   const local = new Set<string>();
   const unsendable: string[] = [];
   const notSent = (path: string, reason: string) => unsendable.push(`${path} (${reason})`);
-  for await (const file of walkLocal(options.mountDir, "", rules, notSent)) {
+  for await (const file of walkLocal(options.mountDir, "", rules, { unusable: notSent })) {
     if (file.size > LARGEST_LOCAL_FILE_BYTES) {
       notSent(file.path, `${TOO_LARGE_TO_SEND}: ${formatBytes(file.size)}`);
     } else local.add(remotePathFor(remoteRoot, file.path));

@@ -92,16 +92,24 @@ function statLocalSync(root: string, relativePath: string): LocalEntry {
   }
 }
 
+/** What a walk says besides the files it yields. */
+export interface WalkReports {
+  /** A file that cannot be synced under its name (the server would read it as another path, or it is not UTF-8). */
+  unusable?(path: string, reason: string): void;
+  /** A named pipe: never synced, and while it is there Deno's file watcher stops at it (see `watch.ts`). */
+  namedPipe?(path: string): void;
+}
+
 /**
  * Every regular file below `relativeDir` (default: the whole mount), ignored paths and symlinks left out. A file
- * that cannot be synced under its name goes to `unusable` instead: one the server would read as another path, or one
- * whose name is not valid UTF-8 (the name handed over is not the file's).
+ * that cannot be synced under its name goes to `reports.unusable` instead (the name handed over for one that is not
+ * UTF-8 is not the file's); a named pipe to `reports.namedPipe`.
  */
 export async function* walkLocal(
   root: string,
   relativeDir = "",
   rules: IgnoreRules = BUILT_IN_RULES,
-  unusable?: (path: string, reason: string) => void,
+  reports: WalkReports = {},
 ): AsyncGenerator<{ path: string; size: number; mtimeMs: number }> {
   if (relativeDir !== "" && rules.ignoresDir(relativeDir)) return;
   let entries: Deno.DirEntry[];
@@ -114,7 +122,7 @@ export async function* walkLocal(
   for (const entry of entries) {
     const path = relativeDir ? `${relativeDir}/${entry.name}` : entry.name;
     if (rules.ignores(path)) continue;
-    if (entry.isDirectory) yield* walkLocal(root, path, rules, unusable);
+    if (entry.isDirectory) yield* walkLocal(root, path, rules, reports);
     else if (entry.isFile) {
       const info = await statLocal(root, path);
       const unsendable = info.kind === "file"
@@ -122,9 +130,18 @@ export async function* walkLocal(
         : info.kind === "missing" && path.includes("\uFFFD")
         ? UNDECODABLE_NAME
         : undefined;
-      if (unsendable !== undefined) unusable?.(path, unsendable);
+      if (unsendable !== undefined) reports.unusable?.(path, unsendable);
       else if (info.kind === "file") yield { path, size: info.size, mtimeMs: info.mtimeMs };
-    }
+    } else if (!entry.isSymlink && reports.namedPipe && isNamedPipe(localPath(root, path))) reports.namedPipe(path);
+  }
+}
+
+/** Whether `path` is a named pipe (FIFO), without opening it: opening one waits for the other end. */
+export function isNamedPipe(path: string): boolean {
+  try {
+    return Deno.lstatSync(path).isFifo === true;
+  } catch {
+    return false;
   }
 }
 

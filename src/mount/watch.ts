@@ -3,8 +3,9 @@
  * file and a rename; one action makes several events) and handed over as one set. Hints can be missing — the caller
  * rescans folders and runs periodic full scans — so nothing here decides what changed.
  */
-import { relative, sep } from "node:path";
+import { join, relative, sep } from "node:path";
 import { BUILT_IN_RULES, type IgnoreRules } from "./ignore.ts";
+import { isNamedPipe } from "./local_fs.ts";
 
 export interface WatchOptions {
   /** Quiet time before a batch is handed over. */
@@ -52,12 +53,20 @@ export class LocalWatcher {
   async close(): Promise<void> {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    // Deno's watcher opens each path it reports (to compare it with the watched one), and opening a named pipe waits
+    // for a writer: a pipe in the folder holds the watcher's thread, and closing the watcher then holds the whole
+    // process. Opened here for reading and writing, which never waits, each pipe lets that open through.
+    const pipes = openNamedPipes(this.#root);
     try {
-      this.#watcher?.close();
-    } catch {
-      // already closed
+      try {
+        this.#watcher?.close();
+      } catch {
+        // already closed
+      }
+      await this.#loop;
+    } finally {
+      for (const pipe of pipes) pipe.close();
     }
-    await this.#loop;
   }
 
   #hint(absolute: string): void {
@@ -76,4 +85,30 @@ export class LocalWatcher {
     this.#pending = new Set();
     if (batch.size > 0) this.#onHints(batch);
   }
+}
+
+/** Every named pipe below `root`, ignored folders included (the watcher watches them too), opened to read and write. */
+function openNamedPipes(root: string): Deno.FsFile[] {
+  const opened: Deno.FsFile[] = [];
+  const visit = (folder: string) => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(folder)];
+    } catch {
+      return; // gone meanwhile, or not readable: the watcher has no events from it either
+    }
+    for (const entry of entries) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory) visit(path);
+      else if (!entry.isFile && !entry.isSymlink && isNamedPipe(path)) {
+        try {
+          opened.push(Deno.openSync(path, { read: true, write: true }));
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
+  };
+  visit(root);
+  return opened;
 }

@@ -74,6 +74,40 @@ Deno.test("mount runs until SIGTERM, sends local changes, and exits 0 after drai
   assertIncludes(log, "1 files, 0 pending, 0 dead-lettered");
 });
 
+Deno.test("a named pipe in the folder is said once, changes beside it still go, and SIGTERM still stops the mount", async () => {
+  await using data = await usingTempDir();
+  await using home = await usingTempDir();
+  await using serve = await startServeProcess(data.path);
+  const api = apiClient(serve.url, serve.workspace, serve.token);
+  const dir = join(home.path, "work");
+  const child = relayfileCommand(["mount", dir, "--server", serve.url, "--interval", "1s"], {
+    env: { HOME: home.path, RELAYFILE_TOKEN: serve.token },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  // A bound, not a timing assertion: a mount that does not stop fails the test instead of hanging it.
+  const bound = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  try {
+    await waitForFirstSync(dir);
+    // Deno's watcher opens each path it reports: opening this pipe waits for a writer that never comes.
+    assertEquals((await new Deno.Command("mkfifo", { args: [join(dir, "pipe")] }).output()).code, 0);
+    await Deno.writeTextFile(join(dir, "beside.md"), "written after the pipe\n");
+    await waitFor(
+      "the file beside the pipe on the server",
+      async () => (await api("GET", "fs/file?path=/beside.md")).json?.content === "written after the pipe\n",
+    );
+    child.kill("SIGTERM");
+    const status = await child.status;
+    assertEquals(status.code, 0, await stderr);
+  } finally {
+    clearTimeout(bound);
+  }
+  const log = await stderr;
+  assertEquals(log.split("pipe is a named pipe").length - 1, 1, log);
+  assertEquals((await api("GET", "fs/file?path=/pipe")).status, 404);
+});
+
 Deno.test("a second mount of a folder exits 3 naming the running one; after kill -9 of that, a new mount starts", async () => {
   await using data = await usingTempDir();
   await using home = await usingTempDir();
