@@ -77,6 +77,14 @@ async function applyRemoteFile(
       );
       return;
     }
+    if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
+      // Nor may a path the mount cannot read or write here: it is tried again at each full reconcile.
+      context.reportOnce(
+        `denied:${path}`,
+        `skipped remote ${path}: the mount may not read or write ${relative} here (permission denied)`,
+      );
+      return;
+    }
     // One name the folder cannot hold must not stop the pull (and the events cursor) for every other path.
     const reason = unmaterializableReason(error);
     if (reason === undefined) throw error;

@@ -9,10 +9,12 @@ import { INLINE_PAYLOAD_MAX_BYTES, type LocalChange } from "../writeback/queue.t
 import { factsOf, type SyncContext } from "./context.ts";
 import { decideLocal } from "./decide.ts";
 import {
+  type LocalEntry,
   type LocalFile,
   readLocal,
   statLocal,
   TOO_LARGE_TO_SEND,
+  unreadableReason,
   walkLocal,
   type WalkReports,
   writeLocal,
@@ -110,7 +112,12 @@ async function detectOne(
   trustStat: boolean,
   detected: Detected,
 ): Promise<LocalChange | undefined> {
-  const entry = await statLocal(context.mountDir, relative);
+  let entry: LocalEntry;
+  try {
+    entry = await statLocal(context.mountDir, relative);
+  } catch (error) {
+    return notReadable(context, relative, error);
+  }
   if (entry.kind === "dir") detected.folders.push(relative);
   const unsendable = unsendableLocalName(relative);
   if (unsendable !== undefined) {
@@ -127,7 +134,7 @@ async function detectOne(
   try {
     local = entry.kind === "file" ? await readLocal(context.mountDir, relative) : undefined;
   } catch (error) {
-    if (!(error instanceof FileTooLargeError)) throw error;
+    if (!(error instanceof FileTooLargeError)) return notReadable(context, relative, error);
     const advice = `it is ${formatBytes(error.size)}: move it out of the folder, or list it in .relayignore`;
     notSent(context)(relative, TOO_LARGE_TO_SEND, advice);
     // A version refused while it grew (a 413 on the way to this size) is not what the folder holds any more.
@@ -190,6 +197,12 @@ function notSent(context: SyncContext): (relative: string, reason: string, advic
     context.paths.skipLocal(relative, reason);
     context.reportOnce(`unsendable:${relative}:${reason}`, `not sending ${relative}: ${reason}; ${advice}`);
   };
+}
+
+/** A path the mount could not stat or read: listed as not sent, never taken as deleted; the next scan looks again. */
+function notReadable(context: SyncContext, relative: string, error: unknown): undefined {
+  notSent(context)(relative, unreadableReason(error), "make it readable, or list it in .relayignore");
+  return undefined;
 }
 
 /** The token may not write this path: put the server's version back, once per change. */

@@ -5,6 +5,7 @@
 import { join, sep } from "node:path";
 import { sha256Hex } from "../relay/blobs.ts";
 import { formatBytes } from "../lib/bytes.ts";
+import { errorMessage } from "../lib/errors.ts";
 import { FileTooLargeError, readWholeFile, writeAll } from "../lib/whole_files.ts";
 import { UNDECODABLE_NAME, unsendableLocalName } from "../protocol/paths.ts";
 import { BUILT_IN_RULES, type IgnoreRules } from "./ignore.ts";
@@ -27,6 +28,18 @@ export const LARGEST_LOCAL_FILE_BYTES = 64 * 1024 * 1024;
 
 /** Why the mount does not send a file over `LARGEST_LOCAL_FILE_BYTES` (the same as the file grows). */
 export const TOO_LARGE_TO_SEND = `larger than the ${formatBytes(LARGEST_LOCAL_FILE_BYTES)} a mount sends`;
+
+/**
+ * Why the mount could not look at a local path (a file or folder it may not read, a failing disk): it is neither sent
+ * nor taken as deleted, and is looked at again at each scan.
+ */
+export function unreadableReason(error: unknown): string {
+  if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
+    return "it cannot be read here (permission denied)";
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  return `it cannot be read here (${typeof code === "string" ? code : errorMessage(error)})`;
+}
 
 export type LocalEntry =
   | { kind: "file"; size: number; mtimeMs: number }
@@ -94,7 +107,10 @@ function statLocalSync(root: string, relativePath: string): LocalEntry {
 
 /** What a walk says besides the files it yields. */
 export interface WalkReports {
-  /** A file that cannot be synced under its name (the server would read it as another path, or it is not UTF-8). */
+  /**
+   * A file that cannot be synced under its name (the server would read it as another path, or it is not UTF-8), or
+   * a file or folder the mount cannot read.
+   */
   unusable?(path: string, reason: string): void;
   /** A named pipe: never synced, and while it is there Deno's file watcher stops at it (see `watch.ts`). */
   namedPipe?(path: string): void;
@@ -117,14 +133,22 @@ export async function* walkLocal(
     entries = await Array.fromAsync(Deno.readDir(relativeDir ? localPath(root, relativeDir) : root));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) return;
-    throw error;
+    if (relativeDir === "") throw error;
+    // One folder the mount may not read must not stop the walk of every other one.
+    return reports.unusable?.(relativeDir, unreadableReason(error));
   }
   for (const entry of entries) {
     const path = relativeDir ? `${relativeDir}/${entry.name}` : entry.name;
     if (rules.ignores(path)) continue;
     if (entry.isDirectory) yield* walkLocal(root, path, rules, reports);
     else if (entry.isFile) {
-      const info = await statLocal(root, path);
+      let info: LocalEntry;
+      try {
+        info = await statLocal(root, path);
+      } catch (error) {
+        reports.unusable?.(path, unreadableReason(error));
+        continue;
+      }
       const unsendable = info.kind === "file"
         ? unsendableLocalName(path)
         : info.kind === "missing" && path.includes("\uFFFD")

@@ -3,6 +3,7 @@ import { assertEquals, assertIncludes } from "../support/assert.ts";
 import { parseJson, relayfileCommand, runRelayfile, SHAPED_TOKEN } from "../support/cli.ts";
 import { apiClient, startServeProcess } from "../support/serve_process.ts";
 import { usingTempDir } from "../support/temp_dir.ts";
+import { readRunFlags } from "../../scripts/permission_flags.ts";
 import { waitFor, waitForFirstSync } from "../support/wait.ts";
 
 Deno.test("mount --once pulls the workspace and registers it, so writeback status WORKSPACE finds it", async () => {
@@ -106,6 +107,43 @@ Deno.test("a named pipe in the folder is said once, changes beside it still go, 
   const log = await stderr;
   assertEquals(log.split("pipe is a named pipe").length - 1, 1, log);
   assertEquals((await api("GET", "fs/file?path=/pipe")).status, 404);
+});
+
+Deno.test("a file and a folder the mount may not read are listed as not sent, and every other file still goes", async () => {
+  await using data = await usingTempDir();
+  await using home = await usingTempDir();
+  await using serve = await startServeProcess(data.path);
+  const api = apiClient(serve.url, serve.workspace, serve.token);
+  const dir = join(home.path, "work");
+  await Deno.mkdir(join(dir, "locked"), { recursive: true });
+  const names = ["a.md", "secret.md", "locked/in.md", "z.md"];
+  for (const name of names) await Deno.writeTextFile(join(dir, name), `${name}\n`);
+  // What `chmod` does for a user; for root (which it does not stop), the same refusal through Deno's permissions.
+  await Deno.chmod(join(dir, "secret.md"), 0o000);
+  await Deno.chmod(join(dir, "locked"), 0o000);
+  const denied = `--deny-read=${join(dir, "secret.md")},${join(dir, "locked")}`;
+  const env = { HOME: home.path, RELAYFILE_TOKEN: serve.token };
+  try {
+    const mount = await runRelayfile(["mount", dir, "--server", serve.url, "--once", "--allow-non-empty"], {
+      env,
+      flags: [...await readRunFlags(), denied],
+    });
+    assertEquals(mount.code, 0, mount.stderr);
+    assertIncludes(mount.stderr, "not sending secret.md: it cannot be read here (permission denied)");
+    for (const name of ["a.md", "z.md"]) {
+      assertEquals((await api("GET", `fs/file?path=/${name}`)).json?.content, `${name}\n`);
+    }
+    for (const name of ["secret.md", "locked/in.md"]) {
+      assertEquals((await api("GET", `fs/file?path=/${name}`)).status, 404);
+    }
+    const status = await runRelayfile(["writeback", "status", "--json", "--dir", dir], { env });
+    assertEquals(status.code, 1, status.stdout);
+    const mirror = parseJson(status.stdout).mirror as { skippedLocalPaths: { path: string }[]; nextAction: string };
+    assertEquals(mirror.nextAction, "fix-local");
+    assertEquals(mirror.skippedLocalPaths.map((entry) => entry.path).sort(), ["locked", "secret.md"]);
+  } finally {
+    await Deno.chmod(join(dir, "locked"), 0o755);
+  }
 });
 
 Deno.test("a second mount of a folder exits 3 naming the running one; after kill -9 of that, a new mount starts", async () => {
