@@ -64,7 +64,7 @@ export function mountCommand({ io, exit }: CommandContext) {
     )
     .option(
       "--max-age <duration>",
-      "or once a change has been failing this long",
+      "or, failing while the server serves others, once a change is this old",
       durationArgument,
       DEFAULT_POLICY.maxAgeMs,
     )

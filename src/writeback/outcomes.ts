@@ -103,6 +103,7 @@ async function failed(
     random: parts.random(),
     policy: parts.policy,
     reauthTried: false,
+    charged,
   });
   const tokenChanged = decision.action === "reauth" ? await parts.reloadToken() : false;
   const next = afterFailure(op, failure, decision, { now, tokenChanged, charged });

@@ -39,12 +39,14 @@ export { backoffMs } from "../lib/backoff.ts";
 
 /**
  * `attempts` counts the op's charged attempts, this one included when it is charged (failures while the server is
- * down are not: see `design.md`, "Retry budget"). `reauthTried`: the token source was already re-read for a 401.
+ * down are not: see `design.md`, "Retry budget"). An uncharged failure never exhausts the budget, by attempts or by
+ * age: an op made before a long outage (or before the mount was stopped for a weekend) is not dead-lettered by the
+ * outage, only by failing again once the server serves. `reauthTried`: the token source was already re-read for a 401.
  */
 export function decide(
   failure: Failure,
   op: { attempts: number; createdAtMs: number },
-  context: { now: number; random: number; policy: RetryPolicy; reauthTried: boolean },
+  context: { now: number; random: number; policy: RetryPolicy; reauthTried: boolean; charged?: boolean },
 ): Decision {
   const classification = classifyFailure(failure.status, failure.code);
   switch (classification) {
@@ -55,8 +57,8 @@ export function decide(
         ? { action: "dead_letter", classification, nextAction: "reauth" }
         : { action: "reauth" };
     case "transient": {
-      const exhausted = op.attempts >= context.policy.maxAttempts ||
-        context.now - op.createdAtMs >= context.policy.maxAgeMs;
+      const exhausted = context.charged !== false &&
+        (op.attempts >= context.policy.maxAttempts || context.now - op.createdAtMs >= context.policy.maxAgeMs);
       if (exhausted) return { action: "dead_letter", classification, nextAction: nextActionFor(classification) };
       // The server's Retry-After overrides the backoff, up to the backoff's cap: a server that says "in three
       // years" (or whose clock is off) does not park a change for that long.

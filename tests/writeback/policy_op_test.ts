@@ -3,7 +3,7 @@ import { backoffMs, decide, DEFAULT_POLICY, type Failure } from "../../src/write
 import { assertEquals } from "../support/assert.ts";
 
 const NOW = Date.parse("2026-11-24T12:00:00Z");
-const context = (overrides: Partial<{ random: number; reauthTried: boolean; now: number }> = {}) => ({
+const context = (overrides: Partial<{ random: number; reauthTried: boolean; now: number; charged: boolean }> = {}) => ({
   now: NOW,
   random: 0.5,
   policy: DEFAULT_POLICY,
@@ -57,6 +57,13 @@ Deno.test("decide() follows the classification table", async (t) => {
       },
       context(),
       { action: "dead_letter", classification: "transient", nextAction: "retry" },
+    ],
+    [
+      "a week-old op meeting an outage (an uncharged failure) waits: only failing while the server serves exhausts it",
+      { status: 0, message: "connection refused" },
+      { attempts: 8, createdAtMs: NOW - 7 * 24 * 3_600_000 },
+      context({ charged: false }),
+      { action: "retry", notBefore: NOW + backoffMs(DEFAULT_POLICY, 8, 0.5) },
     ],
     ["409 is a conflict", { status: 409, message: "" }, fresh, context(), { action: "conflict" }],
     ["a per-file conflict is a conflict", { status: 202, code: "conflict", message: "" }, fresh, context(), {

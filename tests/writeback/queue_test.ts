@@ -250,6 +250,27 @@ for (
   });
 }
 
+Deno.test("WritebackQueue: a change older than --max-age that meets an outage (a laptop asleep for two days) waits, and lands after", async () => {
+  using time = fakeTime();
+  await using dir = await usingTempDir();
+  const transport = new FakeTransport();
+  transport.answer = () => new NetworkError("network is unreachable");
+  const { queue, delivered, close } = queueFor(dir.path, transport, { random: () => 0.5 });
+  await queue.enqueue([await change("/friday.md", "written before the lid closed")]);
+  await time.settle();
+  time.clock.setSystemTime(Date.now() + 2 * 86_400_000); // the wall clock jumps; no timer ran meanwhile
+  for (let step = 0; step < 12; step++) {
+    await time.clock.tickAsync(5_000);
+    await time.settle();
+  }
+  assertEquals(queue.counts().deadLettered, 0);
+  transport.answer = () => "ok";
+  await time.clock.tickAsync(30_000);
+  await time.settle();
+  assertEquals(delivered.map((delivery) => delivery.op.path), ["/friday.md"]);
+  await close();
+});
+
 Deno.test("WritebackQueue: a file the server answers 500 is split out of its batch; it alone is dead-lettered while others land", async () => {
   using time = fakeTime();
   await using dir = await usingTempDir();
