@@ -4,6 +4,7 @@
  */
 import { errorMessage, MountBusyError, type RelayfileError } from "../lib/errors.ts";
 import type { Log } from "../lib/log.ts";
+import { formatDuration } from "../lib/duration.ts";
 import { HttpError } from "../remote/errors.ts";
 import { normalizeRemotePath } from "../protocol/paths.ts";
 import { acquireMountLock, type MountLock } from "../relay/mount_lock.ts";
@@ -214,7 +215,10 @@ async function mountLocked(
         }
       }).catch((error) => log(`local change failed: ${errorMessage(error)}`)),
     );
-  const watcher = new LocalWatcher(mountDir, (hints) => handleHints(hints, true), { rules });
+  const watcher = new LocalWatcher(mountDir, (hints) => handleHints(hints, true), {
+    rules,
+    onError: watcherTrouble(log, options.scanIntervalMs ?? options.intervalMs),
+  });
   const feed = new RemoteFeed(client, {
     websocket: options.websocket,
     intervalMs: options.intervalMs,
@@ -289,4 +293,28 @@ async function mountLocked(
   if (folderLost) throw folderLost;
   await save();
   return summary(paths, queue, drained);
+}
+
+/**
+ * Says, once per kind, that the folder's watcher could not start or missed part of the folder: changes there are then
+ * found by the full scan only. Running out of the system's inotify watches is the usual cause (a watch per folder,
+ * ignored ones too: a node_modules can hold tens of thousands); it used to stop the mount.
+ */
+function watcherTrouble(log: Log, scanEveryMs: number): (error: unknown) => void {
+  const said = new Set<string>();
+  return (error) => {
+    const message = errorMessage(error);
+    const limit = /watch limit/i.test(message);
+    const kind = limit ? "limit" : message;
+    if (said.has(kind)) return;
+    said.add(kind);
+    log(
+      `the file watcher does not cover the whole folder (${
+        limit ? "the system's limit of watched folders" : message
+      }): ` +
+        `changes there are found by the full scan every ${formatDuration(scanEveryMs)}` +
+        (limit ? "; raise the limit (sudo sysctl fs.inotify.max_user_watches=524288) and mount again" : ""),
+      { event: "watcher" },
+    );
+  };
 }

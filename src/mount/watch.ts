@@ -14,6 +14,13 @@ export interface WatchOptions {
   maxWaitMs?: number;
   /** Paths that are never synced: no hint for them. */
   rules?: IgnoreRules;
+  /**
+   * The watcher could not start, or missed part of the folder (the system's limit of watched folders, most often):
+   * hints are then missing for some or all paths, and only the periodic scans see their changes.
+   */
+  onError?: (error: unknown) => void;
+  /** Starts watching `root` recursively: `Deno.watchFs` (a stand-in in tests, to make it fail). */
+  watch?: (root: string) => Deno.FsWatcher;
 }
 
 export class LocalWatcher {
@@ -22,6 +29,8 @@ export class LocalWatcher {
   readonly #settleMs: number;
   readonly #maxWaitMs: number;
   readonly #rules: IgnoreRules;
+  readonly #onError: (error: unknown) => void;
+  readonly #watch: (root: string) => Deno.FsWatcher;
   #watcher: Deno.FsWatcher | undefined;
   #loop: Promise<void> | undefined;
   #pending = new Set<string>();
@@ -34,18 +43,29 @@ export class LocalWatcher {
     this.#settleMs = options.settleMs ?? 8;
     this.#maxWaitMs = options.maxWaitMs ?? 100;
     this.#rules = options.rules ?? BUILT_IN_RULES;
+    this.#onError = options.onError ?? (() => {});
+    this.#watch = options.watch ?? ((root) => Deno.watchFs(root, { recursive: true }));
   }
 
   start(): void {
-    this.#watcher = Deno.watchFs(this.#root, { recursive: true });
-    const watcher = this.#watcher;
+    try {
+      this.#watcher = this.#watch(this.#root);
+    } catch (error) {
+      return this.#onError(error);
+    }
+    const events = this.#watcher[Symbol.asyncIterator]();
     this.#loop = (async () => {
-      try {
-        for await (const event of watcher) {
-          for (const path of event.paths) this.#hint(path);
+      for (;;) {
+        let next: IteratorResult<Deno.FsEvent>;
+        try {
+          next = await events.next();
+        } catch (error) {
+          // One error (a folder it could not add) does not end the events of every other folder.
+          this.#onError(error);
+          continue;
         }
-      } catch {
-        // The watcher failed or was closed: periodic scans keep the mount correct.
+        if (next.done) return; // closed
+        for (const path of next.value.paths) this.#hint(path);
       }
     })();
   }
