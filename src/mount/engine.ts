@@ -43,10 +43,17 @@ export class SyncEngine {
     return run;
   }
 
-  /** A pull: incremental over the events cursor, or full when asked or when there is no cursor yet. */
+  /**
+   * A pull: incremental over the events cursor, or full when asked or when there is no cursor yet. A full one follows
+   * the events first, so that files deleted on purpose meanwhile go as the deletes the events say they are, before
+   * the listing is compared (see `fullPull` on a server that lists none of the tracked files).
+   */
   pull(options: { full: boolean; progress?: (done: number, total: number) => void }): Promise<void> {
     return this.serialize(async () => {
-      if (options.full || !(await incrementalPull(this.context))) await fullPull(this.context, options.progress);
+      if (!options.full) {
+        if (await incrementalPull(this.context)) return;
+      } else await incrementalPull(this.context).catch(() => false); // the full pull below says what fails
+      await fullPull(this.context, options.progress);
     });
   }
 

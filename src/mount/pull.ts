@@ -3,11 +3,12 @@
  * (its fold of events per path pure), and the changes a WebSocket message announced.
  */
 import { chunksBy } from "../lib/chunks.ts";
-import { isUnderRoot, normalizeRemotePath } from "../protocol/paths.ts";
+import { isUnderRoot, normalizeRemotePath, relativeToRoot } from "../protocol/paths.ts";
 import { HttpError } from "../remote/errors.ts";
 import type { RemoteEvent } from "../protocol/wire.ts";
 import { applyRemoteDelete, applyRemoteFiles } from "./apply.ts";
 import type { SyncContext } from "./context.ts";
+import { detect } from "./detect.ts";
 import type { AnnouncedChange } from "./feed.ts";
 import type { RemoteChange } from "./tracked.ts";
 
@@ -55,12 +56,32 @@ export async function fullPull(context: SyncContext, progress?: (done: number, t
       await applyRemoteFiles(context, [file], report);
     }
   }
-  for (const path of paths.paths()) {
-    if (!present.has(path)) await applyRemoteDelete(context, path);
-  }
+  const gone = [...paths.paths()].filter((path) => !present.has(path));
+  if (gone.length > 0 && gone.length === paths.size) await keepWhatTheServerLost(context, gone);
+  else for (const path of gone) await applyRemoteDelete(context, path);
   // No event yet: the feed is read from its start ("" asks for no cursor), not by another full pull.
   paths.cursor = cursor ?? "";
   paths.touch();
+}
+
+/**
+ * A listing with none of the files the folder synced is a server that lost them (its database reset or restored from
+ * before them), far more often than every file deleted on purpose, whose deletes the events feed brings first. Taken
+ * as deletes, they would empty the folder: the only copy left. They are kept and sent again, and the log says so.
+ */
+async function keepWhatTheServerLost(context: SyncContext, gone: string[]): Promise<void> {
+  context.log(
+    `the server lists none of the ${gone.length} files this folder synced (was it reset?): keeping them here and ` +
+      "sending them again; if they were deleted on purpose, delete them here too",
+    { event: "server-lost-files" },
+  );
+  const relatives: string[] = [];
+  for (const path of gone) {
+    context.paths.forget(path);
+    const relative = relativeToRoot(context.remoteRoot, path);
+    if (relative !== undefined) relatives.push(relative);
+  }
+  await detect(context, relatives, { trustStat: false });
 }
 
 /** The events after the cursor, folded per path; `false` when the mount has no cursor yet (then: full pull). */

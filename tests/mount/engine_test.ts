@@ -29,6 +29,18 @@ class FakeRemote implements SyncClient {
     return revision;
   }
 
+  /** A delete on purpose: the file goes, and the events say so. */
+  remove(path: string): void {
+    this.files.delete(path);
+    this.events_.push({ eventId: `evt_${this.events_.length + 1}`, type: "file.deleted", path });
+  }
+
+  /** The server loses everything (its database reset): files and events. */
+  reset(): void {
+    this.files.clear();
+    this.events_.length = 0;
+  }
+
   /** Files read one at a time (large ones, restores, conflicts): counted apart too. */
   singleReads = 0;
   readFile(path: string) {
@@ -241,5 +253,36 @@ Deno.test("SyncEngine: a small workspace still comes in one export", async () =>
   s.remote.put("/a.md", "a");
   await s.engine.pull({ full: true });
   assertEquals([s.remote.exports, s.remote.readCalls], [1, 0]);
+  await s.close();
+});
+
+Deno.test("SyncEngine: a server that lost every file (its database reset) empties no folder: the files are sent again", async () => {
+  await using dir = await usingTempDir();
+  const s = setup(dir.path);
+  for (const name of ["a", "b", "c"]) s.remote.put(`/${name}.md`, `${name}\n`);
+  await s.engine.pull({ full: true });
+  s.remote.reset();
+  await s.engine.pull({ full: true });
+  for (const name of ["a", "b", "c"]) assertEquals(await s.local(`${name}.md`), `${name}\n`);
+  assertOk(s.logs.some((line) => line.startsWith("the server lists none of the 3 files")), s.logs.join("\n"));
+  await s.takeIn();
+  assertEquals(s.transport.requests.flatMap((request) => request.paths).sort(), ["/a.md", "/b.md", "/c.md"]);
+  await s.close();
+});
+
+Deno.test("SyncEngine: every file deleted on purpose goes as deletes: a full pull follows the events first", async () => {
+  await using dir = await usingTempDir();
+  const s = setup(dir.path);
+  for (const name of ["a", "b"]) s.remote.put(`/${name}.md`, `${name}\n`);
+  await s.engine.pull({ full: true });
+  for (const name of ["a", "b"]) s.remote.remove(`/${name}.md`);
+  await s.engine.pull({ full: true });
+  assertEquals(
+    await Array.fromAsync(Deno.readDir(dir.path), (entry) => entry.name).then((names) =>
+      names.filter((name) => name.endsWith(".md"))
+    ),
+    [],
+  );
+  assertEquals(s.transport.requests.length, 0);
   await s.close();
 });
