@@ -16,6 +16,7 @@ import { errorMessage, InvalidRecordError, UsageError } from "../lib/errors.ts";
 import { requireJwt, serverUrl } from "./_checked_input.ts";
 import { createLogger, type Log } from "../lib/log.ts";
 import { ExitCode } from "./_exit_codes.ts";
+import { printNote } from "./_output.ts";
 import {
   describeSummary,
   type DryRunPlan,
@@ -93,6 +94,11 @@ export function mountCommand({ io, exit }: CommandContext) {
         throw new UsageError("workspace is required", {
           hint: "pass --workspace, set RELAYFILE_WORKSPACE, or use a token with a workspace claim",
         });
+      }
+      const claimed = workspaceFromToken(tokens.current());
+      if (claimed !== undefined && claimed !== workspace) {
+        // The server answers only "workspace mismatch" (403): say here which workspace the token is for.
+        printNote(io, `the token is for workspace ${claimed}, not ${workspace}: the server will likely refuse it`);
       }
       const server = await serverOf(io, options.server);
       const mountDir = resolve(io.cwd, dir ?? (io.env.RELAYFILE_LOCAL_DIR || "."));

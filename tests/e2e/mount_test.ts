@@ -166,6 +166,19 @@ Deno.test("a second mount of a folder exits 3 naming the running one; after kill
   assertEquals(after.code, 0, after.stderr);
 });
 
+Deno.test("a mount of a workspace the token is not for says which one the token is for", async () => {
+  await using data = await usingTempDir();
+  await using home = await usingTempDir();
+  await using serve = await startServeProcess(data.path);
+  const result = await runRelayfile(
+    ["mount", join(home.path, "work"), "--server", serve.url, "--workspace", "ws_other", "--once"],
+    { env: { HOME: home.path, RELAYFILE_TOKEN: serve.token } },
+  );
+  assertEquals(result.code, 3, result.stderr);
+  assertIncludes(result.stderr, `note: the token is for workspace ${serve.workspace}, not ws_other`);
+  assertIncludes(result.stderr, "error: workspace mismatch");
+});
+
 Deno.test("mount without a token or workspace is a usage error", async () => {
   await using home = await usingTempDir();
   const noToken = await runRelayfile(["mount", join(home.path, "w"), "--once"], { env: { HOME: home.path } });
