@@ -42,13 +42,34 @@ export const DEFAULT_IGNORES: readonly string[] = [
 export const IGNORE_FILE = ".relayignore";
 
 export class IgnoreRules {
-  readonly #rules: Ignore;
-  /** The patterns in force, defaults first (for `--dry-run` and status). */
-  readonly patterns: readonly string[];
+  #rules!: Ignore;
+  #patterns!: readonly string[];
 
   constructor(patterns: readonly string[] = []) {
-    this.patterns = [...DEFAULT_IGNORES, ...patterns];
-    this.#rules = ignore({ ignorecase: true, allowRelativePaths: true }).add([...this.patterns]);
+    this.#take(patterns);
+  }
+
+  /** The patterns in force, defaults first (for `--dry-run` and status). */
+  get patterns(): readonly string[] {
+    return this.#patterns;
+  }
+
+  /**
+   * Takes `patterns` (besides the defaults) in place of the ones in force: everything holding these rules follows
+   * the new ones from now on. Returns whether they differ.
+   */
+  update(patterns: readonly string[]): boolean {
+    const next = [...DEFAULT_IGNORES, ...patterns];
+    if (next.length === this.#patterns.length && next.every((pattern, i) => pattern === this.#patterns[i])) {
+      return false;
+    }
+    this.#take(patterns);
+    return true;
+  }
+
+  #take(patterns: readonly string[]): void {
+    this.#patterns = [...DEFAULT_IGNORES, ...patterns];
+    this.#rules = ignore({ ignorecase: true, allowRelativePaths: true }).add([...this.#patterns]);
   }
 
   /** `relativePath` uses `/`. True when the path, or a folder above it, is never synced. */

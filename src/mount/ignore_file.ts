@@ -1,16 +1,32 @@
-/** The mount's `.relayignore`, read at start. */
+/** The mount's `.relayignore`: read at start, and again whenever it may have changed. */
 import { join } from "node:path";
 import { IGNORE_FILE, IgnoreRules } from "./ignore.ts";
 
 /** Rules from the mount's `.relayignore` (when there is one) and `--exclude` patterns. */
 export async function loadIgnoreRules(mountDir: string, excludes: readonly string[] = []): Promise<IgnoreRules> {
+  return new IgnoreRules(await readPatterns(mountDir, excludes));
+}
+
+/**
+ * Reads `.relayignore` again into `rules` (which every part of the mount holds): a pattern added while the mount runs
+ * applies to the next file written. Returns whether the rules changed.
+ */
+export async function reloadIgnoreRules(
+  mountDir: string,
+  rules: IgnoreRules,
+  excludes: readonly string[] = [],
+): Promise<boolean> {
+  return rules.update(await readPatterns(mountDir, excludes));
+}
+
+async function readPatterns(mountDir: string, excludes: readonly string[]): Promise<string[]> {
   let text = "";
   try {
     text = await Deno.readTextFile(`${mountDir}/${IGNORE_FILE}`);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
-  return new IgnoreRules([...text.split(/\r?\n/), ...excludes]);
+  return [...text.split(/\r?\n/), ...excludes];
 }
 
 /**

@@ -17,6 +17,8 @@ import { errorState, initialStatus, pullFailed, pullStarted, pullSucceeded, stop
 import type { TokenSource } from "./token_source.ts";
 import { describeSummary, type MountSummary, summary } from "./save_state.ts";
 import { LocalWatcher } from "./watch.ts";
+import { IGNORE_FILE } from "./ignore.ts";
+import { reloadIgnoreRules } from "./ignore_file.ts";
 
 export { describeSummary, type MountSummary } from "./save_state.ts";
 
@@ -202,18 +204,34 @@ async function mountLocked(
     handling.add(work);
     work.finally(() => handling.delete(work));
   };
-  const handleHints = (hints: Iterable<string>, followUp: boolean) =>
+  /**
+   * `.relayignore` read again: a pattern added while the mount runs holds for the next file written (it was read at
+   * start only, and a secret written a second after its pattern was sent). Returns whether the rules changed.
+   */
+  let rulesRead: Promise<boolean> = Promise.resolve(false);
+  const reloadRules = () =>
+    rulesRead = rulesRead.catch(() => false).then(async () => {
+      const changed = await reloadIgnoreRules(mountDir, rules, options.excludes);
+      if (changed) log(`ignore rules changed: ${IGNORE_FILE} read again`, { event: "rules" });
+      return changed;
+    });
+  const handleHints = (hints: Set<string>, followUp: boolean) =>
     track(
-      engine.handleHints(hints).then((folders) => {
+      (async () => {
+        // Hints that came after the ignore file changed wait for its new rules; a scan finds what they let in.
+        if (hints.has(IGNORE_FILE) && await reloadRules()) {
+          track(engine.scanAll().catch((error) => log(`scan failed: ${errorMessage(error)}`)));
+        } else await rulesRead.catch(() => {});
+        const folders = await engine.handleHints(hints);
         if (!followUp || stopping || folders.length === 0) return;
         for (const delay of FOLDER_FOLLOW_UPS_MS) {
           const timer = setTimeout(() => {
             followUps.delete(timer);
-            if (!stopping) handleHints(folders, false);
+            if (!stopping) handleHints(new Set(folders), false);
           }, delay);
           followUps.add(timer);
         }
-      }).catch((error) => log(`local change failed: ${errorMessage(error)}`)),
+      })().catch((error) => log(`local change failed: ${errorMessage(error)}`)),
     );
   const watcher = new LocalWatcher(mountDir, (hints) => handleHints(hints, true), {
     rules,
@@ -251,6 +269,7 @@ async function mountLocked(
     if (++scans % FULL_RECONCILE_EVERY === 0) {
       track(pull(true).catch((error) => log(`full reconcile failed: ${errorMessage(error)}`)));
     }
+    await reloadRules();
     await engine.scanAll();
   }, log);
   const stats = every(STATS_EVERY_MS, "stats", () => {

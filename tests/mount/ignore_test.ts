@@ -53,3 +53,13 @@ Deno.test("IgnoreRules: gitignore syntax from .relayignore and --exclude, negati
   for (const [path, ignored] of table) assertEquals(rules.ignores(path), ignored, path);
   assertEquals(rules.ignoresDir("secrets"), true);
 });
+
+Deno.test("update() takes new patterns in place, for every holder of the rules, and says whether they differ", () => {
+  const rules = new IgnoreRules(["*.log"]);
+  assertEquals(rules.update(["*.log"]), false);
+  assertEquals(rules.ignores("prod.env"), false);
+  assertEquals(rules.update(["*.log", "*.env"]), true);
+  assertEquals(rules.ignores("prod.env"), true);
+  assertEquals(rules.ignores("debug.log"), true);
+  assertEquals(rules.ignores(".ssh/id_rsa"), true, "the defaults stay");
+});

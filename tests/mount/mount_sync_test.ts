@@ -74,6 +74,20 @@ Deno.test("local creates, updates, deletes, renames and a nested burst reach the
   });
 });
 
+Deno.test("a pattern added to .relayignore while the mount runs holds for the next file written", async () => {
+  await using s = await setup();
+  await mountReady(s.mount);
+  await s.mount.write(".relayignore", "*.env\n");
+  // Written right after: the watcher may hand both over together, or the secret first in a batch of its own.
+  await s.mount.write("prod.env", "API_KEY=secret\n");
+  await s.mount.write("plain.md", "plain\n");
+  await waitFor("the plain file on the server", async () => (await s.remote("/plain.md")) === "plain\n");
+  await waitFor("the rules read again", () => s.mount.logs.some((line) => line.startsWith("ignore rules changed")));
+  assertEquals(await s.remote("/prod.env"), undefined);
+  await s.mount.write(".relayignore", "");
+  await waitFor("the file the rules no longer leave out", async () => (await s.remote("/prod.env")) !== undefined);
+});
+
 Deno.test("a folder moved into the mount is picked up though the watcher reports no files inside it", async () => {
   await using s = await setup();
   await using outside = await usingTempDir();
