@@ -1,6 +1,7 @@
 import { Command } from "@commander-js/extra-typings";
+import { resolve } from "node:path";
 import { formatAge } from "../lib/duration.ts";
-import { WaitTimeoutError } from "../lib/errors.ts";
+import { MountNotFoundError, WaitTimeoutError } from "../lib/errors.ts";
 import type { CliIo } from "./_io.ts";
 import { mountIsRunning, runSessionHere } from "./_here.ts";
 import { ExitCode } from "./_exit_codes.ts";
@@ -17,7 +18,7 @@ import type { CommandContext } from "./_context.ts";
 import { dirOption, jsonOption, workspaceOption } from "./_options.ts";
 import { printError, printJson } from "./_output.ts";
 import { tableFor } from "./_table.ts";
-import { openWritebackTarget, type WritebackTarget } from "./_writeback_target.ts";
+import { openWritebackTarget, openWritebackTargetOf, type WritebackTarget } from "./_writeback_target.ts";
 import { LONGEST_TIMER_MS } from "../lib/duration.ts";
 import { positiveDurationArgument } from "./_filters.ts";
 
@@ -52,17 +53,23 @@ export function writebackStatusCommand({ io, exit }: CommandContext) {
     .action(async (workspaceArg, pathArgs, options) => {
       // With --dir or --workspace the mount is named, so every positional argument is a PATH.
       const named = options.dir !== undefined || options.workspace !== undefined;
-      const workspace = named ? undefined : workspaceArg;
-      const paths = named && workspaceArg !== undefined ? [workspaceArg, ...pathArgs] : pathArgs;
-      let target = await openWritebackTarget(io, options, workspace);
+      let paths = named && workspaceArg !== undefined ? [workspaceArg, ...pathArgs] : pathArgs;
+      let open = () => openWritebackTarget(io, options, named ? undefined : workspaceArg);
+      let target = await open().catch(async (error) => {
+        // `status ./docs/a.md`: no workspace of that name, but a file of a mount, which then is the one reported.
+        if (!(error instanceof MountNotFoundError) || named || !(await existsHere(io, workspaceArg))) throw error;
+        paths = [workspaceArg!, ...pathArgs];
+        open = () => openWritebackTargetOf(io, workspaceArg!, undefined);
+        return await open();
+      });
       if (options.wait !== undefined) {
         const limitMs = options.wait === true ? DEFAULT_WAIT_MS : options.wait;
         const deadline = io.now().getTime() + limitMs;
         await followReceiptsHere(io, target, deadline);
-        target = await openWritebackTarget(io, options, workspace);
+        target = await open();
         while (target.snapshot.queued.length > 0 && io.now().getTime() < deadline) {
           await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
-          target = await openWritebackTarget(io, options, workspace);
+          target = await open();
         }
         if (target.snapshot.queued.length > 0) {
           if (options.json) printJson(io, statusDocument(summarize(target.snapshot, statusContext(target, io.now()))));
@@ -180,4 +187,10 @@ function statusContext(target: WritebackTarget, now: Date) {
     localDir: target.mountDir,
     now: now.getTime(),
   };
+}
+
+/** Whether `argument` names a file or folder, from the current folder. */
+async function existsHere(io: CliIo, argument: string | undefined): Promise<boolean> {
+  if (argument === undefined) return false;
+  return await Deno.lstat(resolve(io.cwd, argument)).then(() => true, () => false);
 }

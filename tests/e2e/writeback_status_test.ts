@@ -180,6 +180,16 @@ Deno.test("status PATH answers per path and exits 0 only when every path is sync
     state: "synced",
     revision: "rev_12",
   });
+
+  // No workspace of that name: a file of a mount, which is then the mount reported (as CI would write it).
+  const byFile = await runRelayfile(["writeback", "status", "docs/synced.md", "reports/q3.md"], {
+    env: m.env,
+    cwd: m.mount,
+  });
+  assertEquals([byFile.code, byFile.stdout], [
+    1,
+    "/docs/synced.md\tsynced (rev_12)\n/reports/q3.md\tdead-lettered (op_d1)\n",
+  ]);
 });
 
 Deno.test("status accepts the Go CLI's single-dash flags", async () => {
