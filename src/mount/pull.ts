@@ -7,10 +7,10 @@ import { isUnderRoot, normalizeRemotePath, relativeToRoot } from "../protocol/pa
 import { HttpError } from "../remote/errors.ts";
 import type { RemoteEvent } from "../protocol/wire.ts";
 import { applyRemoteDelete, applyRemoteFiles } from "./apply.ts";
-import type { SyncContext } from "./context.ts";
+import type { SyncClient, SyncContext } from "./context.ts";
 import { detect } from "./detect.ts";
 import type { AnnouncedChange } from "./feed.ts";
-import type { RemoteChange } from "./tracked.ts";
+import type { PathTable, RemoteChange } from "./tracked.ts";
 
 /** A workspace up to this size comes in one export; a larger one in reads of about `READ_CHUNK_BYTES` each. */
 const EXPORT_MAX_BYTES = 32 * 1024 * 1024;
@@ -82,6 +82,28 @@ async function keepWhatTheServerLost(context: SyncContext, gone: string[]): Prom
     if (relative !== undefined) relatives.push(relative);
   }
   await detect(context, relatives, { trustStat: false });
+}
+
+/** `feedWentBack` asked of the server (one request); false for a server without an events feed. */
+export async function feedWentBackOn(client: SyncClient, paths: PathTable): Promise<boolean> {
+  const newest = await client.latestEventId().then((id) => ({ id }), (error) => {
+    if (error instanceof HttpError && error.status === 404) return undefined;
+    throw error;
+  });
+  return newest !== undefined && feedWentBack(newest.id, paths.cursor, paths.size > 0);
+}
+
+/**
+ * Pure: whether a mount that synced before (`cursor` and tracked files) meets a server whose feed went back — a server
+ * reset, or restored from before — which an incremental pull cannot see (an unknown cursor silently restarts the feed
+ * from its first event): a server with no event at all though files were synced, or whose newest event is older
+ * than the cursor (decided for ids numbered alike only, `evt_<n>` as the reference's and ours are).
+ */
+export function feedWentBack(newest: string | undefined, cursor: string | null, tracking: boolean): boolean {
+  if (newest === undefined) return tracking;
+  if (!cursor) return false;
+  const [a, b] = [/^(.*?)(\d+)$/.exec(newest), /^(.*?)(\d+)$/.exec(cursor)];
+  return a !== null && b !== null && a[1] === b[1] && Number(a[2]) < Number(b[2]);
 }
 
 /** The events after the cursor, folded per path; `false` when the mount has no cursor yet (then: full pull). */

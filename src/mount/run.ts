@@ -17,6 +17,7 @@ import { errorState, initialStatus, pullFailed, pullStarted, pullSucceeded, stop
 import type { TokenSource } from "./token_source.ts";
 import { describeSummary, type MountSummary, summary } from "./save_state.ts";
 import { LocalWatcher } from "./watch.ts";
+import { feedWentBackOn } from "./pull.ts";
 import { IGNORE_FILE } from "./ignore.ts";
 import { reloadIgnoreRules } from "./ignore_file.ts";
 
@@ -97,6 +98,8 @@ async function mountLocked(
 
   let status = initialStatus(options.websocket && !options.once ? "reconnecting" : "polling");
   let needsFullPull = paths.size === 0;
+  // Once per session, for a folder that synced before: a server whose events went back was reset (`feedWentBack`).
+  let feedChecked = paths.size === 0;
   let synced = false;
   // A 401 on a pull re-reads the token source once; without a new token, pulls wait for one (no requests).
   let awaitingCredentials = false;
@@ -106,6 +109,10 @@ async function mountLocked(
     if (awaitingCredentials) return;
     status = pullStarted(status, Date.now());
     try {
+      if (!feedChecked) {
+        needsFullPull ||= await feedWentBackOn(client, paths);
+        feedChecked = true;
+      }
       const first = full || needsFullPull;
       await engine.pull({ full: first, ...(first && options.progress ? { progress: options.progress } : {}) });
       needsFullPull = false;

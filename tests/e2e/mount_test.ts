@@ -146,6 +146,32 @@ Deno.test("a file and a folder the mount may not read are listed as not sent, an
   }
 });
 
+Deno.test("after the server lost its database, the next mount keeps the folder's files and sends them again", async () => {
+  await using data = await usingTempDir();
+  await using home = await usingTempDir();
+  const dir = join(home.path, "work");
+  const first = await startServeProcess(data.path);
+  const env = { HOME: home.path, RELAYFILE_TOKEN: first.token };
+  const mountOnce = (url: string) => runRelayfile(["mount", dir, "--server", url, "--once"], { env });
+  assertEquals((await mountOnce(first.url)).code, 0);
+  for (const name of ["a.md", "b.md"]) await Deno.writeTextFile(join(dir, name), `${name} kept only here\n`);
+  assertEquals((await mountOnce(first.url)).code, 0);
+  await first.stop();
+  for await (const entry of Deno.readDir(data.path)) {
+    if (entry.name.startsWith("relayfile.db")) await Deno.remove(join(data.path, entry.name));
+  }
+  // The same secret (the same token) and address: only the database is new.
+  await using second = await startServeProcess(data.path, ["--addr", new URL(first.url).host]);
+  const again = await mountOnce(second.url);
+  assertEquals(again.code, 0, again.stderr);
+  assertIncludes(again.stderr, "the server lists none of the 2 files this folder synced");
+  const api = apiClient(second.url, second.workspace, second.token);
+  for (const name of ["a.md", "b.md"]) {
+    assertEquals(await Deno.readTextFile(join(dir, name)), `${name} kept only here\n`);
+    assertEquals((await api("GET", `fs/file?path=/${name}`)).json?.content, `${name} kept only here\n`);
+  }
+});
+
 Deno.test("a second mount of a folder exits 3 naming the running one; after kill -9 of that, a new mount starts", async () => {
   await using data = await usingTempDir();
   await using home = await usingTempDir();

@@ -1,4 +1,4 @@
-import { type EventFold, foldEvents } from "../../src/mount/pull.ts";
+import { type EventFold, feedWentBack, foldEvents } from "../../src/mount/pull.ts";
 import { assertEquals } from "../support/assert.ts";
 
 const start = (): EventFold => ({
@@ -70,4 +70,14 @@ Deno.test("foldEvents() fetches nothing for a path whose upload is in flight: it
   assertEquals([...fold.deferred], [["/mine.md", { deleted: false, revision: "rev_3" }], ["/gone.md", {
     deleted: true,
   }]]);
+});
+
+Deno.test("feedWentBack() is true for a server reset under a mount that synced, and only then", () => {
+  assertEquals(feedWentBack(undefined, "evt_57", true), true, "no event at all, though files were synced");
+  assertEquals(feedWentBack(undefined, "", true), true, "no event at all, a cursor from before any event");
+  assertEquals(feedWentBack(undefined, null, false), false, "nothing synced yet");
+  assertEquals(feedWentBack("evt_5", "evt_57", true), true, "the newest event is older than the cursor");
+  assertEquals(feedWentBack("evt_60", "evt_57", true), false);
+  assertEquals(feedWentBack("evt_57", "evt_57", true), false);
+  assertEquals(feedWentBack("01HZX", "01HZY", true), false, "ids not numbered alike: not decided");
 });
