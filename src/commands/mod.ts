@@ -86,8 +86,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       printError(io, error.message, "check the server's address (--server, RELAYFILE_SERVER) and that it is running");
       return ExitCode.failed;
     }
-    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+    if (error instanceof Deno.errors.NotCapable) {
       printError(io, errorMessage(error), "the README's Permissions table lists what each command needs");
+      return ExitCode.failed;
+    }
+    if (error instanceof Deno.errors.PermissionDenied) {
+      printError(io, errorMessage(error), "the system refuses this user that file or folder: check its owner and mode");
       return ExitCode.failed;
     }
     if ((error as { code?: unknown } | null)?.code === "ENOSPC") {

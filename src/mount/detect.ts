@@ -56,7 +56,11 @@ export async function detect(
 export async function expandHints(context: SyncContext, found: Detected): Promise<string[]> {
   const expanded = new Set<string>();
   for (const folder of found.folders) {
-    for await (const file of walkLocal(context.mountDir, folder, context.rules, { unusable: notSent(context) })) {
+    const reports: WalkReports = {
+      unusable: notSent(context),
+      unreadable: (path, error) => notReadable(context, path, error),
+    };
+    for await (const file of walkLocal(context.mountDir, folder, context.rules, reports)) {
       expanded.add(file.path);
     }
   }
@@ -81,6 +85,10 @@ export async function everyLocalPath(context: SyncContext): Promise<string[]> {
     unusable: (path, reason) => {
       unusable.add(path);
       report(path, reason);
+    },
+    unreadable: (path, error) => {
+      unusable.add(path);
+      notReadable(context, path, error);
     },
     namedPipe: (path) =>
       context.reportOnce(

@@ -5,7 +5,7 @@
 import { normalizeRemotePath, relativeToRoot, remotePathFor } from "../protocol/paths.ts";
 import { RelayfileClient } from "../remote/client.ts";
 import { loadIgnoreRules } from "./ignore_file.ts";
-import { LARGEST_LOCAL_FILE_BYTES, TOO_LARGE_TO_SEND, walkLocal } from "./local_fs.ts";
+import { LARGEST_LOCAL_FILE_BYTES, TOO_LARGE_TO_SEND, unreadableReason, walkLocal } from "./local_fs.ts";
 import { formatBytes } from "../lib/bytes.ts";
 import type { TokenSource } from "./token_source.ts";
 
@@ -36,7 +36,12 @@ export async function planDryRun(options: {
   const local = new Set<string>();
   const unsendable: string[] = [];
   const notSent = (path: string, reason: string) => unsendable.push(`${path} (${reason})`);
-  for await (const file of walkLocal(options.mountDir, "", rules, { unusable: notSent })) {
+  for await (
+    const file of walkLocal(options.mountDir, "", rules, {
+      unusable: notSent,
+      unreadable: (path, error) => notSent(path, unreadableReason(error)),
+    })
+  ) {
     if (file.size > LARGEST_LOCAL_FILE_BYTES) {
       notSent(file.path, `${TOO_LARGE_TO_SEND}: ${formatBytes(file.size)}`);
     } else local.add(remotePathFor(remoteRoot, file.path));

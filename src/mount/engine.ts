@@ -50,10 +50,11 @@ export class SyncEngine {
    */
   pull(options: { full: boolean; progress?: (done: number, total: number) => void }): Promise<void> {
     return this.serialize(async () => {
-      if (!options.full) {
-        if (await incrementalPull(this.context)) return;
-      } else await incrementalPull(this.context).catch(() => false); // the full pull below says what fails
-      await fullPull(this.context, options.progress);
+      const followed = await incrementalPull(this.context).catch((error) => {
+        if (!options.full) throw error;
+        return false; // the full pull says what fails
+      });
+      if (options.full || !followed) await fullPull(this.context, options.progress);
     });
   }
 

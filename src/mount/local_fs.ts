@@ -107,11 +107,10 @@ function statLocalSync(root: string, relativePath: string): LocalEntry {
 
 /** What a walk says besides the files it yields. */
 export interface WalkReports {
-  /**
-   * A file that cannot be synced under its name (the server would read it as another path, or it is not UTF-8), or
-   * a file or folder the mount cannot read.
-   */
+  /** A file that cannot be synced under its name (the server would read it as another path, or it is not UTF-8). */
   unusable?(path: string, reason: string): void;
+  /** A file or folder the mount may not read (see `unreadableReason`). */
+  unreadable?(path: string, error: unknown): void;
   /** A named pipe: never synced, and while it is there Deno's file watcher stops at it (see `watch.ts`). */
   namedPipe?(path: string): void;
 }
@@ -119,7 +118,7 @@ export interface WalkReports {
 /**
  * Every regular file below `relativeDir` (default: the whole mount), ignored paths and symlinks left out. A file
  * that cannot be synced under its name goes to `reports.unusable` instead (the name handed over for one that is not
- * UTF-8 is not the file's); a named pipe to `reports.namedPipe`.
+ * UTF-8 is not the file's), one it may not read to `reports.unreadable`, a named pipe to `reports.namedPipe`.
  */
 export async function* walkLocal(
   root: string,
@@ -135,7 +134,7 @@ export async function* walkLocal(
     if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) return;
     if (relativeDir === "") throw error;
     // One folder the mount may not read must not stop the walk of every other one.
-    return reports.unusable?.(relativeDir, unreadableReason(error));
+    return reports.unreadable?.(relativeDir, error);
   }
   for (const entry of entries) {
     const path = relativeDir ? `${relativeDir}/${entry.name}` : entry.name;
@@ -146,7 +145,7 @@ export async function* walkLocal(
       try {
         info = await statLocal(root, path);
       } catch (error) {
-        reports.unusable?.(path, unreadableReason(error));
+        reports.unreadable?.(path, error);
         continue;
       }
       const unsendable = info.kind === "file"

@@ -211,11 +211,11 @@ async function mountLocked(
     handling.add(work);
     work.finally(() => handling.delete(work));
   };
+  let rulesRead: Promise<boolean> = Promise.resolve(false);
   /**
    * `.relayignore` read again: a pattern added while the mount runs holds for the next file written (it was read at
-   * start only, and a secret written a second after its pattern was sent). Returns whether the rules changed.
+   * start only, and a secret written a second after its pattern was sent). Resolves whether the rules changed.
    */
-  let rulesRead: Promise<boolean> = Promise.resolve(false);
   const reloadRules = () =>
     rulesRead = rulesRead.catch(() => false).then(async () => {
       const changed = await reloadIgnoreRules(mountDir, rules, options.excludes);
@@ -331,15 +331,13 @@ function watcherTrouble(log: Log, scanEveryMs: number): (error: unknown) => void
   return (error) => {
     const message = errorMessage(error);
     const limit = /watch limit/i.test(message);
-    const kind = limit ? "limit" : message;
-    if (said.has(kind)) return;
-    said.add(kind);
+    const cause = limit ? "the system's limit of watched folders" : message;
+    if (said.has(cause)) return;
+    said.add(cause);
+    const advice = limit ? "; raise the limit (sudo sysctl fs.inotify.max_user_watches=524288) and mount again" : "";
     log(
-      `the file watcher does not cover the whole folder (${
-        limit ? "the system's limit of watched folders" : message
-      }): ` +
-        `changes there are found by the full scan every ${formatDuration(scanEveryMs)}` +
-        (limit ? "; raise the limit (sudo sysctl fs.inotify.max_user_watches=524288) and mount again" : ""),
+      `the file watcher does not cover the whole folder (${cause}): changes there are found by the full scan every ` +
+        `${formatDuration(scanEveryMs)}${advice}`,
       { event: "watcher" },
     );
   };

@@ -6,6 +6,30 @@ import { usingTempDir } from "../support/temp_dir.ts";
 import { readRunFlags } from "../../scripts/permission_flags.ts";
 import { waitFor, waitForFirstSync } from "../support/wait.ts";
 
+/**
+ * `relayfile mount ARGS` as a daemon, killed after 30 s at the latest — a bound, not a timing assertion: a mount that
+ * does not stop by itself fails the test instead of hanging it. Disposed: stopped if still running.
+ */
+function boundedMount(args: string[], env: Record<string, string>) {
+  const child = relayfileCommand(["mount", ...args], { env, stdout: "null", stderr: "piped" }).spawn();
+  const bound = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const status = child.status.finally(() => clearTimeout(bound));
+  return {
+    child,
+    status,
+    stderr: new Response(child.stderr).text(),
+    async [Symbol.asyncDispose]() {
+      clearTimeout(bound);
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+      await status;
+    },
+  };
+}
+
 Deno.test("mount --once pulls the workspace and registers it, so writeback status WORKSPACE finds it", async () => {
   await using data = await usingTempDir();
   await using home = await usingTempDir();
@@ -81,30 +105,21 @@ Deno.test("a named pipe in the folder is said once, changes beside it still go, 
   await using serve = await startServeProcess(data.path);
   const api = apiClient(serve.url, serve.workspace, serve.token);
   const dir = join(home.path, "work");
-  const child = relayfileCommand(["mount", dir, "--server", serve.url, "--interval", "1s"], {
-    env: { HOME: home.path, RELAYFILE_TOKEN: serve.token },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(child.stderr).text();
-  // A bound, not a timing assertion: a mount that does not stop fails the test instead of hanging it.
-  const bound = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  try {
-    await waitForFirstSync(dir);
-    // Deno's watcher opens each path it reports: opening this pipe waits for a writer that never comes.
-    assertEquals((await new Deno.Command("mkfifo", { args: [join(dir, "pipe")] }).output()).code, 0);
-    await Deno.writeTextFile(join(dir, "beside.md"), "written after the pipe\n");
-    await waitFor(
-      "the file beside the pipe on the server",
-      async () => (await api("GET", "fs/file?path=/beside.md")).json?.content === "written after the pipe\n",
-    );
-    child.kill("SIGTERM");
-    const status = await child.status;
-    assertEquals(status.code, 0, await stderr);
-  } finally {
-    clearTimeout(bound);
-  }
-  const log = await stderr;
+  await using mount = boundedMount([dir, "--server", serve.url, "--interval", "1s"], {
+    HOME: home.path,
+    RELAYFILE_TOKEN: serve.token,
+  });
+  await waitForFirstSync(dir);
+  // Deno's watcher opens each path it reports: opening this pipe waits for a writer that never comes.
+  assertEquals((await new Deno.Command("mkfifo", { args: [join(dir, "pipe")] }).output()).code, 0);
+  await Deno.writeTextFile(join(dir, "beside.md"), "written after the pipe\n");
+  await waitFor(
+    "the file beside the pipe on the server",
+    async () => (await api("GET", "fs/file?path=/beside.md")).json?.content === "written after the pipe\n",
+  );
+  mount.child.kill("SIGTERM");
+  const log = await mount.stderr;
+  assertEquals((await mount.status).code, 0, log);
   assertEquals(log.split("pipe is a named pipe").length - 1, 1, log);
   assertEquals((await api("GET", "fs/file?path=/pipe")).status, 404);
 });
@@ -310,24 +325,12 @@ for (const [what, replace] of [["removed", false], ["replaced by an empty folder
     const paths = ["/a.md", "/docs/b.md", "/docs/c.md"];
     await api("POST", "fs/bulk", { files: paths.map((path) => ({ path, content: `${path}\n` })) });
     const dir = join(home.path, "work");
-    const child = relayfileCommand(["mount", dir, "--server", serve.url], {
-      env: { HOME: home.path, RELAYFILE_TOKEN: serve.token },
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const stderr = new Response(child.stderr).text();
-    // A bound, not a timing assertion: a mount that does not stop by itself fails the test instead of hanging it.
-    const bound = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    try {
-      await waitForFirstSync(dir);
-      await Deno.remove(dir, { recursive: true });
-      if (replace) await Deno.mkdir(dir);
-      const status = await child.status;
-      assertEquals(status.code, 3, await stderr);
-    } finally {
-      clearTimeout(bound);
-    }
-    assertIncludes(await stderr, "was removed or replaced");
+    await using mount = boundedMount([dir, "--server", serve.url], { HOME: home.path, RELAYFILE_TOKEN: serve.token });
+    await waitForFirstSync(dir);
+    await Deno.remove(dir, { recursive: true });
+    if (replace) await Deno.mkdir(dir);
+    assertEquals((await mount.status).code, 3, await mount.stderr);
+    assertIncludes(await mount.stderr, "was removed or replaced");
     const exported = (await api("GET", "fs/export?format=json&path=/")).json as { path: string }[];
     assertEquals(exported.map((file) => file.path).sort(), paths);
   });
