@@ -275,6 +275,9 @@ async function mountLocked(
   const scan = every(options.scanIntervalMs ?? options.intervalMs, "scan", async () => {
     if (++scans % FULL_RECONCILE_EVERY === 0) {
       track(pull(true).catch((error) => log(`full reconcile failed: ${errorMessage(error)}`)));
+      await session.pruneBlobs().catch((error) =>
+        log(`removing unneeded payload copies failed: ${errorMessage(error)}`)
+      );
     }
     await reloadRules();
     await engine.scanAll();

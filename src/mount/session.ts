@@ -3,7 +3,7 @@
  * what the queue delivers, and the heartbeat that tells other processes a mount is here (and takes in what they hand
  * it). `relayfile mount` runs a session for as long as it runs; `writeback push` runs one for a single push.
  */
-import { MountBusyError, MountFolderGoneError, type RelayfileError } from "../lib/errors.ts";
+import { errorMessage, MountBusyError, MountFolderGoneError, type RelayfileError } from "../lib/errors.ts";
 import type { Log } from "../lib/log.ts";
 import { RelayfileClient } from "../remote/client.ts";
 import { REAL_CLOCK, ServerGate } from "../remote/server_gate.ts";
@@ -19,6 +19,7 @@ import { type ConflictCopies, onceReporter } from "./context.ts";
 import { BaseStore } from "../relay/bases.ts";
 import { keepDeadLetterIndexFresh } from "../relay/dead_letter_index.ts";
 import { pruneMergeNotes } from "../relay/merge_notes.ts";
+import { pruneBlobs } from "../relay/blob_gc.ts";
 import { SyncEngine } from "./engine.ts";
 import { every, type Periodic } from "./every.ts";
 import { folderIdentity } from "./folder_identity.ts";
@@ -62,11 +63,15 @@ export interface MountSession {
   startHeartbeat(extra?: () => Promise<void>, onFolderLost?: (error: RelayfileError) => void): Periodic;
   /** Writes `mount-state.json` and `state.json`. */
   save(mount: MountIdentity, status: MountStatus): Promise<void>;
+  /** Removes the blobs no op and no dead letter needs any more (also done when the session opens). */
+  pruneBlobs(): Promise<void>;
   /** Stops sending and waits until what was delivered is taken in; reads stop with `readSignal`. */
   close(): Promise<void>;
 }
 
 const HEARTBEAT_EVERY_MS = 1_000;
+/** A blob younger than this is kept, named or not: it may be written just before the record that names it. */
+const BLOB_GRACE_MS = 10 * 60_000;
 
 /** Opens the parts of a mount whose lock is held; reads stop with `readSignal`, writes when the session closes. */
 export async function openSession(
@@ -140,6 +145,15 @@ export async function openSession(
   const inUse = basesInUse(paths, queue);
   await bases.prune(inUse);
   await pruneMergeNotes(mountDir, inUse);
+  const pruneUnusedBlobs = async () => {
+    const removed = await pruneBlobs(mountDir, {
+      keep: basesInUse(paths, queue),
+      now: Date.now(),
+      graceMs: BLOB_GRACE_MS,
+    });
+    if (removed > 0) log(`removed ${removed} payload copies no op or dead letter needs any more`, { level: "detail" });
+  };
+  await pruneUnusedBlobs().catch((error) => log(`removing unneeded payload copies failed: ${errorMessage(error)}`));
   const delivering = engine.follow(queue);
   let deadLettersIndexed: string | undefined;
 
@@ -175,6 +189,7 @@ export async function openSession(
       return heartbeat;
     },
     save: (mount, status) => saveState(mountDir, mount, paths, queue, status),
+    pruneBlobs: pruneUnusedBlobs,
     close: async () => {
       const closing = queue.close();
       stopWrites.abort();
@@ -185,7 +200,10 @@ export async function openSession(
   };
 }
 
-/** The hashes whose bases a merge may still need: what is tracked, and what is on its way to the server. */
+/**
+ * The hashes whose bases a merge may still need: what is tracked, and what is on its way to the server (their blobs,
+ * where there are any, are kept too).
+ */
 function basesInUse(paths: PathTable, queue: WritebackQueue): Set<string> {
   const hashes = new Set(Object.values(paths.files()).map((tracked) => tracked.hash));
   for (const path of queue.queuedPaths()) {

@@ -322,3 +322,17 @@ Deno.test("a remote file that became a folder, and a folder that became a file, 
   assertEquals(await Deno.readTextFile(join(dir, "dir")), "now a file\n");
   assertEquals(log.filter((line) => line.startsWith("skipped")), []);
 });
+
+Deno.test("a mount removes the payload copies that no op and no dead letter needs any more", async () => {
+  await using server = await usingServer();
+  await using work = await usingTempDir();
+  const dir = join(work.path, "m");
+  await once(server.server.url, server.token, dir);
+  const orphan = join(dir, ".relay", "blobs", "c".repeat(64));
+  await Deno.mkdir(join(dir, ".relay", "blobs"), { recursive: true });
+  await Deno.writeTextFile(orphan, "a version delivered long ago");
+  const anHourAgo = new Date(Date.now() - 3_600_000);
+  await Deno.utime(orphan, anHourAgo, anHourAgo);
+  await once(server.server.url, server.token, dir);
+  assertEquals(await exists(orphan), false);
+});
