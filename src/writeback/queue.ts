@@ -76,6 +76,7 @@ export class WritebackQueue {
   #awaitingCredentials = false;
   #folderGone = false;
   #deliveries: Delivery[] = [];
+  readonly #serverBack: (() => void)[] = [];
   #deliveryWaiter: (() => void) | undefined;
 
   constructor(mountDir: string, transport: Transport, options: QueueOptions) {
@@ -118,7 +119,9 @@ export class WritebackQueue {
       payloadOf: (op) => payloadOf(mountDir, op),
       baseRevisionOf: (path) => options.baseRevisionOf(path),
       serverAnswered: () => {
-        if (this.#breaker.answered()) this.#wakeRetries();
+        if (!this.#breaker.answered()) return;
+        this.#wakeRetries();
+        for (const listener of this.#serverBack) listener();
       },
       serverFailed: (failure) => this.#breaker.failed(failure),
     };
@@ -261,6 +264,14 @@ export class WritebackQueue {
   /** A 401 that no re-read of the token source could fix: nothing is sent until `credentialsRenewed()`. */
   get awaitingCredentials(): boolean {
     return this.#awaitingCredentials;
+  }
+
+  /**
+   * Calls `listener` each time the server answers again after an outage that paused writeback (the mount pulls then,
+   * rather than when its own backed-off retry comes round).
+   */
+  whenServerIsBack(listener: () => void): void {
+    this.#serverBack.push(listener);
   }
 
   /** The token source has a new token: writeback resumes. */

@@ -231,6 +231,8 @@ for (
     const transport = new FakeTransport();
     transport.answer = failure;
     const { queue, delivered, close } = queueFor(dir.path, transport, { random: () => 0.5 });
+    let serverBack = 0; // the mount pulls then
+    queue.whenServerIsBack(() => serverBack++);
     await queue.enqueue(await Promise.all(Array.from({ length: 20 }, (_, i) => change(`/w${i}.md`, `${i}`))));
     for (let step = 0; step < 120; step++) {
       await time.clock.tickAsync(5_000);
@@ -244,6 +246,7 @@ for (
     await time.clock.tickAsync(30_000); // one probe interval at most
     await time.settle();
     assertEquals(delivered.length, 21);
+    assertEquals(serverBack, 1);
     const { pending, inFlight, retryWait, deadLettered } = queue.counts();
     assertEquals([pending, inFlight, retryWait, deadLettered], [0, 0, 0, 0]);
     await close();
