@@ -17,6 +17,7 @@ import { saveConflictCopy } from "../relay/conflicts.ts";
 import { besideCopyName } from "../relay/conflict_names.ts";
 import { mergeHere, mergeOnServer } from "./merge.ts";
 import {
+  isPermissionDenied,
   readLocal,
   removeLocal,
   statLocal,
@@ -77,7 +78,7 @@ async function applyRemoteFile(
       );
       return;
     }
-    if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
+    if (isPermissionDenied(error)) {
       // Nor may a path the mount cannot read or write here: it is tried again at each full reconcile.
       context.reportOnce(
         `denied:${path}`,

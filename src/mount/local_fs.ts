@@ -6,7 +6,7 @@ import { join, sep } from "node:path";
 import { sha256Hex } from "../relay/blobs.ts";
 import { formatBytes } from "../lib/bytes.ts";
 import { errorMessage } from "../lib/errors.ts";
-import { FileTooLargeError, readWholeFile, writeAll } from "../lib/whole_files.ts";
+import { readWholeFile, writeAll } from "../lib/whole_files.ts";
 import { UNDECODABLE_NAME, unsendableLocalName } from "../protocol/paths.ts";
 import { BUILT_IN_RULES, type IgnoreRules } from "./ignore.ts";
 
@@ -34,11 +34,14 @@ export const TOO_LARGE_TO_SEND = `larger than the ${formatBytes(LARGEST_LOCAL_FI
  * nor taken as deleted, and is looked at again at each scan.
  */
 export function unreadableReason(error: unknown): string {
-  if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
-    return "it cannot be read here (permission denied)";
-  }
+  if (isPermissionDenied(error)) return "it cannot be read here (permission denied)";
   const code = (error as { code?: unknown } | null)?.code;
   return `it cannot be read here (${typeof code === "string" ? code : errorMessage(error)})`;
+}
+
+/** Refused by the system (EACCES, EPERM) or by Deno's own permissions. */
+export function isPermissionDenied(error: unknown): boolean {
+  return error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable;
 }
 
 export type LocalEntry =
@@ -178,14 +181,12 @@ export interface LocalFile {
 
 /**
  * The bytes and hash of a local regular file, or `undefined` when it is not one (gone, a folder, a symlink). Throws
- * `FileTooLargeError` for a file over `LARGEST_LOCAL_FILE_BYTES`, without reading it.
+ * `FileTooLargeError` for a file over `LARGEST_LOCAL_FILE_BYTES`, without reading it (`readWholeFile` checks, on the
+ * open file: any such file is over `SYNC_IO_LIMIT`).
  */
 export async function readLocal(root: string, relativePath: string): Promise<LocalFile | undefined> {
   const entry = statLocalSync(root, relativePath);
   if (entry.kind !== "file") return undefined;
-  if (entry.size > LARGEST_LOCAL_FILE_BYTES) {
-    throw new FileTooLargeError(relativePath, entry.size, LARGEST_LOCAL_FILE_BYTES);
-  }
   try {
     const file = localPath(root, relativePath);
     const bytes = entry.size <= SYNC_IO_LIMIT

@@ -77,24 +77,16 @@ Deno.test("mount runs until SIGTERM, sends local changes, and exits 0 after drai
   await using serve = await startServeProcess(data.path);
   const api = apiClient(serve.url, serve.workspace, serve.token);
   const dir = join(home.path, "work");
-  const child = relayfileCommand(["mount", dir, "--server", serve.url, "--token", serve.token], {
-    env: { HOME: home.path },
-    stdout: "null",
-  }).spawn();
-  const stderr = new Response(child.stderr).text();
-  try {
-    await waitForFirstSync(dir);
-    await Deno.writeTextFile(join(dir, "hello.md"), "hello from the folder\n");
-    await waitFor(
-      "the local file on the server",
-      async () => (await api("GET", "fs/file?path=/hello.md")).json?.content === "hello from the folder\n",
-    );
-  } finally {
-    child.kill("SIGTERM");
-  }
-  const status = await child.status;
-  const log = await stderr;
-  assertEquals(status.code, 0, log);
+  await using mount = boundedMount([dir, "--server", serve.url, "--token", serve.token], { HOME: home.path });
+  await waitForFirstSync(dir);
+  await Deno.writeTextFile(join(dir, "hello.md"), "hello from the folder\n");
+  await waitFor(
+    "the local file on the server",
+    async () => (await api("GET", "fs/file?path=/hello.md")).json?.content === "hello from the folder\n",
+  );
+  mount.child.kill("SIGTERM");
+  const log = await mount.stderr;
+  assertEquals((await mount.status).code, 0, log);
   assertIncludes(log, "SIGTERM: stopping; sending what is queued");
   assertIncludes(log, "1 files, 0 pending, 0 dead-lettered");
 });
