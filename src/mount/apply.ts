@@ -18,6 +18,7 @@ import { besideCopyName } from "../relay/conflict_names.ts";
 import { mergeHere, mergeOnServer } from "./merge.ts";
 import {
   isPermissionDenied,
+  LocalChangedError,
   readLocal,
   removeLocal,
   statLocal,
@@ -64,6 +65,7 @@ async function applyRemoteFile(
   try {
     await materialize(context, file, path, relative, checkedFolders);
   } catch (error) {
+    if (error instanceof LocalChangedError) return await keepLocalChange(context, path, relative, file.revision);
     if (error instanceof UnsafeLocalPathError) {
       context.paths.reject();
       context.reportOnce(`unsafe:${path}`, `skipped ${path}: ${error.message}`);
@@ -104,14 +106,14 @@ async function materialize(
 ): Promise<void> {
   const bytes = "bytes" in file ? file.bytes : fromWire(file.content, file.encoding);
   if (!bytes) return context.reportOnce(`bad-content:${path}`, `skipped ${path}: its base64 content does not decode`);
-  const facts = await factsOf(context, path, relative);
+  const local = await readLocal(context.mountDir, relative);
+  const facts = await factsOf(context, path, relative, local?.hash ?? null);
   const remote = { revision: file.revision, hash: await sha256Hex(bytes) };
   const action = decideRemoteFile(facts, remote);
   if (action === "skip") return;
   if (action === "defer") return context.paths.defer(path, { deleted: false, revision: file.revision });
   const contentType = file.contentType || contentTypeFor(relative);
   if (action === "conflict") {
-    const local = await readLocal(context.mountDir, relative);
     const side = { bytes, hash: remote.hash, revision: file.revision, contentType };
     const baseHash = facts.tracked?.hash;
     if (local && baseHash && await mergeHere(context, { path, relative, baseHash, local, remote: side })) return;
@@ -125,7 +127,11 @@ async function materialize(
     return;
   }
   const mode = context.writable(path) ? 0o644 : 0o444;
-  const written = await writeLocal(context.mountDir, relative, bytes, mode, checkedFolders);
+  const written = await writeLocal(context.mountDir, relative, bytes, {
+    mode,
+    checkedFolders,
+    replacing: local ?? null,
+  });
   context.paths.track(path, file.revision, remote.hash, contentType, written);
   context.log(`down ${path} ${file.revision}`, { level: "detail", event: "down", path, revision: file.revision });
   context.paths.unskip(path);
@@ -150,10 +156,32 @@ export async function applyRemoteDelete(context: SyncContext, path: string): Pro
   }
 }
 
+/**
+ * A file written here after the mount decided to write the server's version over it (or where there was none): kept,
+ * and sent, it meets the server's revision as any edit made on an older base does.
+ */
+async function keepLocalChange(context: SyncContext, path: string, relative: string, revision: string): Promise<void> {
+  context.log(`${path} changed here while the server's ${revision} was being written: keeping it, and sending it`, {
+    event: "conflict",
+    path,
+    revision,
+  });
+  await detect(context, [relative], { trustStat: false });
+}
+
 /** The server moved on since the op's base: keep the local bytes as a conflict copy and take the server's. */
 export async function resolveConflict(context: SyncContext, op: WritebackOp): Promise<void> {
   const relative = relativeToRoot(context.remoteRoot, op.path);
   if (relative === undefined) return;
+  try {
+    await takeServerVersion(context, op, relative);
+  } catch (error) {
+    if (!(error instanceof LocalChangedError)) throw error;
+    await keepLocalChange(context, op.path, relative, context.paths.baseRevision(op.path) ?? "version");
+  }
+}
+
+async function takeServerVersion(context: SyncContext, op: WritebackOp, relative: string): Promise<void> {
   const local = await readLocal(context.mountDir, relative);
   if (await mergeOnServer(context, op, relative, local)) {
     return await retryDeferred(context, op.path, context.paths.baseRevision(op.path));
@@ -181,7 +209,10 @@ export async function resolveConflict(context: SyncContext, op: WritebackOp): Pr
   }
   const written = local && local.hash === hash
     ? { size: local.size, mtimeMs: local.mtimeMs }
-    : await writeLocal(context.mountDir, relative, bytes, context.writable(op.path) ? 0o644 : 0o444);
+    : await writeLocal(context.mountDir, relative, bytes, {
+      mode: context.writable(op.path) ? 0o644 : 0o444,
+      replacing: local ?? null,
+    });
   context.bases.keep(hash, bytes);
   context.paths.track(op.path, remote.revision, hash, contentType, written);
   await retryDeferred(context, op.path, remote.revision);
@@ -214,7 +245,7 @@ async function keepConflictCopy(
   if (context.conflictCopies === "beside" && relative !== undefined) {
     const slash = relative.lastIndexOf("/");
     beside = relative.slice(0, slash + 1) + besideCopyName(relative.slice(slash + 1), baseRevision, new Date());
-    await writeLocal(context.mountDir, beside, bytes, 0o600);
+    await writeLocal(context.mountDir, beside, bytes, { mode: 0o600 });
   }
   context.paths.markConflict(path);
   context.log(

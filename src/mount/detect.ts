@@ -224,7 +224,7 @@ async function restore(context: SyncContext, path: string, relative: string): Pr
   }
   const bytes = file.bytes;
   if (!bytes) return;
-  const written = await writeLocal(context.mountDir, relative, bytes, 0o444);
+  const written = await writeLocal(context.mountDir, relative, bytes, { mode: 0o444 });
   const contentType = file.contentType || contentTypeFor(relative);
   context.paths.track(path, file.revision, await sha256Hex(bytes), contentType, written);
 }

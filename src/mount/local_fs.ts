@@ -245,23 +245,51 @@ function removeEmptyFolder(target: string, relativePath: string): void {
 }
 
 /**
- * Writes a file atomically (temp file beside it, then rename) and returns what it now is on disk. The mode applies
- * as the temp file is created, less the umask, as with any tool. Pass one `checkedFolders` set to a batch of writes;
- * a folder removed meanwhile is made again.
+ * What a write may replace, as the mount saw it when it decided to write: `null`, no file at all; a version (its size
+ * and mtime), only that version. A file written here in between is never replaced: the write fails with
+ * `LocalChangedError` and the file stays as it is.
  */
+export type Replacing = null | { size: number; mtimeMs: number };
+
+/** The local file changed after the mount decided to write over it: it was left as it is. */
+export class LocalChangedError extends Error {
+  constructor(readonly relativePath: string) {
+    super(`${relativePath} changed here while the server's version was being written`);
+    this.name = "LocalChangedError";
+  }
+}
+
+export interface WriteOptions {
+  /** Applied as the temp file is created, less the umask, as with any tool (default 0644). */
+  mode?: number;
+  /** One set for a batch of writes: the folders already made or checked (a folder removed meanwhile is made again). */
+  checkedFolders?: Set<string>;
+  /** Without it, whatever is there is replaced. */
+  replacing?: Replacing;
+}
+
+/** Writes a file atomically (temp file beside it, then rename) and returns what it now is on disk. */
 export async function writeLocal(
   root: string,
   relativePath: string,
   bytes: Uint8Array,
-  mode = 0o644,
-  checkedFolders = new Set<string>(),
+  options: WriteOptions = {},
 ): Promise<{ size: number; mtimeMs: number }> {
+  const { mode = 0o644, checkedFolders = new Set<string>(), replacing } = options;
+  const write = async () => {
+    const target = prepareTarget(root, relativePath, checkedFolders);
+    try {
+      return await writeAtomically(target, bytes, mode, replacing);
+    } catch (error) {
+      throw error instanceof LocalChangedError ? new LocalChangedError(relativePath) : error;
+    }
+  };
   try {
-    return await writeAtomically(prepareTarget(root, relativePath, checkedFolders), bytes, mode);
+    return await write();
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound) || checkedFolders.size === 0) throw error;
     checkedFolders.clear();
-    return await writeAtomically(prepareTarget(root, relativePath, checkedFolders), bytes, mode);
+    return await write();
   }
 }
 
@@ -269,6 +297,7 @@ async function writeAtomically(
   target: string,
   bytes: Uint8Array,
   mode: number,
+  replacing: Replacing | undefined,
 ): Promise<{ size: number; mtimeMs: number }> {
   const temp = `${target.slice(0, target.lastIndexOf(sep) + 1)}.relayfile-tmp-${crypto.randomUUID()}`;
   try {
@@ -277,13 +306,51 @@ async function writeAtomically(
       using file = await Deno.open(temp, { write: true, create: true, truncate: true, mode });
       await writeAll(file, bytes);
     }
-    Deno.renameSync(temp, target);
+    putInPlace(temp, target, replacing);
   } catch (error) {
     await Deno.remove(temp).catch(() => {});
     throw error;
   }
   const info = Deno.lstatSync(target);
   return { size: info.size, mtimeMs: info.mtime?.getTime() ?? 0 };
+}
+
+/**
+ * The written temp file in the target's place, unless the target is no longer what `replacing` says. A new file is
+ * linked in (which fails if one appeared: no window at all); a version is checked just before the rename, with no
+ * await between, so only a write in the same instant can slip through — closing that needs `renameat2`.
+ */
+function putInPlace(temp: string, target: string, replacing: Replacing | undefined): void {
+  if (replacing === undefined) return Deno.renameSync(temp, target);
+  if (replacing === null) {
+    try {
+      Deno.linkSync(temp, target);
+    } catch (error) {
+      if (error instanceof Deno.errors.AlreadyExists) throw new LocalChangedError(target);
+      // A file system without hard links: checked, then renamed.
+      if (!(error instanceof Deno.errors.NotFound) && !isPresent(target)) return Deno.renameSync(temp, target);
+      throw error;
+    }
+    return Deno.removeSync(temp);
+  }
+  const now = lstatOrUndefined(target);
+  if (!now?.isFile || now.size !== replacing.size || (now.mtime?.getTime() ?? 0) !== replacing.mtimeMs) {
+    throw new LocalChangedError(target);
+  }
+  Deno.renameSync(temp, target);
+}
+
+function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
+  try {
+    return Deno.lstatSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+function isPresent(path: string): boolean {
+  return lstatOrUndefined(path) !== undefined;
 }
 
 export async function removeLocal(root: string, relativePath: string): Promise<void> {

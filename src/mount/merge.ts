@@ -39,7 +39,10 @@ export async function mergeHere(
   const merged = mergeLines(texts[0]!, texts[1]!, texts[2]!);
   if (merged.kind === "conflict") return false;
   const bytes = new TextEncoder().encode(merged.text);
-  await writeLocal(context.mountDir, relative, bytes, context.writable(path) ? 0o644 : 0o444);
+  await writeLocal(context.mountDir, relative, bytes, {
+    mode: context.writable(path) ? 0o644 : 0o444,
+    replacing: local,
+  });
   await noteMerge(context.mountDir, local.hash, await sha256Hex(bytes));
   context.bases.keep(remote.hash, remote.bytes);
   // Tracked at the remote revision without a stat: the merged bytes differ from it, so they go out as an update.
@@ -95,7 +98,10 @@ export async function mergeOnServer(
   const bytes = file?.bytes;
   if (!file || !bytes) return false;
   const hash = await sha256Hex(bytes);
-  const written = await writeLocal(context.mountDir, relative, bytes, context.writable(op.path) ? 0o644 : 0o444);
+  const written = await writeLocal(context.mountDir, relative, bytes, {
+    mode: context.writable(op.path) ? 0o644 : 0o444,
+    replacing: local,
+  });
   context.bases.keep(hash, bytes);
   await noteMerge(context.mountDir, local.hash, hash);
   context.paths.track(op.path, file.revision, hash, file.contentType || contentTypeFor(relative), written);

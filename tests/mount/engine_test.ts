@@ -89,7 +89,8 @@ class FakeRemote implements SyncClient {
   }
 }
 
-function setup(dir: string) {
+/** `writable` is asked once per remote file the pull writes, just before it writes it: a test's moment to race it. */
+function setup(dir: string, options: { writable?: (path: string) => boolean } = {}) {
   const remote = new FakeRemote();
   const transport = new FakeTransport();
   const logs: string[] = [];
@@ -114,7 +115,7 @@ function setup(dir: string) {
     paths,
     queue,
     rules: BUILT_IN_RULES,
-    writable: () => true,
+    writable: options.writable ?? (() => true),
     folderPresent: () => true,
     bases: new BaseStore(dir),
     conflictCopies: "beside",
@@ -284,5 +285,59 @@ Deno.test("SyncEngine: every file deleted on purpose goes as deletes: a full pul
     [],
   );
   assertEquals(s.transport.requests.length, 0);
+  await s.close();
+});
+
+/** The server's answer to a write made on an older revision than its own: a conflict, once. */
+function conflictOnce(): () => "ok" | { conflict: true } {
+  let answered = false;
+  return () => answered ? "ok" : (answered = true, { conflict: true });
+}
+
+/** A `writable` that writes `content` into the folder the first time the pull is about to write `path` there. */
+function writesFirst(dir: string, path: string, content: string): (asked: string) => boolean {
+  let written = false;
+  return (asked) => {
+    if (asked === path && !written) {
+      written = true;
+      Deno.writeTextFileSync(join(dir, path.slice(1)), content);
+    }
+    return true;
+  };
+}
+
+Deno.test("SyncEngine: a file made here while the first pull writes the server's of that name is kept: a conflict, not a loss", async () => {
+  await using dir = await usingTempDir();
+  const s = setup(dir.path, { writable: writesFirst(dir.path, "/a.md", "mine\n") });
+  s.remote.put("/a.md", "theirs\n");
+  s.transport.answer = conflictOnce();
+  await s.engine.pull({ full: true });
+  assertEquals(await s.local("a.md"), "mine\n", "the pull does not replace a file made after it looked");
+  assertEquals(s.transport.requests.length, 1, "the local file is sent");
+  await s.takeIn();
+  assertEquals(await s.local("a.md"), "theirs\n");
+  const copies = await Array.fromAsync(Deno.readDir(join(dir.path, ".relay/conflicts")), (entry) => entry.name);
+  assertEquals(copies.length, 1);
+  assertEquals(await Deno.readTextFile(join(dir.path, ".relay/conflicts", copies[0]!)), "mine\n");
+  await s.close();
+});
+
+Deno.test("SyncEngine: an edit made here while a pull writes the server's change over the file is kept and merged", async () => {
+  await using dir = await usingTempDir();
+  let race = (_path: string) => true;
+  const s = setup(dir.path, { writable: (path) => race(path) });
+  s.remote.put("/a.md", "one\ntwo\nthree\n");
+  await s.engine.pull({ full: true });
+  s.remote.put("/a.md", "one\ntwo\nthree, theirs\n");
+  race = writesFirst(dir.path, "/a.md", "one, mine\ntwo\nthree\n");
+  s.transport.answer = conflictOnce();
+  await s.engine.pull({ full: false });
+  assertEquals(
+    await s.local("a.md"),
+    "one, mine\ntwo\nthree\n",
+    "the pull does not replace an edit made after it looked",
+  );
+  await s.takeIn();
+  assertEquals(await s.local("a.md"), "one, mine\ntwo\nthree, theirs\n");
   await s.close();
 });
