@@ -192,9 +192,11 @@ Deno.test("large files, sent as they are encoded, reach the server byte for byte
   const text = 'a "quoted" line with a \\ backslash, a tab\t, é and 𝄞\n'.repeat(40_000);
   await Deno.writeFile(join(s.mount.dir, "large.bin"), binary);
   await Deno.writeTextFile(join(s.mount.dir, "large.md"), text);
+  // The files are written in place, so the mount may send a part first (read while the write went on): wait for all.
+  const binaryAsSent = binary.toBase64();
   await waitFor(
-    "both uploads",
-    async () => (await s.remote("/large.bin")) !== undefined && (await s.remote("/large.md")) !== undefined,
+    "both files whole on the server",
+    async () => (await s.remote("/large.bin")) === binaryAsSent && (await s.remote("/large.md")) === text,
   );
   const stored = (await s.server.api("GET", "fs/file?path=/large.bin")).json;
   assertEquals(stored.encoding, "base64");
