@@ -12,6 +12,7 @@ import {
   type LocalEntry,
   type LocalFile,
   readLocal,
+  removeLeftover,
   statLocal,
   TOO_LARGE_TO_SEND,
   unreadableReason,
@@ -97,6 +98,13 @@ export async function everyLocalPath(context: SyncContext): Promise<string[]> {
           "watcher opens each path it reports, and opening a pipe waits for a writer), so local changes are found " +
           "by the full scan each --interval only; move it out of the folder",
       ),
+    leftover: (path) => {
+      if (removeLeftover(context.mountDir, path)) {
+        context.log(
+          `removed ${path}: the temp file of a write that was never finished (the mount was stopped mid-write)`,
+        );
+      }
+    },
   };
   for await (const file of walkLocal(context.mountDir, "", context.rules, reports)) seen.add(file.path);
   for (const path of context.paths.skippedLocal.keys()) {

@@ -116,6 +116,8 @@ export interface WalkReports {
   unreadable?(path: string, error: unknown): void;
   /** A named pipe: never synced, and while it is there Deno's file watcher stops at it (see `watch.ts`). */
   namedPipe?(path: string): void;
+  /** The temp file of a write of the mount's own (see `removeLeftover`). */
+  leftover?(path: string): void;
 }
 
 /**
@@ -141,6 +143,10 @@ export async function* walkLocal(
   }
   for (const entry of entries) {
     const path = relativeDir ? `${relativeDir}/${entry.name}` : entry.name;
+    if (entry.isFile && entry.name.startsWith(TEMP_PREFIX)) {
+      reports.leftover?.(path);
+      continue;
+    }
     if (rules.ignores(path)) continue;
     if (entry.isDirectory) yield* walkLocal(root, path, rules, reports);
     else if (entry.isFile) {
@@ -159,6 +165,29 @@ export async function* walkLocal(
       if (unsendable !== undefined) reports.unusable?.(path, unsendable);
       else if (info.kind === "file") yield { path, size: info.size, mtimeMs: info.mtimeMs };
     } else if (!entry.isSymlink && reports.namedPipe && isNamedPipe(localPath(root, path))) reports.namedPipe(path);
+  }
+}
+
+/** A write's temp file, beside its target (the ignore rules skip it): this and a random UUID. */
+const TEMP_PREFIX = ".relayfile-tmp-";
+
+/** A temp file this old was left by a write that never ended (the mount killed in the middle). */
+const LEFTOVER_AFTER_MS = 60_000;
+
+/**
+ * Removes a write's temp file when it is a leftover: a mount killed between writing a file and renaming it leaves its
+ * temp file for good. One younger than a minute may be a write still going on (`writeback resolve`, in another
+ * process), and is left. True when removed.
+ */
+export function removeLeftover(root: string, relativePath: string, now = Date.now()): boolean {
+  const file = localPath(root, relativePath);
+  try {
+    const info = Deno.lstatSync(file);
+    if (!info.isFile || now - (info.mtime?.getTime() ?? now) < LEFTOVER_AFTER_MS) return false;
+    Deno.removeSync(file);
+    return true;
+  } catch {
+    return false; // gone already, or not ours to remove: the next scan looks again
   }
 }
 
@@ -299,7 +328,7 @@ async function writeAtomically(
   mode: number,
   replacing: Replacing | undefined,
 ): Promise<{ size: number; mtimeMs: number }> {
-  const temp = `${target.slice(0, target.lastIndexOf(sep) + 1)}.relayfile-tmp-${crypto.randomUUID()}`;
+  const temp = `${target.slice(0, target.lastIndexOf(sep) + 1)}${TEMP_PREFIX}${crypto.randomUUID()}`;
   try {
     if (bytes.length <= SYNC_IO_LIMIT) await Deno.writeFile(temp, bytes, { mode }); // one op: open, write, close
     else {

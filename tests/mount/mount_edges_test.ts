@@ -336,3 +336,22 @@ Deno.test("a mount removes the payload copies that no op and no dead letter need
   await once(server.server.url, server.token, dir);
   assertEquals(await exists(orphan), false);
 });
+
+Deno.test("the temp file of a write cut short by a kill is removed by the next mount, and never sent", async () => {
+  await using server = await usingServer();
+  await using work = await usingTempDir();
+  const dir = join(work.path, "m");
+  await once(server.server.url, server.token, dir);
+  await Deno.mkdir(join(dir, "docs"), { recursive: true });
+  const leftover = join(dir, "docs", `.relayfile-tmp-${crypto.randomUUID()}`);
+  const writing = join(dir, `.relayfile-tmp-${crypto.randomUUID()}`);
+  await Deno.writeTextFile(leftover, "half a file");
+  await Deno.writeTextFile(writing, "a write going on now");
+  const anHourAgo = new Date(Date.now() - 3_600_000);
+  await Deno.utime(leftover, anHourAgo, anHourAgo);
+  await once(server.server.url, server.token, dir);
+  assertEquals(await exists(leftover), false);
+  assertEquals(await exists(writing), true, "a temp file younger than a minute may be a write still going on");
+  const listed = await server.api("GET", "fs/tree?path=/&depth=10");
+  assertEquals(listed.json.entries.filter((entry: { path: string }) => entry.path.includes("relayfile-tmp")), []);
+});
