@@ -64,8 +64,12 @@ export async function saveState(
 /** `3 files, 0 pending, 0 dead-lettered, 0 conflicts`, with the writes awaiting their provider when there are any. */
 export function describeSummary(summary: MountSummary): string {
   const awaiting = summary.awaitingProvider > 0 ? `${summary.awaitingProvider} awaiting the provider, ` : "";
-  return `${summary.files} files, ${summary.pending} pending, ${awaiting}${summary.deadLettered} dead-lettered, ` +
-    `${summary.conflicts} conflicts`;
+  return `${count(summary.files, "file")}, ${summary.pending} pending, ${awaiting}${summary.deadLettered} ` +
+    `dead-lettered, ${count(summary.conflicts, "conflict")}`;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 /** The summary `runMount` returns. */

@@ -41,7 +41,7 @@ Deno.test("mount --once pulls the workspace and registers it, so writeback statu
     env: { HOME: home.path },
   });
   assertEquals(mounted.code, 0, mounted.stderr);
-  assertIncludes(mounted.stderr, `ws_local at ${dir}: 1 files, 0 pending, 0 dead-lettered, 0 conflicts`);
+  assertIncludes(mounted.stderr, `ws_local at ${dir}: 1 file, 0 pending, 0 dead-lettered, 0 conflicts`);
   assertEquals(await Deno.readTextFile(join(dir, "docs/a.md")), "from the server\n");
   const catalog = JSON.parse(await Deno.readTextFile(join(home.path, ".relayfile/workspaces.json")));
   assertEquals(catalog.workspaces[0].localDir, dir);
@@ -88,7 +88,7 @@ Deno.test("mount runs until SIGTERM, sends local changes, and exits 0 after drai
   const log = await mount.stderr;
   assertEquals((await mount.status).code, 0, log);
   assertIncludes(log, "SIGTERM: stopping; sending what is queued");
-  assertIncludes(log, "1 files, 0 pending, 0 dead-lettered");
+  assertIncludes(log, "1 file, 0 pending, 0 dead-lettered");
 });
 
 Deno.test("a named pipe in the folder is said once, changes beside it still go, and SIGTERM still stops the mount", async () => {
