@@ -9,6 +9,7 @@
 import type { Log } from "../lib/log.ts";
 import type { RelayfileClient } from "../remote/client.ts";
 import { backoffMs } from "../lib/backoff.ts";
+import { errorMessage } from "../lib/errors.ts";
 import { safeParse } from "valibot";
 import { WsChangeMessageSchema } from "../protocol/wire.ts";
 
@@ -101,7 +102,7 @@ export class RemoteFeed {
       const changes = [...this.#announced.values()];
       this.#announced.clear();
       this.#fetching = fetchAnnounced(changes).catch((error) => {
-        this.#options.log(`fetching announced changes failed (the pull will bring them): ${error}`, {
+        this.#options.log(`fetching announced changes failed (the pull will bring them): ${errorMessage(error)}`, {
           level: "detail",
         });
       }).finally(() => {
