@@ -21,9 +21,15 @@ const DETECT_CHUNK = 256;
 export class SyncEngine {
   readonly context: SyncContext;
   #lock: Promise<unknown> = Promise.resolve();
+  #whenBehind: () => void = () => {};
 
   constructor(context: SyncContext) {
     this.context = context;
+  }
+
+  /** `listener` is called when a path's server version could not be taken in: a pull soon reads it again. */
+  whenBehind(listener: () => void): void {
+    this.#whenBehind = listener;
   }
 
   /** The paths with a conflict copy in `.relay/conflicts/` are the conflicted ones (an earlier run's too). */
@@ -93,13 +99,31 @@ export class SyncEngine {
     }
   }
 
-  /** Takes in what the queue delivered: committed revisions become the tracked state; conflicts keep both sides. */
+  /**
+   * Takes in what the queue delivered: committed revisions become the tracked state; conflicts keep both sides. One
+   * that fails (a read after a conflict the server failed) does not stop the others: its path is read again by the
+   * next pull, for its events are behind the cursor already.
+   */
   takeDeliveries(deliveries: readonly Delivery[]): Promise<void> {
     return this.serialize(async () => {
+      const failed: string[] = [];
+      let reason = "";
       for (const delivery of deliveries) {
-        if (delivery.kind === "conflict") await resolveConflict(this.context, delivery.op);
-        else await this.#committed(delivery.op, delivery.revision);
+        try {
+          if (delivery.kind === "conflict") await resolveConflict(this.context, delivery.op);
+          else await this.#committed(delivery.op, delivery.revision);
+        } catch (error) {
+          this.context.paths.markBehind(delivery.op.path);
+          failed.push(delivery.op.path);
+          reason ||= errorMessage(error);
+        }
       }
+      if (failed.length === 0) return;
+      this.context.log(
+        `taking in what the server made of ${failed.length === 1 ? failed[0] : `${failed.length} changes`} failed ` +
+          `(${reason}): the next pull reads ${failed.length === 1 ? "it" : "them"} again`,
+      );
+      this.#whenBehind();
     });
   }
 

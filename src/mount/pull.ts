@@ -141,7 +141,21 @@ export async function incrementalPull(context: SyncContext): Promise<boolean> {
   for (const path of fold.deleted) await applyRemoteDelete(context, path);
   await applyRemoteFiles(context, files);
   paths.cursor = fold.cursor;
+  await readBehindAgain(context);
   return true;
+}
+
+/** The paths whose server version the mount could not take in (`PathTable.markBehind`), read again. */
+async function readBehindAgain(context: SyncContext): Promise<void> {
+  const { client, paths } = context;
+  const behind = [...paths.behind];
+  if (behind.length === 0) return;
+  for (const path of behind) paths.takeDeferred(path); // what they waited for is read now
+  const files = await client.readFiles(behind);
+  const fetched = new Set(files.map((file) => normalizeRemotePath(file.path)));
+  for (const path of behind) if (!fetched.has(path)) await applyRemoteDelete(context, path);
+  await applyRemoteFiles(context, files);
+  paths.caughtUp(behind);
 }
 
 /** Paths to fetch, paths deleted, changes of paths with an upload in flight, and how far the events went. */

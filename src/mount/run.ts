@@ -255,6 +255,7 @@ async function mountLocked(
   // Writes go again at the breaker's first answer after an outage: pull then too, so the mirror is online again with
   // them (a failed pull's own retry backs off up to 30 s, and `status` says "cannot pull" meanwhile).
   queue.whenServerIsBack(() => feed.trigger());
+  engine.whenBehind(() => feed.trigger());
   watcher.start();
   feed.start();
   // What was written after the initial scan looked and before the watcher started has produced no event: one more

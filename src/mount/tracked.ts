@@ -20,6 +20,7 @@ export class PathTable {
   readonly #conflicts = new Set<string>();
   readonly #readonly = new Set<string>();
   readonly #deferred = new Map<string, RemoteChange>();
+  readonly #behind = new Set<string>();
   readonly #skipped = new Map<string, string>();
   readonly #skippedLocal = new Map<string, string>();
   /** Hash, size and mtime of the bytes an op carries, as seen when it was made (memory only). */
@@ -119,6 +120,23 @@ export class PathTable {
   /** A remote change of `path` waits for its upload in flight to settle (the latest change is kept). */
   defer(path: string, change: RemoteChange): void {
     this.#deferred.set(path, change);
+  }
+
+  /**
+   * The server's version of `path` may not be here: taking in what the queue delivered for it failed (the server
+   * failed the read that follows a conflict, say), and its events are behind the cursor. The next pull reads it again.
+   */
+  markBehind(path: string): void {
+    this.#behind.add(path);
+  }
+
+  get behind(): ReadonlySet<string> {
+    return this.#behind;
+  }
+
+  /** These paths were read again. */
+  caughtUp(paths: Iterable<string>): void {
+    for (const path of paths) this.#behind.delete(path);
   }
 
   /** The latest deferred remote change of `path`, once. */

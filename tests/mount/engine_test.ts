@@ -43,9 +43,15 @@ class FakeRemote implements SyncClient {
 
   /** Files read one at a time (large ones, restores, conflicts): counted apart too. */
   singleReads = 0;
+  /** Single reads to fail (a server answering 500), before any succeeds. */
+  failingReads = 0;
   readFile(path: string) {
     this.reads++;
     this.singleReads++;
+    if (this.failingReads > 0) {
+      this.failingReads--;
+      return Promise.reject(new HttpError(500, { code: "internal", message: "server answered 500" }));
+    }
     const file = this.files.get(path);
     if (!file) return Promise.resolve(undefined);
     const { content, ...fields } = file;
@@ -339,5 +345,28 @@ Deno.test("SyncEngine: an edit made here while a pull writes the server's change
   );
   await s.takeIn();
   assertEquals(await s.local("a.md"), "one, mine\ntwo\nthree, theirs\n");
+  await s.close();
+});
+
+Deno.test("SyncEngine: a conflict the server failed to let in is read again by the next pull, though no event is new", async () => {
+  await using dir = await usingTempDir();
+  const s = setup(dir.path);
+  s.remote.put("/a.md", "base\n");
+  await s.engine.pull({ full: true });
+  s.transport.hold();
+  await Deno.writeTextFile(join(dir.path, "a.md"), "mine\n");
+  await s.engine.handleHints(["a.md"]);
+  await s.transport.requested(1);
+  s.remote.put("/a.md", "theirs\n");
+  await s.engine.pull({ full: false }); // its event waits for the upload in flight, then is behind the cursor
+  s.transport.answer = () => ({ conflict: true });
+  s.transport.release();
+  s.remote.failingReads = 1; // the read of the server's version, after the conflict
+  await s.takeIn();
+  assertEquals(await s.local("a.md"), "mine\n");
+  assertOk(s.logs.some((line) => line.includes("the next pull reads it again")), s.logs.join("\n"));
+  await s.engine.pull({ full: false });
+  assertEquals(await s.local("a.md"), "theirs\n");
+  assertEquals(await Deno.readTextFile(join(dir.path, ".relay/conflicts/a.md.rev_101.local")), "mine\n");
   await s.close();
 });
