@@ -117,6 +117,7 @@ async function mountLocked(
       await engine.pull({ full: first, ...(first && options.progress ? { progress: options.progress } : {}) });
       needsFullPull = false;
       status = pullSucceeded(status);
+      queue.serverAnsweredElsewhere();
       if (offline) {
         offline = false;
         log(`back online: ${options.server} answers again`, { event: "online" });

@@ -5,7 +5,7 @@
  * opening and once per recovery.
  */
 import type { Log } from "../lib/log.ts";
-import { type CircuitState, CLOSED, isOpen, recordFailure, recordSuccess } from "./circuit.ts";
+import { type CircuitState, CLOSED, endCooldown, isOpen, recordFailure, recordSuccess } from "./circuit.ts";
 import type { Failure } from "./policy.ts";
 
 /** Consecutive transient failures that open the circuit, and the longest pause between probes. */
@@ -17,6 +17,7 @@ export class Breaker {
   readonly #now: () => number;
   readonly #log: Log;
   #state: CircuitState = CLOSED;
+  #probedEarly = false;
 
   constructor(backoff: { baseMs: number; capMs: number }, now: () => number, log: Log) {
     this.#backoff = { baseMs: backoff.baseMs, capMs: Math.min(backoff.capMs, CAP_MS) };
@@ -42,7 +43,20 @@ export class Breaker {
     const recovered = this.#state.openings > 0;
     if (recovered) this.#log("writeback resumed: the server answers again");
     this.#state = recordSuccess(this.#state);
+    this.#probedEarly = false;
     return recovered;
+  }
+
+  /**
+   * Another request to the server (a pull) went through while the circuit is open: the cooldown ends now, so the
+   * next round probes. Once per outage: a server that answers reads but fails writes costs one probe more, not one
+   * per pull. True when it ended the cooldown.
+   */
+  heardFromServer(): boolean {
+    if (!this.isOpen() || this.#probedEarly) return false;
+    this.#probedEarly = true;
+    this.#state = endCooldown(this.#state, this.#now());
+    return true;
   }
 
   /** No answer, or 408/425/429/5xx. True when the server was serving until this failure (no failure streak). */

@@ -33,6 +33,11 @@ export function recordFailure(state: CircuitState, now: number, options: Circuit
   return { consecutiveFailures, openUntil: now + cooldown, openings: state.openings + 1 };
 }
 
+/** The cooldown ends now (an open circuit becomes half-open: the next round probes). */
+export function endCooldown(state: CircuitState, now: number): CircuitState {
+  return isOpen(state, now) ? { ...state, openUntil: now } : state;
+}
+
 /** After any answer that is not a transient failure: the server is there. */
 export function recordSuccess(_state: CircuitState): CircuitState {
   return CLOSED;

@@ -274,6 +274,16 @@ export class WritebackQueue {
     this.#serverBack.push(listener);
   }
 
+  /**
+   * The server answered the mount's pull: a pause of writeback for an outage ends with a probe now, not at the end of
+   * its cooldown (up to 30 s later).
+   */
+  serverAnsweredElsewhere(): void {
+    if (!this.#breaker.heardFromServer()) return;
+    this.#wakeRetries();
+    this.kick();
+  }
+
   /** The token source has a new token: writeback resumes. */
   credentialsRenewed(): void {
     if (!this.#awaitingCredentials) return;

@@ -317,3 +317,52 @@ Deno.test("WritebackQueue: a file rewritten ten times a second goes out about on
   assertOk(await queue.drain(0));
   await close();
 });
+
+Deno.test("WritebackQueue: writes paused by an outage go as soon as a pull gets through, once per outage", async () => {
+  using time = fakeTime();
+  await using dir = await usingTempDir();
+  const transport = new FakeTransport();
+  transport.answer = () => new NetworkError("connection refused");
+  const { queue, delivered, close } = queueFor(dir.path, transport, { random: () => 0.5 });
+  await queue.enqueue([await change("/a.md", "written in the outage")]);
+  for (let step = 0; step < 12; step++) { // a minute of outage: the breaker opens, its cooldown grows
+    await time.clock.tickAsync(5_000);
+    await time.settle();
+  }
+  const during = transport.requests.length;
+  queue.serverAnsweredElsewhere(); // a pull went through, but writes still fail: one probe, now
+  await time.settle();
+  assertEquals(transport.requests.length, during + 1);
+  queue.serverAnsweredElsewhere(); // and not one per pull
+  await time.settle();
+  assertEquals(transport.requests.length, during + 1);
+  transport.answer = () => "ok";
+  await time.clock.tickAsync(1_000);
+  await time.settle();
+  assertEquals(delivered.length, 0, "the cooldown the failed probe set still holds");
+  queue.serverAnsweredElsewhere(); // a new outage has not begun: still spent
+  await time.settle();
+  assertEquals(delivered.length, 0);
+  await time.clock.tickAsync(60_000);
+  await time.settle();
+  assertEquals(delivered.length, 1);
+  await close();
+});
+
+Deno.test("WritebackQueue: once the server is back, a pull that gets through sends the waiting writes at once", async () => {
+  using time = fakeTime();
+  await using dir = await usingTempDir();
+  const transport = new FakeTransport();
+  transport.answer = () => new NetworkError("connection refused");
+  const { queue, delivered, close } = queueFor(dir.path, transport, { random: () => 0.5 });
+  await queue.enqueue(await Promise.all(Array.from({ length: 5 }, (_, i) => change(`/w${i}.md`, `${i}`))));
+  for (let step = 0; step < 12; step++) {
+    await time.clock.tickAsync(5_000);
+    await time.settle();
+  }
+  transport.answer = () => "ok";
+  queue.serverAnsweredElsewhere();
+  await time.settle();
+  assertEquals(delivered.length, 5, "no time passed: the probe went, and then the rest");
+  await close();
+});
