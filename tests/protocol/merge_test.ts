@@ -39,3 +39,28 @@ Deno.test("only UTF-8 text without NUL bytes, up to 512 KiB, may be merged", () 
   assertEquals(mergeableText(new Uint8Array([0xff, 0xfe, 0x41])), undefined);
   assertEquals(mergeableText(new Uint8Array(512 * 1024 + 1).fill(0x61)), undefined);
 });
+
+Deno.test("a 10,000-line source file, a third of its lines blank or a closing brace, merges edits far apart", () => {
+  const lines = Array.from({ length: 10_000 }, (_, i) => {
+    const kind = (i * 7919) % 10;
+    return kind < 2 ? "\n" : kind < 3 ? "  }\n" : `  const value${i} = compute(${i});\n`;
+  });
+  const edited = (at: number, line: string) => lines.map((old, i) => i === at ? line : old).join("");
+  const merged = mergeLines(lines.join(""), edited(10, "  // mine\n"), edited(9_990, "  // theirs\n"));
+  assertEquals(merged, {
+    kind: "merged",
+    text: lines.map((old, i) => i === 10 ? "  // mine\n" : i === 9_990 ? "  // theirs\n" : old).join(""),
+  });
+});
+
+Deno.test("sides that rewrote thousands of lines are a conflict, said so, without a line-by-line merge", () => {
+  const base = Array.from({ length: 6_000 }, (_, i) => `line ${i % 50}\n`).join("");
+  const reversed = splitLines(base).reverse().join("");
+  const merged = mergeLines(base, reversed, base.replace("line 7\n", "line seven\n"));
+  assertEquals(merged.kind, "conflict");
+  if (merged.kind === "conflict") {
+    assertEquals(merged.conflicts.map((conflict) => [conflict.unit, conflict.reason]), [
+      ["base lines 1-6000", "too many lines changed to merge line by line"],
+    ]);
+  }
+});
