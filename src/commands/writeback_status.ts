@@ -153,6 +153,11 @@ function actionableMessage(report: StatusReport): [string, string] {
     return ["unreadable writeback records", "the unreadable records are listed above; fix or move them aside"];
   }
   switch (report.mirror.nextAction) {
+    case "restart-mount":
+      return [
+        `the mount (pid ${report.mirror.stuckMount?.pid}) is stuck: it neither sends nor pulls`,
+        "stop it (kill it if SIGTERM does nothing) and start it again: nothing queued is lost",
+      ];
     case "reauth":
       return [
         report.mirror.lastError?.message ?? "the server refuses the mount's token",

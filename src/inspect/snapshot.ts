@@ -8,6 +8,7 @@ import type { DeadLetterEntry, QueuedEntry } from "../relay/entries.ts";
 import { readGoOutbox } from "../relay/go_outbox.ts";
 import { queuedEntry, readOutbox } from "../relay/outbox.ts";
 import { relayPaths } from "../relay/relay_dir.ts";
+import { type DaemonMarker, lockHolder } from "../relay/mount_lock.ts";
 import { type PublicState, readPublicState } from "../relay/state_file.ts";
 import { directoryExists, type Problem } from "../relay/_records.ts";
 
@@ -23,16 +24,19 @@ export interface WritebackSnapshot {
   /** The conflict copies beside the files in the folder, per remote path (`name.conflict-<rev>-<time>.ext`). */
   besideCopies: Record<string, string[]>;
   problems: Problem[];
+  /** The mount holding the folder's lock (running, or stuck), with its last heartbeat; null when none runs. */
+  runningMount: DaemonMarker | null;
 }
 
 export async function loadWritebackSnapshot(mountDir: string): Promise<WritebackSnapshot> {
-  const [stateRead, outbox, goOutbox, deadLetters, conflicts, hasOutbox] = await Promise.all([
+  const [stateRead, outbox, goOutbox, deadLetters, conflicts, hasOutbox, holder] = await Promise.all([
     readPublicState(mountDir),
     readOutbox(mountDir),
     readGoOutbox(mountDir),
     readDeadLettersCached(mountDir),
     listConflicts(mountDir),
     directoryExists(relayPaths(mountDir).outbox),
+    lockHolder(mountDir),
   ]);
   const problems = [
     ...("problem" in stateRead ? [stateRead.problem] : []),
@@ -56,6 +60,7 @@ export async function loadWritebackSnapshot(mountDir: string): Promise<Writeback
     conflicts,
     besideCopies,
     problems,
+    runningMount: holder ?? null,
   };
 }
 

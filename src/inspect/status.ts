@@ -79,14 +79,28 @@ export interface MirrorHealth {
   /** Local files (paths in the folder) not sent: names the server cannot take, files too large to send. */
   skippedLocalPaths: { path: string; reason: string }[];
   /**
-   * What to do, when the mount needs a person: `reauth` (the server refuses the token), `fix-local` (local files
-   * not sent: each with its reason), `rename-remote` (skipped remote paths), `check-server` (cannot pull).
+   * The mount that holds the folder but has not beaten its heartbeat (every second) for a minute or more: alive and
+   * doing nothing — neither sending nor pulling. Null otherwise.
    */
-  nextAction: "reauth" | "fix-local" | "rename-remote" | "check-server" | null;
+  stuckMount: { pid: number; lastHeartbeatAt: string | null } | null;
+  /**
+   * What to do, when the mount needs a person: `restart-mount` (it is stuck), `reauth` (the server refuses the
+   * token), `fix-local` (local files not sent: each with its reason), `rename-remote` (skipped remote paths),
+   * `check-server` (cannot pull).
+   */
+  nextAction: "restart-mount" | "reauth" | "fix-local" | "rename-remote" | "check-server" | null;
 }
 
-function mirrorHealth(snapshot: WritebackSnapshot): MirrorHealth {
+/** A mount holding the folder whose heartbeat is this old is stuck (a busy one still beats within seconds). */
+export const STUCK_AFTER_MS = 60_000;
+
+function mirrorHealth(snapshot: WritebackSnapshot, now: number): MirrorHealth {
   const state = snapshot.state;
+  const holder = snapshot.runningMount;
+  const beat = Date.parse(holder?.heartbeatAt ?? holder?.startedAt ?? "");
+  const stuckMount = holder && !(now - beat < STUCK_AFTER_MS)
+    ? { pid: holder.pid, lastHeartbeatAt: holder.heartbeatAt ?? null }
+    : null;
   const skippedRemotePaths = state?.skippedRemotePaths ?? [];
   const skippedLocalPaths = state?.skippedLocalPaths ?? [];
   // A pull that keeps failing, for whatever reason, leaves the mirror behind: as actionable as being offline.
@@ -98,7 +112,10 @@ function mirrorHealth(snapshot: WritebackSnapshot): MirrorHealth {
     listener: state?.listener ?? null,
     skippedRemotePaths,
     skippedLocalPaths,
-    nextAction: state?.lastError?.kind === "reauth"
+    stuckMount,
+    nextAction: stuckMount
+      ? "restart-mount"
+      : state?.lastError?.kind === "reauth"
       ? "reauth"
       : skippedLocalPaths.length > 0
       ? "fix-local"
@@ -117,7 +134,7 @@ export function summarize(snapshot: WritebackSnapshot, context: StatusContext): 
   const retryWaiting = count("retry_wait");
   const awaitingProvider = count("accepted");
   const fromQueue = queued + inFlight + retryWaiting + awaitingProvider;
-  const mirror = mirrorHealth(snapshot);
+  const mirror = mirrorHealth(snapshot, context.now);
   return {
     workspaceId: context.workspaceId,
     workspaceName: context.workspaceName,
@@ -277,6 +294,10 @@ export function formatStatus(report: StatusReport, table = tabSeparated): string
     for (const problem of report.problems) lines.push(`  ${problem.file}: ${problem.message}`);
   }
   const { mirror } = report;
+  if (mirror.stuckMount) {
+    const since = mirror.stuckMount.lastHeartbeatAt ? ` since ${mirror.stuckMount.lastHeartbeatAt}` : "";
+    lines.push(`mount: pid ${mirror.stuckMount.pid} holds the folder but has not answered${since}: it is stuck`);
+  }
   if (mirror.nextAction === "reauth") {
     lines.push("credentials: the server refuses the token; sync is paused until the mount has a new one");
   } else if (mirror.status === "offline" || mirror.lastError) {

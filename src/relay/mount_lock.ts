@@ -100,6 +100,29 @@ export async function readDaemonMarker(mountDir: string): Promise<DaemonMarker |
   }
 }
 
+/**
+ * The marker of the mount holding the folder's lock, whatever its heartbeat says (a mount stuck in a long computation
+ * holds the lock and beats no more); `undefined` when no process holds it. Takes no lock: a shared one is tried, and
+ * let go at once.
+ */
+export async function lockHolder(mountDir: string): Promise<DaemonMarker | undefined> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(lockFile(mountDir), { read: true });
+  } catch {
+    return undefined;
+  }
+  try {
+    if (await file.tryLock(false)) {
+      await file.unlock();
+      return undefined;
+    }
+  } finally {
+    file.close();
+  }
+  return await readDaemonMarker(mountDir) ?? { pid: 0, startedAt: "" };
+}
+
 /** Pure: is the mount that wrote `marker` still beating at `now`? */
 export function isDaemonAlive(marker: DaemonMarker | undefined, now: number): boolean {
   const beat = Date.parse(marker?.heartbeatAt ?? "");

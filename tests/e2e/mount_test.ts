@@ -327,3 +327,41 @@ for (const [what, replace] of [["removed", false], ["replaced by an empty folder
     assertEquals(exported.map((file) => file.path).sort(), paths);
   });
 }
+
+Deno.test("writeback status says a mount that holds the folder but stopped answering is stuck, and exits 1", async () => {
+  await using data = await usingTempDir();
+  await using home = await usingTempDir();
+  await using serve = await startServeProcess(data.path);
+  const dir = join(home.path, "work");
+  const env = { HOME: home.path, RELAYFILE_TOKEN: serve.token };
+  await using mount = boundedMount([dir, "--server", serve.url], env);
+  await waitForFirstSync(dir);
+  assertEquals((await runRelayfile(["writeback", "status", "--dir", dir], { env })).code, 0);
+  // Frozen, as a mount held by a long computation is: it keeps the folder's lock and beats no more.
+  mount.child.kill("SIGSTOP");
+  const lockFile = join(dir, ".relay", "mount.lock");
+  const marker = JSON.parse(await Deno.readTextFile(lockFile));
+  const fiveMinutesAgo = new Date(Date.now() - 5 * 60_000).toISOString();
+  await Deno.writeTextFile(lockFile, JSON.stringify({ ...marker, heartbeatAt: fiveMinutesAgo }) + "\n");
+  const stuck = await runRelayfile(["writeback", "status", "--dir", dir], { env });
+  assertEquals(stuck.code, 1, stuck.stderr);
+  assertIncludes(
+    stuck.stdout,
+    `mount: pid ${marker.pid} holds the folder but has not answered since ${fiveMinutesAgo}`,
+  );
+  assertIncludes(stuck.stderr, "is stuck: it neither sends nor pulls");
+  const json = parseJson((await runRelayfile(["writeback", "status", "--dir", dir, "--json"], { env })).stdout);
+  assertEquals((json.mirror as { nextAction: string }).nextAction, "restart-mount");
+  mount.child.kill("SIGCONT");
+  await waitFor(
+    "the heartbeat again",
+    async () => (await runRelayfile(["writeback", "status", "--dir", dir], { env })).code === 0,
+  );
+  mount.child.kill("SIGTERM");
+  assertEquals((await mount.status).code, 0, await mount.stderr);
+  assertEquals(
+    (await runRelayfile(["writeback", "status", "--dir", dir], { env })).code,
+    0,
+    "a stopped mount is not stuck",
+  );
+});

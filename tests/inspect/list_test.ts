@@ -43,6 +43,7 @@ const snapshot: WritebackSnapshot = {
   conflicts: [],
   besideCopies: {},
   problems: [],
+  runningMount: null,
 };
 
 const ids = (items: ListItem[]) => items.map((item) => item.opId);

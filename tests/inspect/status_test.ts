@@ -18,6 +18,7 @@ function snapshot(overrides: Partial<WritebackSnapshot> = {}): WritebackSnapshot
     conflicts: [],
     besideCopies: {},
     problems: [],
+    runningMount: null,
     ...overrides,
   };
 }
@@ -188,4 +189,22 @@ Deno.test("summarize() makes a mirror that lacks remote content, cannot send a n
   );
   assertIncludes(formatStatus(report), "  /long/x.md: a name is too long");
   assertEquals((statusDocument(report).mirror as { skippedRemotePaths: unknown[] }).skippedRemotePaths.length, 1);
+});
+
+Deno.test("summarize() says a mount that holds the folder but stopped beating for a minute is stuck, and makes it actionable", () => {
+  const beat = (ago: number) => ({
+    pid: 4242,
+    startedAt: "2026-11-24T11:00:00Z",
+    heartbeatAt: new Date(NOW - ago).toISOString(),
+  });
+  const busy = summarize(snapshot({ runningMount: beat(20_000) }), context);
+  assertEquals([busy.mirror.stuckMount, busy.actionable], [null, false]);
+  const stuck = summarize(snapshot({ runningMount: beat(5 * 60_000) }), context);
+  assertEquals(stuck.mirror.nextAction, "restart-mount");
+  assertEquals(stuck.actionable, true);
+  assertIncludes(
+    formatStatus(stuck),
+    "mount: pid 4242 holds the folder but has not answered since 2026-11-24T11:55:00.000Z",
+  );
+  assertEquals(summarize(snapshot({ runningMount: null }), context).mirror.stuckMount, null);
 });
