@@ -92,7 +92,7 @@ export interface MirrorHealth {
 }
 
 /** A mount holding the folder whose heartbeat is this old is stuck (a busy one still beats within seconds). */
-export const STUCK_AFTER_MS = 60_000;
+const STUCK_AFTER_MS = 60_000;
 
 function mirrorHealth(snapshot: WritebackSnapshot, now: number): MirrorHealth {
   const state = snapshot.state;

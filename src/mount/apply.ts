@@ -160,12 +160,16 @@ export async function applyRemoteDelete(context: SyncContext, path: string): Pro
  * A file written here after the mount decided to write the server's version over it (or where there was none): kept,
  * and sent, it meets the server's revision as any edit made on an older base does.
  */
-async function keepLocalChange(context: SyncContext, path: string, relative: string, revision: string): Promise<void> {
-  context.log(`${path} changed here while the server's ${revision} was being written: keeping it, and sending it`, {
-    event: "conflict",
-    path,
-    revision,
-  });
+async function keepLocalChange(
+  context: SyncContext,
+  path: string,
+  relative: string,
+  revision?: string,
+): Promise<void> {
+  context.log(
+    `${path} changed here while the server's ${revision ?? "version"} was being written: keeping it, and sending it`,
+    { event: "conflict", path, ...(revision ? { revision } : {}) },
+  );
   await detect(context, [relative], { trustStat: false });
 }
 
@@ -177,7 +181,7 @@ export async function resolveConflict(context: SyncContext, op: WritebackOp): Pr
     await takeServerVersion(context, op, relative);
   } catch (error) {
     if (!(error instanceof LocalChangedError)) throw error;
-    await keepLocalChange(context, op.path, relative, context.paths.baseRevision(op.path) ?? "version");
+    await keepLocalChange(context, op.path, relative);
   }
 }
 

@@ -11,7 +11,7 @@ export { hasBlob, putBlob, readBlob, sha256Hex } from "./blobs.ts";
 export { discardDeadLetter } from "./discard.ts";
 export { relayPaths } from "./relay_dir.ts";
 export type { Problem } from "./_records.ts";
-export { isDaemonAlive, lockHolder, readDaemonMarker } from "./mount_lock.ts";
+export { isDaemonAlive, readDaemonMarker } from "./mount_lock.ts";
 export { requestScan } from "./scan_requests.ts";
 export { readMountState } from "./mount_state.ts";
 export { readMergeNotes } from "./merge_notes.ts";
