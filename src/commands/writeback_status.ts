@@ -46,7 +46,8 @@ export function writebackStatusCommand({ io, exit }: CommandContext) {
     )
     .addHelpText(
       "after",
-      "\nExit codes: 0 nothing actionable (conflicts are not failures), 1 dead-lettered ops or unreadable records\n" +
+      "\nExit codes: 0 nothing actionable (conflicts are not failures), 1 dead-lettered ops, unreadable records, or a\n" +
+        "mirror that needs a person: files not sent, remote paths it cannot hold, no pull, a refused token, a stuck mount\n" +
         "(or a PATH not synced, or a conflict with --fail-on-conflict), " +
         "2 usage error, 3 no such mount, 4 --wait ran out of time.",
     )
