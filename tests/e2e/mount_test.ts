@@ -339,6 +339,11 @@ Deno.test("writeback status says a mount that holds the folder but stopped answe
   assertEquals((await runRelayfile(["writeback", "status", "--dir", dir], { env })).code, 0);
   // Frozen, as a mount held by a long computation is: it keeps the folder's lock and beats no more.
   mount.child.kill("SIGSTOP");
+  // Stopped for sure (state T) before its heartbeat is set back, so that no beat of its own lands after.
+  await waitFor("the mount stopped", async () => {
+    const stat = await Deno.readTextFile(`/proc/${mount.child.pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("T");
+  });
   const lockFile = join(dir, ".relay", "mount.lock");
   const marker = JSON.parse(await Deno.readTextFile(lockFile));
   const fiveMinutesAgo = new Date(Date.now() - 5 * 60_000).toISOString();
