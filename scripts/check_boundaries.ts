@@ -32,6 +32,7 @@ export const PURE_MODULES: readonly string[] = [
   "relay/classify.ts",
   "relay/records.ts",
   "relay/conflict_names.ts",
+  "relay/heartbeat.ts",
   "relay/_schemas.ts",
   "writeback/op.ts",
   "writeback/policy.ts",

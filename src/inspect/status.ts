@@ -8,6 +8,7 @@ import { providerOf } from "../protocol/paths.ts";
 import type { DeadLetterEntry, QueuedEntry } from "../relay/entries.ts";
 import type { WritebackSnapshot } from "./snapshot.ts";
 import type { Problem } from "../relay/_records.ts";
+import { isDaemonAlive } from "../relay/heartbeat.ts";
 
 export const STATUS_SCHEMA_VERSION = 1;
 
@@ -97,8 +98,7 @@ const STUCK_AFTER_MS = 60_000;
 function mirrorHealth(snapshot: WritebackSnapshot, now: number): MirrorHealth {
   const state = snapshot.state;
   const holder = snapshot.runningMount;
-  const beat = Date.parse(holder?.heartbeatAt ?? holder?.startedAt ?? "");
-  const stuckMount = holder && !(now - beat < STUCK_AFTER_MS)
+  const stuckMount = holder && !isDaemonAlive(holder, now, STUCK_AFTER_MS)
     ? { pid: holder.pid, lastHeartbeatAt: holder.heartbeatAt ?? null }
     : null;
   const skippedRemotePaths = state?.skippedRemotePaths ?? [];

@@ -97,8 +97,13 @@ export function statLocal(root: string, relativePath: string): Promise<LocalEntr
 }
 
 function statLocalSync(root: string, relativePath: string): LocalEntry {
+  return entryAt(localPath(root, relativePath));
+}
+
+/** What is at `path`, its symlinks not followed. */
+function entryAt(path: string): LocalEntry {
   try {
-    const info = Deno.lstatSync(localPath(root, relativePath));
+    const info = Deno.lstatSync(path);
     if (info.isFile) return { kind: "file", size: info.size, mtimeMs: info.mtime?.getTime() ?? 0 };
     if (info.isDirectory) return { kind: "dir" };
     return { kind: "other" };
@@ -305,14 +310,8 @@ export async function writeLocal(
   options: WriteOptions = {},
 ): Promise<{ size: number; mtimeMs: number }> {
   const { mode = 0o644, checkedFolders = new Set<string>(), replacing } = options;
-  const write = async () => {
-    const target = prepareTarget(root, relativePath, checkedFolders);
-    try {
-      return await writeAtomically(target, bytes, mode, replacing);
-    } catch (error) {
-      throw error instanceof LocalChangedError ? new LocalChangedError(relativePath) : error;
-    }
-  };
+  const write = () =>
+    writeAtomically(prepareTarget(root, relativePath, checkedFolders), relativePath, bytes, mode, replacing);
   try {
     return await write();
   } catch (error) {
@@ -324,6 +323,7 @@ export async function writeLocal(
 
 async function writeAtomically(
   target: string,
+  relativePath: string,
   bytes: Uint8Array,
   mode: number,
   replacing: Replacing | undefined,
@@ -335,7 +335,7 @@ async function writeAtomically(
       using file = await Deno.open(temp, { write: true, create: true, truncate: true, mode });
       await writeAll(file, bytes);
     }
-    putInPlace(temp, target, replacing);
+    if (!putInPlace(temp, target, replacing)) throw new LocalChangedError(relativePath);
   } catch (error) {
     await Deno.remove(temp).catch(() => {});
     throw error;
@@ -345,41 +345,31 @@ async function writeAtomically(
 }
 
 /**
- * The written temp file in the target's place, unless the target is no longer what `replacing` says. A new file is
- * linked in (which fails if one appeared: no window at all); a version is checked just before the rename, with no
- * await between, so only a write in the same instant can slip through — closing that needs `renameat2`.
+ * The written temp file in the target's place, unless the target is no longer what `replacing` says (then false, and
+ * the temp file is left to the caller). A new file is linked in (which fails if one appeared: no window at all); a
+ * version is checked just before the rename, with no await between, so only a write in the same instant can slip
+ * through — closing that needs `renameat2`.
  */
-function putInPlace(temp: string, target: string, replacing: Replacing | undefined): void {
-  if (replacing === undefined) return Deno.renameSync(temp, target);
+function putInPlace(temp: string, target: string, replacing: Replacing | undefined): boolean {
   if (replacing === null) {
     try {
       Deno.linkSync(temp, target);
     } catch (error) {
-      if (error instanceof Deno.errors.AlreadyExists) throw new LocalChangedError(target);
+      if (error instanceof Deno.errors.AlreadyExists) return false;
       // A file system without hard links: checked, then renamed.
-      if (!(error instanceof Deno.errors.NotFound) && !isPresent(target)) return Deno.renameSync(temp, target);
-      throw error;
+      if (error instanceof Deno.errors.NotFound || entryAt(target).kind !== "missing") throw error;
+      Deno.renameSync(temp, target);
+      return true;
     }
-    return Deno.removeSync(temp);
+    Deno.removeSync(temp);
+    return true;
   }
-  const now = lstatOrUndefined(target);
-  if (!now?.isFile || now.size !== replacing.size || (now.mtime?.getTime() ?? 0) !== replacing.mtimeMs) {
-    throw new LocalChangedError(target);
+  if (replacing !== undefined) {
+    const now = entryAt(target);
+    if (now.kind !== "file" || now.size !== replacing.size || now.mtimeMs !== replacing.mtimeMs) return false;
   }
   Deno.renameSync(temp, target);
-}
-
-function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
-  try {
-    return Deno.lstatSync(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-}
-
-function isPresent(path: string): boolean {
-  return lstatOrUndefined(path) !== undefined;
+  return true;
 }
 
 export async function removeLocal(root: string, relativePath: string): Promise<void> {

@@ -133,29 +133,36 @@ export async function incrementalPull(context: SyncContext): Promise<boolean> {
   }
   if (fold.lastEventAt !== null) paths.lastEventAt = fold.lastEventAt;
   for (const [path, change] of fold.deferred) paths.defer(path, change);
-  const files = fold.changed.size > 0 ? await client.readFiles([...fold.changed]) : [];
-  const fetched = new Set(files.map((file) => normalizeRemotePath(file.path)));
-  for (const path of fold.changed) if (!fetched.has(path)) fold.deleted.add(path);
-  // Deletes first: a remote file that became a folder (`/x` deleted, `/x/y` made), or the other way round, needs
-  // the old one gone before the new one can be written.
-  for (const path of fold.deleted) await applyRemoteDelete(context, path);
-  await applyRemoteFiles(context, files);
+  await applyServerVersions(context, fold.changed, fold.deleted);
   paths.cursor = fold.cursor;
   await readBehindAgain(context);
   return true;
 }
 
+/**
+ * The server's version of each `changed` path into the folder (one it no longer has is deleted), after the `deleted`
+ * ones are gone: a remote file that became a folder (`/x` deleted, `/x/y` made), or the other way round, needs the
+ * old one gone before the new one can be written.
+ */
+async function applyServerVersions(
+  context: SyncContext,
+  changed: ReadonlySet<string>,
+  deleted = new Set<string>(),
+): Promise<void> {
+  const files = changed.size > 0 ? await context.client.readFiles([...changed]) : [];
+  const fetched = new Set(files.map((file) => normalizeRemotePath(file.path)));
+  for (const path of changed) if (!fetched.has(path)) deleted.add(path);
+  for (const path of deleted) await applyRemoteDelete(context, path);
+  await applyRemoteFiles(context, files);
+}
+
 /** The paths whose server version the mount could not take in (`PathTable.markBehind`), read again. */
 async function readBehindAgain(context: SyncContext): Promise<void> {
-  const { client, paths } = context;
-  const behind = [...paths.behind];
-  if (behind.length === 0) return;
-  for (const path of behind) paths.takeDeferred(path); // what they waited for is read now
-  const files = await client.readFiles(behind);
-  const fetched = new Set(files.map((file) => normalizeRemotePath(file.path)));
-  for (const path of behind) if (!fetched.has(path)) await applyRemoteDelete(context, path);
-  await applyRemoteFiles(context, files);
-  paths.caughtUp(behind);
+  const behind = new Set(context.paths.behind);
+  if (behind.size === 0) return;
+  for (const path of behind) context.paths.takeDeferred(path); // what they waited for is read now
+  await applyServerVersions(context, behind);
+  context.paths.caughtUp(behind);
 }
 
 /** Paths to fetch, paths deleted, changes of paths with an upload in flight, and how far the events went. */

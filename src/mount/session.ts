@@ -145,15 +145,17 @@ export async function openSession(
   const inUse = basesInUse(paths, queue);
   await bases.prune(inUse);
   await pruneMergeNotes(mountDir, inUse);
-  const pruneUnusedBlobs = async () => {
+  const pruneUnusedBlobs = async (keep = basesInUse(paths, queue)) => {
     const removed = await pruneBlobs(mountDir, {
-      keep: basesInUse(paths, queue),
+      keep,
       now: Date.now(),
       graceMs: BLOB_GRACE_MS,
     });
     if (removed > 0) log(`removed ${removed} payload copies no op or dead letter needs any more`, { level: "detail" });
   };
-  await pruneUnusedBlobs().catch((error) => log(`removing unneeded payload copies failed: ${errorMessage(error)}`));
+  await pruneUnusedBlobs(inUse).catch((error) =>
+    log(`removing unneeded payload copies failed: ${errorMessage(error)}`)
+  );
   const delivering = engine.follow(queue);
   let deadLettersIndexed: string | undefined;
 

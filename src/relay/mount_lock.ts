@@ -20,9 +20,6 @@ const LockSchema = v.looseObject({
 
 export type DaemonMarker = v.InferOutput<typeof LockSchema>;
 
-/** A heartbeat older than this means the mount is gone (it beats every second). */
-export const HEARTBEAT_STALE_MS = 6_000;
-
 /** The lock's content is written in place (the lock is on the file, not its name), padded so it never shrinks. */
 const RECORD_BYTES = 256;
 
@@ -121,10 +118,4 @@ export async function lockHolder(mountDir: string): Promise<DaemonMarker | undef
     file.close();
   }
   return await readDaemonMarker(mountDir) ?? { pid: 0, startedAt: "" };
-}
-
-/** Pure: is the mount that wrote `marker` still beating at `now`? */
-export function isDaemonAlive(marker: DaemonMarker | undefined, now: number): boolean {
-  const beat = Date.parse(marker?.heartbeatAt ?? "");
-  return !Number.isNaN(beat) && now - beat < HEARTBEAT_STALE_MS;
 }
